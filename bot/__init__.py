@@ -1,0 +1,1 @@
+"""Tencent Cloud MPS AIGC image generation for Discord."""

@@ -1,0 +1,74 @@
+"""Entry point: `python -m bot` runs the Discord bot; sub-commands for the CLI tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from .cli import cli_locale, doctor, imagine, load_or_explain
+from .generation import ImageOptions
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Discord bot (the default)")
+
+    gen = sub.add_parser("imagine", help="generate images from the command line")
+    gen.add_argument("prompt")
+    gen.add_argument("--out", type=Path, default=Path("out"), help="folder for the images")
+    gen.add_argument("--model")
+    gen.add_argument("--version", dest="model_version")
+    gen.add_argument("--negative", help="negative prompt")
+    gen.add_argument("--size", help="WIDTHxHEIGHT, for models sized in pixels")
+    gen.add_argument("--aspect", help="aspect ratio such as 16:9")
+    gen.add_argument("--ref", action="append", default=[], help="reference image URL")
+    gen.add_argument("--count", type=int, default=1)
+    gen.add_argument("--enhance", action="store_true", help="let MPS enhance the prompt")
+
+    sub.add_parser("doctor", help="check configuration and credentials")
+
+    sync = sub.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=int, help="sync to one server only (instant)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    locale = cli_locale()
+    command = args.command or "run"
+    needs_discord = command in ("run", "sync")
+    settings = load_or_explain(locale, require_mps=command != "sync", require_discord=needs_discord)
+    if settings is None:
+        return 2
+    logging.basicConfig(
+        level=settings.log_level if needs_discord else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if command == "imagine":
+        options = ImageOptions(
+            prompt=args.prompt,
+            model=args.model,
+            version=args.model_version,
+            negative_prompt=args.negative,
+            size=args.size,
+            aspect=args.aspect,
+            references=tuple(args.ref),
+            count=args.count,
+            enhance_prompt=args.enhance,
+        )
+        return asyncio.run(imagine(settings, options, args.out, locale))
+    if command == "doctor":
+        return asyncio.run(doctor(settings, locale))
+    from .discord_app.launcher import run_bot, sync_commands
+
+    if command == "sync":
+        return asyncio.run(sync_commands(settings, args.guild))
+    return run_bot(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

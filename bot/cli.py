@@ -1,0 +1,189 @@
+"""Command-line front end: `imagine` (create, poll, download) and `doctor` (check setup)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .engine.events import ErrorCategory, EventType, JobEvent, JobRequest, Progress
+from .generation import ImageOptions, ValidationError, validate_image
+from .i18n import resolve, t
+from .mps import errors
+from .mps.models import TaskKind
+from .runtime import open_runtime
+from .settings import Settings, SettingsError, load_settings
+from .storage.jobs import Job
+
+CLI_GUILD = 0  # jobs from the command line are kept apart from every Discord server
+CLI_USER = 0
+
+
+def cli_locale() -> str:
+    return resolve(os.environ.get("LC_ALL"), os.environ.get("LANG", "").split(".")[0])
+
+
+def _elapsed(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def describe_progress(locale: str, progress: Progress) -> str:
+    if progress.position is not None:
+        status = t(locale, "status.queued", position=progress.position)
+    elif progress.state == "submitting":
+        status = t(locale, "status.submitting")
+    else:
+        status = t(locale, f"status.{progress.mps_status or 'running'}")
+        if progress.fraction is not None:
+            status += f" {bar(progress.fraction)}"
+    return t(
+        locale,
+        "cli.job_line",
+        job=progress.job_id,
+        status=status,
+        elapsed=_elapsed(progress.waited),
+    )
+
+
+def bar(fraction: float, width: int = 12) -> str:
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "▰" * filled + "▱" * (width - filled) + f" {int(fraction * 100)}%"
+
+
+def failure_text(locale: str, job: Job, timeout_seconds: float) -> str:
+    category = ErrorCategory(job.error_category or ErrorCategory.SERVICE_ERROR)
+    if category is ErrorCategory.OPERATOR and (job.error_code or "").startswith("AuthFailure"):
+        key = (
+            "cli.clock_skew"
+            if job.error_code == "AuthFailure.SignatureExpire"
+            else ("cli.credentials_rejected")
+        )
+        return t(locale, key, code=job.error_code)
+    return t(
+        locale,
+        f"failure.{category.value}",
+        code=job.error_code or "",
+        message=job.error_message or "",
+        minutes=int(timeout_seconds // 60),
+    )
+
+
+async def imagine(settings: Settings, options: ImageOptions, out: Path, locale: str) -> int:
+    try:
+        valid = validate_image(options, settings.tunables)
+    except ValidationError as exc:
+        print(t(locale, exc.key, **exc.params), file=sys.stderr)
+        return 2
+    async with open_runtime(settings) as rt:
+        inbox: asyncio.Queue[JobEvent] = asyncio.Queue()
+        rt.engine.add_listener(inbox.put_nowait)
+        job = await rt.engine.submit(
+            JobRequest(
+                kind=TaskKind.IMAGE,
+                guild_id=CLI_GUILD,
+                user_id=CLI_USER,
+                model=valid.spec.name,
+                prompt=valid.request.prompt,
+                request=valid.request.to_api(),
+                options={"size": valid.size, "version": valid.version},
+                locale=locale,
+            )
+        )
+        last = ""
+        while True:
+            try:
+                event = await asyncio.wait_for(inbox.get(), 1.0)
+            except TimeoutError:
+                event = None
+            if event is not None and event.job.id != job.id:
+                continue
+            if (
+                event is not None
+                and event.type is EventType.QUEUED
+                and (event.job.error_code in ("ConnectError", "ConnectTimeout"))
+            ):
+                await rt.engine.cancel(job.id)
+                print(
+                    t(
+                        locale,
+                        "cli.unreachable",
+                        endpoint=settings.mps_endpoint,
+                        message=event.job.error_message or "",
+                    ),
+                    file=sys.stderr,
+                )
+                return 1
+            if event is not None and event.type is EventType.READY:
+                await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+                for result in event.job.results:
+                    target = out / result.filename
+                    await asyncio.to_thread(shutil.copyfile, result.path, target)
+                    print(t(locale, "cli.saved", path=target))
+                await rt.engine.mark_delivered(job.id)
+                return 0
+            if event is not None and event.type is EventType.FAILED:
+                print(
+                    failure_text(locale, event.job, settings.tunables.polling.timeout_seconds),
+                    file=sys.stderr,
+                )
+                return 1
+            progress = rt.engine.progress(job.id)
+            if progress is not None:
+                line = describe_progress(locale, progress)
+                if line != last:
+                    print(line, file=sys.stderr, flush=True)
+                    last = line
+
+
+async def doctor(settings: Settings, locale: str) -> int:
+    """Check settings, the database and the credentials; say plainly what is wrong."""
+    print(
+        t(
+            locale,
+            "doctor.settings_ok",
+            endpoint=settings.mps_endpoint,
+            region=settings.region,
+            secret_id=repr(settings.credentials()),
+        )
+    )
+    token_state = "doctor.set" if settings.discord_token else "doctor.missing"
+    print(t(locale, "doctor.discord_token", state=t(locale, token_state)))
+    healthy = True
+    async with open_runtime(settings, start_engine=False) as rt:
+        async with rt.db.execute("PRAGMA user_version") as cur:
+            version = (await cur.fetchone())[0]
+        print(t(locale, "doctor.database", path=settings.database_path, version=version))
+        try:
+            # A signed Describe of a task that cannot exist: "not found" proves the key works.
+            await rt.client.call("DescribeAigcImageTask", {"TaskId": "4-AigcImage-doctor"})
+        except errors.NotFoundError:
+            print(t(locale, "doctor.credentials_ok", endpoint=settings.mps_endpoint))
+        except errors.ClockSkewError:
+            print(t(locale, "cli.clock_skew"))
+            healthy = False
+        except errors.CredentialsError as exc:
+            print(t(locale, "doctor.credentials_bad", code=exc.code, message=exc.message))
+            healthy = False
+        except errors.OperatorError as exc:
+            print(t(locale, "doctor.operator", code=exc.code, message=exc.message))
+            healthy = False
+        except errors.ConnectionFailedError as exc:
+            print(t(locale, "cli.unreachable", endpoint=settings.mps_endpoint, message=exc.message))
+            healthy = False
+        except errors.MpsError as exc:
+            print(t(locale, "doctor.unexpected", code=exc.code, message=exc.message))
+            healthy = False
+        else:
+            print(t(locale, "doctor.credentials_ok", endpoint=settings.mps_endpoint))
+    return 0 if healthy else 1
+
+
+def load_or_explain(locale: str, **require: bool) -> Settings | None:
+    try:
+        return load_settings(**require)
+    except SettingsError as exc:
+        print(t(locale, "cli.settings_error", message=str(exc)), file=sys.stderr)
+        return None

@@ -1,0 +1,1 @@
+"""The job engine: quota limiter, fair queue, adaptive poller, durable jobs. No Discord here."""

@@ -1,0 +1,1 @@
+"""Everything that talks to (or imitates) Tencent Cloud MPS. Knows nothing of Discord."""

@@ -1,0 +1,134 @@
+"""Settings read once at start from the environment (and `.env`), failing fast and by name.
+
+Secrets are wrapped in `Secret`, whose repr and str never show the value; only the code that
+signs requests or logs in to Discord calls `reveal()`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from yarl import URL
+
+from .config import Tunables, load_tunables
+from .mps.signer import Credentials
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable, never its value."""
+
+
+class Secret:
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_id: str | None
+    secret_key: Secret | None
+    session_token: Secret | None
+    region: str
+    mps_endpoint: str
+    discord_token: Secret | None
+    database_path: Path
+    tunables: Tunables = field(default_factory=Tunables)
+    # Only for running against a local fake Discord; unset in production.
+    discord_api_base: str | None = None
+    log_level: str = "INFO"
+
+    def credentials(self) -> Credentials:
+        if not self.secret_id or self.secret_key is None:
+            raise SettingsError("TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY must be set")
+        token = self.session_token.reveal() if self.session_token else None
+        return Credentials(self.secret_id, self.secret_key.reveal(), token)
+
+
+def _clean(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    value = _clean(env, name) or default
+    if value is None:
+        return None
+    url = URL(value)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise SettingsError(f"{name} must be an http(s) URL such as https://example.com")
+    return value
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    require_mps: bool = True,
+    require_discord: bool = False,
+    dotenv: bool = True,
+) -> Settings:
+    """Read settings; `require_*` say which secrets this command cannot run without."""
+    if env is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(override=False)
+        env = os.environ
+
+    secret_id = _clean(env, "TENCENTCLOUD_SECRET_ID")
+    secret_key = _clean(env, "TENCENTCLOUD_SECRET_KEY")
+    if require_mps:
+        for name, value in (
+            ("TENCENTCLOUD_SECRET_ID", secret_id),
+            ("TENCENTCLOUD_SECRET_KEY", secret_key),
+        ):
+            if value is None:
+                raise SettingsError(f"{name} is not set (see .env.example)")
+    if secret_id is not None and any(c.isspace() for c in secret_id):
+        raise SettingsError("TENCENTCLOUD_SECRET_ID must not contain spaces")
+
+    discord_token = _clean(env, "DISCORD_TOKEN")
+    if require_discord and discord_token is None:
+        raise SettingsError("DISCORD_TOKEN is not set (see .env.example)")
+
+    token = _clean(env, "TENCENTCLOUD_SESSION_TOKEN")
+    level = (_clean(env, "LOG_LEVEL") or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+
+    config_path = _clean(env, "BOT_CONFIG")
+    try:
+        tunables = load_tunables(Path(config_path) if config_path else None)
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"BOT_CONFIG ({config_path}): {exc}") from None
+
+    return Settings(
+        secret_id=secret_id,
+        secret_key=Secret(secret_key) if secret_key else None,
+        session_token=Secret(token) if token else None,
+        region=_clean(env, "TENCENTCLOUD_REGION") or "ap-guangzhou",
+        mps_endpoint=_url(env, "MPS_ENDPOINT", "https://mps.tencentcloudapi.com") or "",
+        discord_token=Secret(discord_token) if discord_token else None,
+        database_path=Path(_clean(env, "DATABASE_PATH") or "data/bot.sqlite3"),
+        tunables=tunables,
+        discord_api_base=_url(env, "DISCORD_API_BASE", None),
+        log_level=level,
+    )

@@ -1,0 +1,1 @@
+"""SQLite storage: the source of truth for jobs, history, incidents and quotas."""

@@ -1,0 +1,110 @@
+"""Error-code classification and settings loading."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.mps import errors
+from bot.settings import Secret, SettingsError, load_settings
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [
+        ("AuthFailure.SignatureFailure", errors.CredentialsError),
+        ("AuthFailure.SecretIdNotFound", errors.CredentialsError),
+        ("AuthFailure.InvalidAuthorization", errors.CredentialsError),
+        ("AuthFailure.SignatureExpire", errors.ClockSkewError),
+        ("RequestLimitExceeded", errors.RateLimitedError),
+        ("RequestLimitExceeded.UinLimitExceeded", errors.RateLimitedError),
+        ("LimitExceeded.CreateTask", errors.TooManyTasksError),
+        ("InvalidParameter.ViolationContent", errors.ContentViolationError),
+        ("InvalidParameter", errors.InvalidRequestError),
+        ("InvalidParameterValue", errors.InvalidRequestError),
+        ("MissingParameter", errors.InvalidRequestError),
+        ("InvalidParameter.ModelNotSupported", errors.InvalidRequestError),
+        ("ResourceNotFound.TaskNotFound", errors.NotFoundError),
+        ("InvalidParameterValue.TaskId", errors.NotFoundError),
+        ("ResourceNotFound.DownloadError", errors.ReferenceDownloadError),
+        ("FailedOperation.UserArrears", errors.OperatorError),
+        ("InternalError", errors.TransientError),
+        ("FailedOperation.Unknown", errors.TransientError),
+        ("ServiceUnavailable", errors.TransientError),
+    ],
+)
+def test_error_codes_map_to_what_the_caller_must_do(code, cls) -> None:
+    exc = errors.error_from_response(code, "msg", "rid")
+    assert type(exc) is cls
+    assert exc.code == code and exc.request_id == "rid"
+
+
+def test_only_ambiguous_failures_may_have_created_a_task() -> None:
+    assert errors.TransientError("Timeout").may_have_created
+    assert not errors.ConnectionFailedError("ConnectError").may_have_created
+    assert not errors.RateLimitedError("RequestLimitExceeded").may_have_created
+
+
+BASE = {
+    "TENCENTCLOUD_SECRET_ID": "AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE",
+    "TENCENTCLOUD_SECRET_KEY": "EXAMPLEKEYEXAMPLEKEYEXAMPLEKEY12",
+    "DISCORD_TOKEN": "discord.token.value",
+}
+
+
+def test_defaults_and_secrets_hidden() -> None:
+    s = load_settings(BASE, require_discord=True)
+    assert s.region == "ap-guangzhou"
+    assert s.mps_endpoint == "https://mps.tencentcloudapi.com"
+    assert str(s.database_path) == "data/bot.sqlite3"
+    shown = repr(s) + str(s) + repr(s.credentials())
+    assert BASE["TENCENTCLOUD_SECRET_KEY"] not in shown
+    assert BASE["DISCORD_TOKEN"] not in shown
+    assert s.discord_token == Secret("discord.token.value")
+
+
+@pytest.mark.parametrize(
+    ("missing", "require_discord"),
+    [
+        ("TENCENTCLOUD_SECRET_ID", False),
+        ("TENCENTCLOUD_SECRET_KEY", False),
+        ("DISCORD_TOKEN", True),
+    ],
+)
+def test_missing_setting_is_named(missing, require_discord) -> None:
+    env = {k: v for k, v in BASE.items() if k != missing}
+    with pytest.raises(SettingsError, match=missing):
+        load_settings(env, require_discord=require_discord)
+
+
+def test_malformed_endpoint_is_named_without_leaking() -> None:
+    env = {**BASE, "MPS_ENDPOINT": "ftp://nope"}
+    with pytest.raises(SettingsError, match="MPS_ENDPOINT") as info:
+        load_settings(env)
+    assert BASE["TENCENTCLOUD_SECRET_KEY"] not in str(info.value)
+
+
+def test_config_file_overrides_and_validates(tmp_path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(
+        json.dumps(
+            {
+                "default_model": "Kling",
+                "limits": {"running_per_guild": 4},
+                "polling": {"image_expected": [5, 20]},
+            }
+        )
+    )
+    s = load_settings({**BASE, "BOT_CONFIG": str(path)})
+    assert s.tunables.default_model == "Kling"
+    assert s.tunables.limits.running_per_guild == 4
+    assert s.tunables.limits.running_per_user == 1
+    assert s.tunables.polling.image_expected == (5, 20)
+
+    path.write_text(json.dumps({"limits": {"running_per_gild": 4}}))
+    with pytest.raises(SettingsError, match=r"BOT_CONFIG.*running_per_gild"):
+        load_settings({**BASE, "BOT_CONFIG": str(path)})
+    path.write_text(json.dumps({"default_model": "Nope"}))
+    with pytest.raises(SettingsError, match="default_model"):
+        load_settings({**BASE, "BOT_CONFIG": str(path)})
