@@ -51,15 +51,10 @@ def utc_date(timestamp: int) -> str:
 def canonical_request(headers: dict[str, str], signed_headers: list[str], body: bytes) -> str:
     """Build the canonical request over `signed_headers` (lower-case names, in order).
 
-    `headers` maps lower-case names to the values as sent; x-tc-action is signed lower-cased,
-    as Tencent's documentation and servers do.
+    `headers` maps lower-case names to the values as sent. Values are trimmed and
+    lower-cased, as Tencent's signing documentation specifies (the SDK's values already are).
     """
-    lines = []
-    for name in signed_headers:
-        value = headers.get(name, "").strip()
-        if name == "x-tc-action":
-            value = value.lower()
-        lines.append(f"{name}:{value}\n")
+    lines = [f"{name}:{headers.get(name, '').strip().lower()}\n" for name in signed_headers]
     return "\n".join(["POST", "/", "", "".join(lines), ";".join(signed_headers), sha256_hex(body)])
 
 

@@ -1,0 +1,144 @@
+"""Emulator configuration: one dataclass, defaults taken from the MPS API reference.
+
+Everything the emulator decides (models, limits, timings, moderation) lives here rather than
+in the handlers, so tests and benchmarks change behaviour by building a config, not by patching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.mps.signer import Credentials
+
+DEFAULT_SECRET_ID = "AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE"
+DEFAULT_SECRET_KEY = "EXAMPLEKEYEXAMPLEKEYEXAMPLEKEY12"
+
+IMAGE_CREATE = "CreateAigcImageTask"
+IMAGE_DESCRIBE = "DescribeAigcImageTask"
+VIDEO_CREATE = "CreateAigcVideoTask"
+VIDEO_DESCRIBE = "DescribeAigcVideoTask"
+ACTIONS = (IMAGE_CREATE, IMAGE_DESCRIBE, VIDEO_CREATE, VIDEO_DESCRIBE)
+
+# Per account, per action, per second (MPS-API.md "Rate limits").
+DEFAULT_RATE_LIMITS: dict[str, int] = {
+    IMAGE_CREATE: 20,
+    IMAGE_DESCRIBE: 20,
+    VIDEO_CREATE: 10,
+    VIDEO_DESCRIBE: 50,
+}
+
+# Model name -> allowed versions; the first version is the one used when ModelVersion is
+# omitted ("the model's current stable version"). An empty tuple accepts any version.
+DEFAULT_IMAGE_MODELS: dict[str, tuple[str, ...]] = {
+    "Hunyuan": ("3.0", "3.5-preview"),
+    "Qwen": ("0925",),
+    "Vidu": ("q2",),
+    "Kling": ("2.1", "O1", "3.0", "3.0-Omni"),
+    "wand-vega-image": ("1.0-lite", "1.0-flash", "1.0-pro"),
+}
+
+# From the SDK 3.1.194 field documentation; kept permissive on purpose.
+DEFAULT_VIDEO_MODELS: dict[str, tuple[str, ...]] = {
+    "Hunyuan": ("1.5",),
+    "Kling": ("1.6", "2.0", "2.1", "2.5", "O1", "2.6", "3.0", "3.0-Omni"),
+    "Vidu": ("q2", "q2-pro", "q2-turbo", "q3-pro", "q3-turbo", "q3", "q3-mix"),
+    "Hailuo": ("02", "2.3", "2.3-fast"),
+    "PixVerse": ("v5.6", "v6", "c1"),
+    "wand-vega-video": ("1.0-lite",),
+    "Mingmou": (),
+    "H2": ("1.0",),
+}
+
+# "Model/Version" -> most reference images (ImageInfos) a Create may carry. The SDK says one
+# image is supported by default; these are the documented exceptions.
+DEFAULT_MAX_REFERENCE_IMAGES: dict[str, int] = {
+    "Hunyuan/3.0": 3,
+    "Hunyuan/3.5-preview": 5,
+    "Kling/2.1": 4,
+    "Kling/O1": 10,
+    "Kling/3.0-Omni": 10,
+    "Vidu/q2": 7,
+    "wand-vega-image/1.0-lite": 10,
+    "wand-vega-image/1.0-flash": 10,
+    "wand-vega-image/1.0-pro": 10,
+}
+
+ImageMode = Literal["gradient", "noise"]
+Range = tuple[float, float]
+
+
+@dataclass
+class EmulatorConfig:
+    """How the emulated MPS account behaves. Every field has a realistic default.
+
+    Durations are `(low, high)` ranges in seconds; each task draws its wait (WAIT state) and
+    run (RUN state) times uniformly from them when it is created. Defaults give 60–180 s for
+    an image and 3–5 min for a video, as the real service does; tests use tiny ranges.
+    """
+
+    credentials: dict[str, str] = field(
+        default_factory=lambda: {DEFAULT_SECRET_ID: DEFAULT_SECRET_KEY}
+    )
+    # Requests per rolling second, per action; an action left out is not limited.
+    rate_limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    image_wait: Range = (5.0, 20.0)
+    image_run: Range = (55.0, 160.0)
+    video_wait: Range = (10.0, 30.0)
+    video_run: Range = (170.0, 270.0)
+    # Probability that a created task ends in FAIL, and the Message it then carries.
+    failure_rate: float = 0.0
+    failure_message: str = "AIGC generation failed: the model returned no result"
+    # Case-insensitive substrings that make a prompt fail moderation.
+    banned_words: tuple[str, ...] = ()
+    image_models: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_IMAGE_MODELS)
+    )
+    video_models: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_VIDEO_MODELS)
+    )
+    max_reference_images: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_MAX_REFERENCE_IMAGES)
+    )
+    default_max_reference_images: int = 1
+    max_video_reference_images: int = 10
+    # Result URLs stay valid this long after the task finishes (the service keeps 12 h).
+    url_lifetime: float = 12 * 3600.0
+    # Largest |X-TC-Timestamp - server clock| accepted before AuthFailure.SignatureExpire.
+    clock_skew: float = 300.0
+    # Seeds task ids, durations and failure draws, so the same run gives the same tasks.
+    seed: int | None = None
+    # "gradient": small deterministic pictures; "noise": incompressible PNGs (for size limits).
+    image_mode: ImageMode = "gradient"
+    # Tasks of one kind (image or video) that may be unfinished at once before a Create is
+    # answered LimitExceeded.CreateTask; None means no cap.
+    max_running_tasks: int | None = None
+    # Reference image fetches (ImageInfos, ImageUrl, LastImageUrl).
+    reference_timeout: float = 5.0
+    max_reference_bytes: int = 20 * 1024 * 1024
+    # Base of result URLs; None uses the Host the client reached the emulator with.
+    public_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.credentials:
+            raise ValueError("EmulatorConfig needs at least one SecretId/SecretKey pair")
+        for name in ("image_wait", "image_run", "video_wait", "video_run"):
+            low, high = getattr(self, name)
+            if low < 0 or high < low:
+                raise ValueError(f"{name} must be a (low, high) range with 0 <= low <= high")
+        if not 0.0 <= self.failure_rate <= 1.0:
+            raise ValueError("failure_rate must be between 0 and 1")
+        if self.image_mode not in ("gradient", "noise"):
+            raise ValueError("image_mode must be 'gradient' or 'noise'")
+        self.banned_words = tuple(self.banned_words)
+
+    @property
+    def default_credentials(self) -> Credentials:
+        """The first accepted key pair, handy for tests that just need a valid signer."""
+        secret_id, secret_key = next(iter(self.credentials.items()))
+        return Credentials(secret_id, secret_key)
+
+    def reference_limit(self, model: str, version: str) -> int:
+        return self.max_reference_images.get(
+            f"{model}/{version}", self.default_max_reference_images
+        )

@@ -1,0 +1,152 @@
+"""Tasks and their lifecycle: WAIT, then RUN, then DONE or FAIL.
+
+A task's state is never advanced by a timer. It draws its durations and its outcome once,
+when created, and its status at any moment is computed from its creation time. That keeps the
+emulator free of background work and makes every answer a pure function of the clock.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from dataclasses import dataclass
+
+from .config import EmulatorConfig, Range
+
+IMAGE = "image"
+VIDEO = "video"
+DONE = "DONE"
+FAIL = "FAIL"
+OK_MESSAGE = "ok"
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What a validated Create asked for, as far as the result files are concerned."""
+
+    kind: str
+    model: str
+    version: str
+    output_count: int
+    width: int
+    height: int
+    extension: str  # "png", "jpg" or "mp4"
+    resolution: str | None = None  # video only, as DescribeAigcVideoTask shows it
+
+
+@dataclass(frozen=True)
+class ForcedOutcome:
+    """Overrides for the next created task of a kind (None keeps the random draw)."""
+
+    status: str = FAIL
+    message: str | None = None
+    wait: float | None = None
+    run: float | None = None
+
+
+@dataclass
+class Task:
+    task_id: str
+    spec: TaskSpec
+    created_at: float  # emulator monotonic clock
+    created_wall: float  # unix time at creation, to stamp Expires on result URLs
+    wait_s: float
+    run_s: float
+    outcome: str  # DONE or FAIL, decided at creation
+    message: str
+    url_lifetime: float
+    epoch: int  # stats epoch the task was created in (see MpsEmulator.reset)
+    describe_calls: int = 0
+    first_final_seen_at: float | None = None
+    downloads: int = 0
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def final_at(self) -> float:
+        """When the task reaches DONE/FAIL, in the emulator's monotonic clock."""
+        return self.created_at + self.wait_s + self.run_s
+
+    @property
+    def urls_expire_at(self) -> float:
+        """Result URLs are signed when the task finishes and live `url_lifetime` from then."""
+        return self.final_at + self.url_lifetime
+
+    def status(self, now: float) -> str:
+        if now < self.created_at + self.wait_s:
+            return "WAIT"
+        if now < self.final_at:
+            return "RUN"
+        return self.outcome
+
+    def is_final(self, now: float) -> bool:
+        return now >= self.final_at
+
+
+class TaskStore:
+    def __init__(self, config: EmulatorConfig, seed: int | None) -> None:
+        self.config = config
+        self.rng = random.Random(seed)
+        self.tasks: dict[str, Task] = {}
+        self._forced: dict[str, deque[ForcedOutcome]] = {IMAGE: deque(), VIDEO: deque()}
+
+    def force_next(self, kind: str, outcome: ForcedOutcome, count: int = 1) -> None:
+        self._forced[kind].extend([outcome] * count)
+
+    def pending_forced(self) -> dict[str, int]:
+        return {kind: len(queue) for kind, queue in self._forced.items()}
+
+    def clear_forced(self) -> None:
+        for queue in self._forced.values():
+            queue.clear()
+
+    def get(self, task_id: str) -> Task | None:
+        return self.tasks.get(task_id)
+
+    def unfinished(self, kind: str, now: float) -> int:
+        return sum(1 for t in self.tasks.values() if t.kind == kind and not t.is_final(now))
+
+    def create(self, spec: TaskSpec, now: float, wall: float, epoch: int) -> Task:
+        cfg = self.config
+        if spec.kind == IMAGE:
+            wait_range, run_range = cfg.image_wait, cfg.image_run
+        else:
+            wait_range, run_range = cfg.video_wait, cfg.video_run
+        # Always make the same four draws, forced or not, so forcing one task does not shift
+        # the ids and timings of every later task in a seeded run.
+        prefix = "4-AigcImage-" if spec.kind == IMAGE else "4-AigcVideo-"
+        task_id = f"{prefix}{self.rng.getrandbits(128):032x}"
+        wait_s = _draw(self.rng, wait_range)
+        run_s = _draw(self.rng, run_range)
+        fails = self.rng.random() < cfg.failure_rate
+        outcome, message = (FAIL, cfg.failure_message) if fails else (DONE, OK_MESSAGE)
+
+        forced_queue = self._forced[spec.kind]
+        if forced_queue:
+            forced = forced_queue.popleft()
+            outcome = forced.status
+            message = (forced.message or cfg.failure_message) if outcome == FAIL else OK_MESSAGE
+            wait_s = wait_s if forced.wait is None else forced.wait
+            run_s = run_s if forced.run is None else forced.run
+
+        task = Task(
+            task_id=task_id,
+            spec=spec,
+            created_at=now,
+            created_wall=wall,
+            wait_s=wait_s,
+            run_s=run_s,
+            outcome=outcome,
+            message=message,
+            url_lifetime=cfg.url_lifetime,
+            epoch=epoch,
+        )
+        self.tasks[task_id] = task
+        return task
+
+
+def _draw(rng: random.Random, bounds: Range) -> float:
+    low, high = bounds
+    return rng.uniform(low, high)
