@@ -1,0 +1,262 @@
+"""REST routes other than messages: login, gateway discovery, application commands,
+guild/channel/user look-ups, and the CDN that serves attachments."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from .models import snowflake
+from .payloads import (
+    application_payload,
+    attachment_path,
+    cdn_signature,
+    guild_payload,
+    member_payload,
+)
+from .wire import BODY, DiscordError, form_error, json_response, unknown
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+
+NAME = re.compile(r"^[-_'\w]{1,32}$")
+
+
+def _command_problems(payloads: list[dict]) -> dict[str, tuple[str, str]]:
+    problems: dict[str, tuple[str, str]] = {}
+    seen: set[tuple[int, str]] = set()
+    for n, command in enumerate(payloads):
+        kind, name = int(command.get("type", 1)), str(command.get("name", ""))
+        if not NAME.match(name) or (kind == 1 and name != name.lower()):
+            problems[f"{n}.name"] = ("APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+        if (kind, name) in seen:
+            problems[f"{n}.name"] = (
+                "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                "Application command names must be unique",
+            )
+        seen.add((kind, name))
+        description = str(command.get("description") or "")
+        if kind == 1 and not 1 <= len(description) <= 100:
+            problems[f"{n}.description"] = (
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 100 in length.",
+            )
+        if len(command.get("options") or []) > 25:
+            problems[f"{n}.options"] = ("BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+    return problems
+
+
+class CoreRoutes:
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
+
+    def add_to(self, app: web.Application, api: str) -> None:
+        r = app.router
+        r.add_get(f"{api}/gateway", self.gateway)
+        r.add_get(f"{api}/gateway/bot", self.gateway_bot)
+        r.add_get(f"{api}/users/@me", self.me)
+        r.add_get(f"{api}/users/{{user_id}}", self.get_user)
+        r.add_get(f"{api}/oauth2/applications/@me", self.application)
+        r.add_get(f"{api}/applications/@me", self.application)
+        for scope in ("", "/guilds/{guild_id}"):
+            base = f"{api}/applications/{{application_id}}{scope}/commands"
+            r.add_get(base, self.list_commands)
+            r.add_put(base, self.bulk_overwrite)
+            r.add_post(base, self.create_command)
+            r.add_get(f"{base}/{{command_id}}", self.get_command)
+            r.add_delete(f"{base}/{{command_id}}", self.delete_command)
+        r.add_get(f"{api}/guilds/{{guild_id}}", self.get_guild)
+        r.add_get(f"{api}/guilds/{{guild_id}}/channels", self.guild_channels)
+        r.add_get(f"{api}/guilds/{{guild_id}}/members/{{user_id}}", self.get_member)
+        r.add_get(f"{api}/channels/{{channel_id}}", self.get_channel)
+        r.add_post(f"{api}/channels/{{channel_id}}/typing", self.typing)
+        r.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self.cdn)
+
+    # --- login and gateway discovery ------------------------------------------------------
+
+    async def gateway(self, request: web.Request) -> web.Response:
+        return json_response({"url": self.fake.gateway_url})
+
+    async def gateway_bot(self, request: web.Request) -> web.Response:
+        self.fake.require_bot(request)
+        limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
+        return json_response(
+            {"url": self.fake.gateway_url, "shards": 1, "session_start_limit": limit}
+        )
+
+    async def me(self, request: web.Request) -> web.Response:
+        self.fake.require_bot(request)
+        user = self.fake.bot_user.payload()
+        user.update({"verified": True, "mfa_enabled": False, "email": None, "locale": "en-US"})
+        return json_response(user)
+
+    async def get_user(self, request: web.Request) -> web.Response:
+        self.fake.require_bot(request)
+        try:
+            return json_response(self.fake.user(int(request.match_info["user_id"])).payload())
+        except (KeyError, ValueError):
+            raise unknown("User", 10013) from None
+
+    async def application(self, request: web.Request) -> web.Response:
+        self.fake.require_bot(request)
+        return json_response(application_payload(self.fake))
+
+    # --- application commands -------------------------------------------------------------
+
+    def _scope(self, request: web.Request) -> int | None:
+        self.fake.require_bot(request)
+        if request.match_info["application_id"] != str(self.fake.application_id):
+            raise DiscordError(403, 50001, "Missing Access")
+        if "guild_id" not in request.match_info:
+            return None
+        guild = self.fake.guild_by_id(int(request.match_info["guild_id"]))
+        if guild is None:
+            raise DiscordError(403, 50001, "Missing Access")
+        return guild.id
+
+    def _store(self, scope: int | None, payload: dict, existing: dict | None) -> dict:
+        fake = self.fake
+        command: dict[str, Any] = {
+            "id": existing["id"] if existing else str(snowflake()),
+            "application_id": str(fake.application_id),
+            "version": str(snowflake()),
+            "type": int(payload.get("type", 1)),
+            "name": payload["name"],
+            "name_localizations": payload.get("name_localizations"),
+            "description": payload.get("description") or "",
+            "description_localizations": payload.get("description_localizations"),
+            "options": payload.get("options") or [],
+            "default_member_permissions": payload.get("default_member_permissions"),
+            "dm_permission": payload.get("dm_permission", True),
+            "contexts": payload.get("contexts"),
+            "integration_types": payload.get("integration_types") or [0],
+            "nsfw": bool(payload.get("nsfw", False)),
+        }
+        if scope is not None:
+            command["guild_id"] = str(scope)
+        if existing is None:
+            fake.command_creates[scope] = fake.command_creates.get(scope, 0) + 1
+        return command
+
+    async def list_commands(self, request: web.Request) -> web.Response:
+        scope = self._scope(request)
+        return json_response(self.fake.commands.get(scope, []))
+
+    async def bulk_overwrite(self, request: web.Request) -> web.Response:
+        scope = self._scope(request)
+        payloads = request[BODY].json or []
+        if not isinstance(payloads, list):
+            raise form_error({"_errors": ("BASE_TYPE_ARRAY", "Must be an array.")})
+        if problems := _command_problems(payloads):
+            raise form_error(problems)
+        old = {(c["type"], c["name"]): c for c in self.fake.commands.get(scope, [])}
+        stored = [
+            self._store(scope, p, old.get((int(p.get("type", 1)), p["name"]))) for p in payloads
+        ]
+        self.fake.commands[scope] = stored
+        self.fake.notify()
+        return json_response(stored)
+
+    async def create_command(self, request: web.Request) -> web.Response:
+        scope = self._scope(request)
+        payload = request[BODY].json or {}
+        if problems := _command_problems([payload]):
+            raise form_error({k.split(".", 1)[1]: v for k, v in problems.items()})
+        commands = self.fake.commands.setdefault(scope, [])
+        kind = int(payload.get("type", 1))
+        old = next((c for c in commands if (c["type"], c["name"]) == (kind, payload["name"])), None)
+        command = self._store(scope, payload, old)
+        if old is not None:
+            commands[commands.index(old)] = command
+        else:
+            commands.append(command)
+        self.fake.notify()
+        return json_response(command, status=200 if old else 201)
+
+    def _find_command(self, request: web.Request) -> tuple[int | None, dict]:
+        scope = self._scope(request)
+        for command in self.fake.commands.get(scope, []):
+            if command["id"] == request.match_info["command_id"]:
+                return scope, command
+        raise unknown("application command", 10063)
+
+    async def get_command(self, request: web.Request) -> web.Response:
+        return json_response(self._find_command(request)[1])
+
+    async def delete_command(self, request: web.Request) -> web.Response:
+        scope, command = self._find_command(request)
+        self.fake.commands[scope].remove(command)
+        self.fake.notify()
+        return json_response(None)
+
+    # --- guilds, channels ---------------------------------------------------------------------
+
+    def _guild(self, request: web.Request):
+        self.fake.require_bot(request)
+        guild = self.fake.guild_by_id(int(request.match_info["guild_id"]))
+        if guild is None:
+            raise unknown("Guild", 10004)
+        return guild
+
+    async def get_guild(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        data = guild_payload(guild, bot_id=self.fake.bot_user.id, intents=0)
+        for key in ("members", "channels", "threads", "presences", "voice_states", "joined_at"):
+            data.pop(key, None)
+        return json_response(data)
+
+    async def guild_channels(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        return json_response([c.payload(guild.id) for c in guild.channels])
+
+    async def get_member(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        try:
+            member = guild.member(int(request.match_info["user_id"]))
+        except (KeyError, ValueError):
+            raise unknown("Member", 10007) from None
+        return json_response(member_payload(guild, member))
+
+    async def get_channel(self, request: web.Request) -> web.Response:
+        self.fake.require_bot(request)
+        guild, channel = self.fake.channel(int(request.match_info["channel_id"]))
+        return json_response(channel.payload(guild.id))
+
+    async def typing(self, request: web.Request) -> web.Response:
+        self.fake.require_bot(request)
+        self.fake.channel(int(request.match_info["channel_id"]))
+        return json_response(None)
+
+    # --- the CDN ------------------------------------------------------------------------------
+
+    async def cdn(self, request: web.Request) -> web.Response:
+        """Serve an attachment's bytes if the signed URL is intact and has not expired, like
+        Discord's CDN; anything else is a 404 "This content is no longer available."."""
+        fake = self.fake
+        attachment = fake.attachments.get(int(request.match_info["attachment_id"]))
+        query = request.query
+        ok = (
+            attachment is not None
+            and str(attachment.channel_id) == request.match_info["channel_id"]
+        )
+        ok = ok and attachment.filename == request.match_info["filename"]
+        if ok:
+            try:
+                expires, issued = int(query["ex"], 16), int(query["is"], 16)
+                expected = cdn_signature(
+                    fake.cdn_secret, attachment_path(attachment), expires, issued
+                )
+                ok = hmac.compare_digest(expected, query["hm"]) and expires >= fake.now()
+            except (KeyError, ValueError):
+                ok = False
+        fake.downloads.append((fake.monotonic(), quote(request.path), 200 if ok else 404))
+        fake.notify()
+        if not ok or attachment is None:
+            return web.Response(status=404, text="This content is no longer available.")
+        return web.Response(
+            body=attachment.data, content_type=attachment.content_type or "application/octet-stream"
+        )

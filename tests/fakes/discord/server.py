@@ -1,0 +1,358 @@
+"""``FakeDiscord``: a loopback Discord (REST + gateway + CDN) for the unmodified discord.py."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import secrets
+import time
+
+from aiohttp import web
+
+from .actions import InteractionActions
+from .gateway import RECONNECT, Gateway
+from .models import (
+    BOT_PERMISSIONS,
+    DEFAULT_ATTACHMENT_SIZE_LIMIT,
+    MIB,
+    FakeChannel,
+    FakeGuild,
+    FakeMember,
+    FakeRole,
+    FakeUser,
+    default_guild,
+    snowflake,
+)
+from .payloads import PRIVILEGED_INTENTS
+from .records import (
+    FakeInteraction,
+    FakeMessage,
+    FaultRule,
+    GatewaySession,
+    RecordedCall,
+    StoredAttachment,
+)
+from .rest import CoreRoutes
+from .rest_messages import MessageRoutes
+from .waiting import Waiting
+from .wire import (
+    BODY,
+    Body,
+    DiscordError,
+    bucket_headers,
+    json_response,
+    rate_limited,
+    read_body,
+    server_error,
+    unknown,
+)
+
+log = logging.getLogger(__name__)
+API = "/api/v10"
+# Application flags for privileged intents (the "limited" ones unverified apps get).
+INTENT_FLAGS = {1 << 1: 1 << 15, 1 << 8: 1 << 13, 1 << 15: 1 << 19}
+
+
+class FakeDiscord(InteractionActions, Waiting):
+    """Configure, ``await start()`` (or ``async with``), point discord.py at :attr:`api_base`
+    and :attr:`gateway_url`, then drive users with :meth:`slash_command`, :meth:`press_button`…
+    and assert on :attr:`calls`, :attr:`messages` and :attr:`interactions`."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "fake-bot-token",
+        bot_user: FakeUser | None = None,
+        application_id: int | None = None,
+        guilds: list[FakeGuild] | None = None,
+        token_lifetime: float = 15 * 60,
+        interaction_deadline: float = 3.0,
+        heartbeat_interval: float = 41.25,
+        attachment_url_lifetime: float = 24 * 3600,
+        max_request_size: int = 25 * MIB,
+        dm_attachment_size_limit: int = DEFAULT_ATTACHMENT_SIZE_LIMIT,
+        allowed_intents: int = PRIVILEGED_INTENTS,
+        require_registered_commands: bool = True,
+        resume_window: float = 60.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.token = token
+        self.bot_user = bot_user or FakeUser("ImagineBot", bot=True)
+        self.application_id = application_id or self.bot_user.id
+        self.guilds = guilds if guilds is not None else [default_guild()]
+        self.token_lifetime = token_lifetime
+        self.interaction_deadline = interaction_deadline
+        self.heartbeat_interval = heartbeat_interval
+        self.attachment_url_lifetime = attachment_url_lifetime
+        self.max_request_size = max_request_size
+        self.dm_attachment_size_limit = dm_attachment_size_limit
+        self.allowed_intents = allowed_intents
+        self.require_registered_commands = require_registered_commands
+        self.resume_window = resume_window
+        self.host, self.port = host, port
+        self.cdn_secret = secrets.token_bytes(16)
+        self.application_flags = sum(f for i, f in INTENT_FLAGS.items() if allowed_intents & i)
+        for guild in self.guilds:
+            if not guild.has_member(self.bot_user.id):
+                role = FakeRole(self.bot_user.name, permissions=BOT_PERMISSIONS, managed=True)
+                guild.roles.append(role)
+                guild.members.append(FakeMember(self.bot_user, roles=[role.id]))
+
+        self.calls: list[RecordedCall] = []
+        self.messages: dict[int, FakeMessage] = {}
+        self.deleted_messages: list[FakeMessage] = []
+        self.interactions: dict[int, FakeInteraction] = {}
+        self.attachments: dict[int, StoredAttachment] = {}
+        self.commands: dict[int | None, list[dict]] = {}  # by guild id; None = global
+        self.command_creates: dict[int | None, int] = {}
+        self.downloads: list[tuple[float, str, int]] = []  # CDN fetches: (at, path, status)
+        self.faults: list[FaultRule] = []
+        self.internal_errors: list[BaseException] = []  # bugs in the fake itself
+        self.identifies = 0
+        self.gateway = Gateway(self)
+        self._offset = 0.0
+        self._changed = asyncio.Event()
+        self._command_ids: dict[str, int] = {}
+        self._runner: web.AppRunner | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> FakeDiscord:
+        app = web.Application(
+            middlewares=[self._middleware], client_max_size=self.max_request_size * 2
+        )
+        CoreRoutes(self).add_to(app, API)
+        MessageRoutes(self).add_to(app, API)
+        app.router.add_get("/gateway", self.gateway.handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self.gateway.close_all(1001)
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeDiscord:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        """What ``discord.http.Route.BASE`` must be."""
+        return f"{self.base_url}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        """What ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`` must be."""
+        return f"ws://{self.host}:{self.port}/gateway"
+
+    def env(self) -> dict[str, str]:
+        """Environment for a bot process (see ``use_fake_discord`` for what it must do)."""
+        return {
+            "DISCORD_TOKEN": self.token,
+            "DISCORD_API_BASE": self.api_base,
+            "DISCORD_GATEWAY_URL": self.gateway_url,
+        }
+
+    # --- the clock -----------------------------------------------------------------------------
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self._offset
+
+    def now(self) -> float:
+        return time.time() + self._offset
+
+    def wall_time(self, at: float) -> float:
+        return at - self.monotonic() + self.now()
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward: deadlines, token lifetimes and CDN links expire
+        without the test sleeping."""
+        self._offset += seconds
+        self.notify()
+
+    # --- look-ups ------------------------------------------------------------------------------
+
+    @property
+    def guild(self) -> FakeGuild:
+        return self.guilds[0]
+
+    @property
+    def owner_user(self) -> FakeUser:
+        return self.user(self.guilds[0].owner_id) if self.guilds else self.bot_user
+
+    def guild_by_id(self, guild_id: int) -> FakeGuild | None:
+        return next((g for g in self.guilds if g.id == guild_id), None)
+
+    def channel(self, channel_id: int) -> tuple[FakeGuild, FakeChannel]:
+        for guild in self.guilds:
+            for channel in guild.channels:
+                if channel.id == channel_id:
+                    return guild, channel
+        raise unknown("Channel", 10003)
+
+    def user(self, user_id: int) -> FakeUser:
+        if user_id == self.bot_user.id:
+            return self.bot_user
+        for guild in self.guilds:
+            if guild.has_member(user_id):
+                return guild.member(user_id).user
+        raise KeyError(f"no user {user_id}")
+
+    def message(self, message_id: int) -> FakeMessage | None:
+        return self.messages.get(message_id)
+
+    def channel_messages(self, channel_id: int) -> list[FakeMessage]:
+        return sorted(
+            (m for m in self.messages.values() if m.channel_id == channel_id), key=lambda m: m.id
+        )
+
+    def interaction_by_token(self, token: str) -> FakeInteraction | None:
+        return next((i for i in self.interactions.values() if i.token == token), None)
+
+    def command(self, name: str, guild_id: int | None = None) -> dict | None:
+        """A registered command in one scope (``None`` = global)."""
+        return next((c for c in self.commands.get(guild_id, []) if c["name"] == name), None)
+
+    def _unregistered_command_id(self, name: str) -> int:
+        return self._command_ids.setdefault(name, snowflake())
+
+    def calls_to(self, method: str | None = None, path: str | None = None) -> list[RecordedCall]:
+        """Recorded calls by method and a regular expression searched in the path."""
+        return [c for c in self.calls if c.matches(method, path)]
+
+    @property
+    def sessions(self) -> list[GatewaySession]:
+        return list(self.gateway.sessions.values())
+
+    @property
+    def connected_sessions(self) -> list[GatewaySession]:
+        return [s for s in self.sessions if s.ready and not s.closed]
+
+    def require_bot(self, request: web.Request) -> None:
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            raise DiscordError(401, 0, "401: Unauthorized")
+
+    # --- test controls -------------------------------------------------------------------------
+
+    def expire_token(self, token: str) -> None:
+        """From now on the interaction's webhook routes answer 401 / 50027."""
+        interaction = self.interaction_by_token(token)
+        if interaction is None:
+            raise KeyError("unknown interaction token")
+        interaction.token_expired = True
+
+    def fail_next(
+        self,
+        method: str | None,
+        path: str,
+        status: int = 429,
+        *,
+        count: int = 1,
+        retry_after: float = 0.05,
+        is_global: bool = False,
+        body: dict | None = None,
+    ) -> FaultRule:
+        """Answer the next ``count`` requests whose path (relative to the API base) matches the
+        regular expression ``path`` with ``status`` instead of handling them."""
+        rule = FaultRule(
+            method and method.upper(), re.compile(path), status, count, retry_after, is_global, body
+        )
+        self.faults.append(rule)
+        return rule
+
+    async def dispatch(self, event: str, data: dict, intent: int = 0) -> int:
+        """Send a gateway event to every live session (with ``intent``, if given)."""
+        return await self.gateway.dispatch(event, data, intent)
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close every bot socket with ``code``; with a resumable code (4000) sessions wait for
+        a RESUME and events sent meanwhile are replayed."""
+        await self.gateway.close_all(code)
+
+    async def invalidate_sessions(self) -> None:
+        """Close every socket and forget the sessions: bots must IDENTIFY again."""
+        await self.gateway.close_all(4009, invalidate=True)
+
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT to every bot."""
+        await self.gateway.send_all(RECONNECT)
+
+    # --- the REST middleware -----------------------------------------------------------------
+
+    def _take_fault(self, method: str, path: str) -> FaultRule | None:
+        for rule in self.faults:
+            if rule.matches(method, path):
+                rule.remaining -= 1
+                return rule
+        return None
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler) -> web.StreamResponse:
+        if not request.path.startswith(f"{API}/"):
+            return await handler(request)
+        path = request.path[len(API) :]
+        resource = request.match_info.route.resource
+        route = resource.canonical[len(API) :] if resource is not None else path
+        body, injected = Body(), False
+        try:
+            body = await read_body(request, self.max_request_size)
+            request[BODY] = body
+            if rule := self._take_fault(request.method, path):
+                injected = True
+                if rule.status == 429:
+                    raise rate_limited(route, rule.retry_after, is_global=rule.is_global)
+                error = server_error(rule.status)
+                error.body = rule.body or error.body
+                raise error
+            response = await handler(request)
+        except DiscordError as error:
+            response = json_response(error.body, status=error.status, headers=error.headers)
+        except web.HTTPException as error:  # no such route / method
+            response = json_response(
+                {"message": f"{error.status}: {error.reason}", "code": 0}, status=error.status
+            )
+        except Exception as error:
+            log.exception("fake Discord failed on %s %s", request.method, path)
+            self.internal_errors.append(error)
+            response = json_response(
+                {"message": "500: Internal Server Error", "code": 0}, status=500
+            )
+        if response.status != 429:
+            for key, value in bucket_headers(route).items():
+                response.headers.setdefault(key, value)
+        answered = None
+        is_json = response.headers.get("Content-Type") == "application/json"
+        if is_json and isinstance(response, web.Response) and isinstance(response.body, bytes):
+            answered = json.loads(response.body)
+        self.calls.append(
+            RecordedCall(
+                at=self.monotonic(),
+                method=request.method,
+                path=path,
+                route=route,
+                query=dict(request.query),
+                json=body.json,
+                files=body.files,
+                status=response.status,
+                response=answered,
+                authorization=request.headers.get("Authorization"),
+                injected=injected,
+            )
+        )
+        self.notify()
+        return response
