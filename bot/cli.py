@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .engine.events import ErrorCategory, EventType, JobEvent, JobRequest, Progress
+from .formatting import bar, elapsed
 from .generation import ImageOptions, ValidationError, validate_image
 from .i18n import resolve, t
 from .mps import errors
@@ -25,11 +26,6 @@ def cli_locale() -> str:
     return resolve(os.environ.get("LC_ALL"), os.environ.get("LANG", "").split(".")[0])
 
 
-def _elapsed(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
-
-
 def describe_progress(locale: str, progress: Progress) -> str:
     if progress.position is not None:
         status = t(locale, "status.queued", position=progress.position)
@@ -44,13 +40,8 @@ def describe_progress(locale: str, progress: Progress) -> str:
         "cli.job_line",
         job=progress.job_id,
         status=status,
-        elapsed=_elapsed(progress.waited),
+        elapsed=elapsed(progress.waited),
     )
-
-
-def bar(fraction: float, width: int = 12) -> str:
-    filled = round(max(0.0, min(1.0, fraction)) * width)
-    return "▰" * filled + "▱" * (width - filled) + f" {int(fraction * 100)}%"
 
 
 def failure_text(locale: str, job: Job, timeout_seconds: float) -> str:
@@ -88,7 +79,7 @@ async def imagine(settings: Settings, options: ImageOptions, out: Path, locale: 
                 model=valid.spec.name,
                 prompt=valid.request.prompt,
                 request=valid.request.to_api(),
-                options={"size": valid.size, "version": valid.version},
+                options=valid.record(options),
                 locale=locale,
             )
         )

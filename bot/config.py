@@ -139,6 +139,16 @@ class Downloads:
 
 
 @dataclass(frozen=True)
+class DiscordTunables:
+    # Seconds between two progress edits of a job's message, at most.
+    progress_interval: float = 5.0
+    # An interaction token lives 15 minutes; switch to the bot token this long before.
+    token_lifetime: float = 900.0
+    token_margin: float = 60.0
+    history_page_size: int = 5
+
+
+@dataclass(frozen=True)
 class Tunables:
     models: dict[str, ModelSpec] = field(default_factory=_default_models)
     default_model: str = "Hunyuan"
@@ -146,6 +156,7 @@ class Tunables:
     rates: Rates = field(default_factory=Rates)
     polling: Polling = field(default_factory=Polling)
     downloads: Downloads = field(default_factory=Downloads)
+    discord: DiscordTunables = field(default_factory=DiscordTunables)
     # After MPS says "not now" to a Create (rate limited, too many running tasks, or
     # unreachable), submissions pause this long, doubling up to the maximum.
     create_backoff: tuple[float, float] = (2.0, 60.0)

@@ -6,8 +6,10 @@ Shared by the CLI and the Discord front end. Every rejection is a `ValidationErr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .config import ModelSpec, Tunables
 from .mps.models import ImageInfo, ImageTaskRequest, TaskKind
@@ -34,6 +36,14 @@ class ImageOptions:
     count: int = 1
     enhance_prompt: bool = False
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> ImageOptions:
+        """The options a stored job was asked with (see `ValidatedImage.record`)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in record.items() if k in known}
+        values["references"] = tuple(values.get("references") or ())
+        return cls(**values)
+
 
 @dataclass(frozen=True)
 class ValidatedImage:
@@ -41,6 +51,13 @@ class ValidatedImage:
     version: str
     request: ImageTaskRequest
     size: str | None  # what the user will see, e.g. "1024x1024" or "16:9"
+
+    def record(self, options: ImageOptions) -> dict[str, Any]:
+        """What the user asked for, kept with the job for history and re-runs."""
+        record = dataclasses.asdict(options)
+        record["references"] = list(options.references)
+        record.update(model=self.spec.name, version=self.version, shown_size=self.size)
+        return record
 
 
 def parse_size(text: str) -> tuple[int, int]:

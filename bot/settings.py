@@ -54,6 +54,7 @@ class Settings:
     tunables: Tunables = field(default_factory=Tunables)
     # Only for running against a local fake Discord; unset in production.
     discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
     log_level: str = "INFO"
 
     def credentials(self) -> Credentials:
@@ -75,6 +76,16 @@ def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
     url = URL(value)
     if url.scheme not in ("http", "https") or not url.host:
         raise SettingsError(f"{name} must be an http(s) URL such as https://example.com")
+    return value
+
+
+def _ws_url(env: Mapping[str, str], name: str) -> str | None:
+    value = _clean(env, name)
+    if value is None:
+        return None
+    url = URL(value)
+    if url.scheme not in ("ws", "wss") or not url.host:
+        raise SettingsError(f"{name} must be a ws(s) URL such as wss://gateway.discord.gg")
     return value
 
 
@@ -130,5 +141,6 @@ def load_settings(
         database_path=Path(_clean(env, "DATABASE_PATH") or "data/bot.sqlite3"),
         tunables=tunables,
         discord_api_base=_url(env, "DISCORD_API_BASE", None),
+        discord_gateway_url=_ws_url(env, "DISCORD_GATEWAY_URL"),
         log_level=level,
     )

@@ -165,7 +165,8 @@ class JobEngine(EngineWork):
         self._listeners.append(listener)
 
     def remove_listener(self, listener: Listener) -> None:
-        self._listeners.remove(listener)
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     async def submit(self, request: JobRequest) -> Job:
         """Write the job, queue it, and return it. Raises QueueLimitError when full."""

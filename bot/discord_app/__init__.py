@@ -1,0 +1,1 @@
+"""The Discord front end: thin adapters between slash commands and the job engine."""

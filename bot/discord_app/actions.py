@@ -1,0 +1,136 @@
+"""What commands and buttons do, in one place: start a job, re-roll, vary, delete, re-run,
+cancel, turn history pages. Cogs and buttons stay thin and call these."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import discord
+
+from ..engine.events import JobRequest, QueueLimitError
+from ..generation import ImageOptions, validate_image
+from ..mps.models import TaskKind
+from ..storage.jobs import Job, JobState
+from . import listings
+from .errors import Refusal, locale_of, report_error, say
+
+if TYPE_CHECKING:
+    from .client import ImagineBot
+
+REFERENCE_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+def check_reference(attachment: discord.Attachment, max_bytes: int) -> None:
+    """Refuse a bad reference before anything is spent."""
+    content_type = (attachment.content_type or "").split(";")[0].strip().lower()
+    if content_type not in REFERENCE_TYPES:
+        raise Refusal("error.reference_type", type=content_type or attachment.filename)
+    if attachment.size > max_bytes:
+        raise Refusal(
+            "error.reference_too_large",
+            size=f"{attachment.size / 2**20:.1f}",
+            max=f"{max_bytes / 2**20:.0f}",
+        )
+
+
+class JobActions:
+    def __init__(self, bot: ImagineBot) -> None:
+        self.bot = bot
+
+    async def run_guarded(
+        self, interaction: discord.Interaction, action: str, job_id: int, index: int
+    ) -> None:
+        """Button entry point: any error becomes a message to the presser."""
+        try:
+            await getattr(self, action)(interaction, job_id, index)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+    # -- creating jobs ---------------------------------------------------------------------
+
+    async def start(self, interaction: discord.Interaction, options: ImageOptions) -> Job:
+        """Validate (free), defer within Discord's 3 seconds, then queue the job."""
+        tunables = self.bot.tunables
+        if interaction.guild_id is None:
+            raise Refusal("error.guild_only")
+        valid = validate_image(options, tunables)
+        queued = self.bot.engine.queue.user_queued(interaction.guild_id, interaction.user.id)
+        if queued >= tunables.limits.queued_per_user:
+            raise QueueLimitError(tunables.limits.queued_per_user)
+        await interaction.response.defer(thinking=True)
+        job = await self.bot.engine.submit(
+            JobRequest(
+                kind=TaskKind.IMAGE,
+                guild_id=interaction.guild_id,
+                user_id=interaction.user.id,
+                model=valid.spec.name,
+                prompt=valid.request.prompt,
+                request=valid.request.to_api(),
+                options=valid.record(options),
+                frontend={
+                    "channel_id": interaction.channel_id,
+                    "attachment_size_limit": interaction.filesize_limit,
+                },
+                locale=locale_of(interaction),
+            )
+        )
+        self.bot.messenger.remember(job.id, interaction)
+        self.bot.tracker.track(job.id)
+        return job
+
+    async def _job_in_guild(self, interaction: discord.Interaction, job_id: int) -> Job:
+        job = await self.bot.store.get(job_id)
+        if job is None or job.guild_id != interaction.guild_id:
+            raise Refusal("error.job_not_found", job=job_id)
+        return job
+
+    async def reroll(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
+        """Same prompt and options again; the new job belongs to whoever pressed."""
+        job = await self._job_in_guild(interaction, job_id)
+        await self.start(interaction, ImageOptions.from_record(job.options))
+
+    async def rerun(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
+        job = await self._job_in_guild(interaction, job_id)
+        if job.user_id != interaction.user.id:
+            raise Refusal("error.not_your_job")
+        await self.start(interaction, ImageOptions.from_record(job.options))
+
+    async def vary(self, interaction: discord.Interaction, job_id: int, index: int) -> None:
+        """The result itself becomes the reference image of a new job."""
+        job = await self._job_in_guild(interaction, job_id)
+        message = interaction.message
+        if message is None or index >= len(message.attachments):
+            raise Refusal("error.result_gone")
+        # Attachment URLs are signed and expire: the one on the message just pressed is fresh.
+        url = message.attachments[index].url
+        options = dataclasses.replace(ImageOptions.from_record(job.options), references=(url,))
+        await self.start(interaction, options)
+
+    # -- managing jobs ---------------------------------------------------------------------
+
+    async def delete(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
+        job = await self._job_in_guild(interaction, job_id)
+        moderator = interaction.permissions.manage_messages
+        if job.user_id != interaction.user.id and not moderator:
+            raise Refusal("error.delete_not_allowed")
+        if interaction.message is not None:
+            await interaction.message.delete()
+        await interaction.response.send_message(
+            say(interaction, "discord.deleted", job=job.id), ephemeral=True
+        )
+
+    async def cancel(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
+        job = await self._job_in_guild(interaction, job_id)
+        if job.user_id != interaction.user.id:
+            raise Refusal("error.not_your_job")
+        if job.state is not JobState.QUEUED or not await self.bot.engine.cancel(job.id):
+            raise Refusal("error.cannot_cancel", job=job.id)
+        embed, view = await listings.queue_listing(self.bot, interaction)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+    async def history_page(self, interaction: discord.Interaction, owner: int, page: int) -> None:
+        if owner != interaction.user.id:
+            raise Refusal("error.not_your_history")
+        embed, view = await listings.history_listing(self.bot, interaction, page)
+        await interaction.response.edit_message(embed=embed, view=view)

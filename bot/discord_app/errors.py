@@ -1,0 +1,77 @@
+"""Every failure of a command or a button ends here, as a clear message in the user's
+language; unexpected ones are logged with their traceback. Nothing else answers errors."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from ..engine.events import QueueLimitError
+from ..generation import ValidationError
+from ..i18n import resolve, t
+
+log = logging.getLogger(__name__)
+
+
+class Refusal(Exception):
+    """The user asked for something they may not have; `key` names the localised reason."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def locale_of(interaction: discord.Interaction) -> str:
+    guild_locale = interaction.guild_locale.value if interaction.guild_locale else None
+    return resolve(interaction.locale.value, guild_locale)
+
+
+def say(interaction: discord.Interaction, key: str, **params: object) -> str:
+    """`key` in the language of whoever is interacting."""
+    return t(locale_of(interaction), key, **params)
+
+
+def message_for(error: BaseException, locale: str) -> str:
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    match error:
+        case ValidationError() | Refusal():
+            return t(locale, error.key, **error.params)
+        case QueueLimitError():
+            return t(locale, "error.queue_full", limit=error.limit)
+        case app_commands.NoPrivateMessage():
+            return t(locale, "error.guild_only")
+        case app_commands.MissingPermissions() | app_commands.CheckFailure():
+            return t(locale, "error.not_allowed")
+        case app_commands.CommandOnCooldown():
+            return t(locale, "error.cooldown", seconds=round(error.retry_after))
+        case _:
+            log.error("unexpected error in an interaction", exc_info=error)
+            return t(locale, "error.unexpected")
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Answer with the error, ephemeral where Discord still allows it."""
+    text = message_for(error, locale_of(interaction))
+    try:
+        if not interaction.response.is_done():
+            await interaction.response.send_message(text, ephemeral=True)
+        elif interaction.response.type in (
+            discord.InteractionResponseType.deferred_channel_message,
+        ):
+            # A public "thinking…" message is waiting: it becomes the error.
+            await interaction.edit_original_response(content=text, embed=None, view=None)
+        else:
+            await interaction.followup.send(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+class ImagineTree(app_commands.CommandTree):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)

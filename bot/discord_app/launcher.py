@@ -1,0 +1,77 @@
+"""Start the bot (`python -m bot`) and register its commands (`python -m bot sync`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+import discord
+import yarl
+
+from ..runtime import open_runtime
+from ..settings import Settings
+from .client import ImagineBot
+
+log = logging.getLogger(__name__)
+
+
+def _point_at(settings: Settings) -> None:
+    """Only a local fake Discord needs this; real deployments leave both unset."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def run_bot(settings: Settings) -> int:
+    _point_at(settings)
+    try:
+        return asyncio.run(_serve(settings))
+    except discord.LoginFailure:
+        print("Discord refused DISCORD_TOKEN: check the bot token.", file=sys.stderr)
+        return 2
+
+
+async def _serve(settings: Settings) -> int:
+    assert settings.discord_token is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_runtime(settings) as runtime:
+        bot = ImagineBot(runtime)
+        async with bot:
+            runner = asyncio.create_task(bot.start(settings.discord_token.reveal()))
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if stopper in done:
+                log.info("shutting down: unfinished jobs resume at the next start")
+                await bot.close()
+            stopper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner  # re-raises a login failure or a fatal gateway error
+    # Leaving open_runtime closes the engine: in-flight Creates store their TaskIds first.
+    return 0
+
+
+async def sync_commands(settings: Settings, guild_id: int | None) -> int:
+    """Register the slash commands. Discord allows 200 creates a day per guild, so this is
+    run on demand, never at every start. A guild sync is instant; a global one takes a
+    while to reach every server."""
+    _point_at(settings)
+    assert settings.discord_token is not None
+    async with open_runtime(settings, start_engine=False) as runtime:
+        bot = ImagineBot(runtime, serve_jobs=False)
+        async with bot:
+            await bot.login(settings.discord_token.reveal())
+            guild = discord.Object(guild_id) if guild_id else None
+            if guild is not None:
+                bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+    names = ", ".join(sorted(c.name for c in synced))
+    where = f"guild {guild_id}" if guild_id else "all servers"
+    print(f"Synced {len(synced)} commands to {where}: {names}")
+    return 0

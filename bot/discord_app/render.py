@@ -1,0 +1,130 @@
+"""What a job's message looks like at each stage. Pure functions of job state and locale,
+so the look is tested without Discord."""
+
+from __future__ import annotations
+
+import discord
+
+from ..engine.events import ErrorCategory, Progress
+from ..formatting import bar, elapsed, shorten
+from ..i18n import t
+from ..storage.jobs import Job, JobState
+
+PROMPT_PREVIEW = 200
+COLOUR_WORKING = discord.Colour.blurple()
+COLOUR_DONE = discord.Colour.green()
+COLOUR_FAILED = discord.Colour.red()
+COLOUR_NEUTRAL = discord.Colour.light_grey()
+
+
+def _base(job: Job, locale: str, colour: discord.Colour, *, show_prompt: bool = True):
+    title = shorten(job.prompt, PROMPT_PREVIEW) if show_prompt and job.prompt else None
+    embed = discord.Embed(title=title or t(locale, "discord.title_untitled"), colour=colour)
+    embed.set_footer(text=t(locale, "discord.footer", job=job.id, model=_model_label(job)))
+    return embed
+
+
+def _model_label(job: Job) -> str:
+    version = job.request.get("ModelVersion")
+    return f"{job.model} {version}" if version else job.model
+
+
+def progress_embed(job: Job, progress: Progress, locale: str) -> discord.Embed:
+    """Queue position while waiting; status, elapsed time and an estimated bar while running.
+
+    Times are shown in 5-second steps so the text (and so the message) changes only that
+    often."""
+    embed = _base(job, locale, COLOUR_WORKING)
+    waited = elapsed(progress.waited // 5 * 5)
+    if progress.position is not None:
+        lines = [
+            t(locale, "status.queued", position=progress.position),
+            t(locale, "discord.queue_length", count=progress.guild_queued),
+            t(locale, "discord.waited", time=waited),
+        ]
+        if job.error_code:
+            lines.append(t(locale, "discord.deferred_by_service"))
+    elif progress.state == "submitting":
+        lines = [t(locale, "status.submitting"), t(locale, "discord.waited", time=waited)]
+    else:
+        status = t(locale, f"status.{progress.mps_status or 'running'}")
+        fraction = progress.fraction or 0.0
+        lines = [
+            status,
+            bar(fraction // 0.05 * 0.05),
+            t(locale, "discord.running_for", time=elapsed((progress.running_for or 0) // 5 * 5)),
+        ]
+    embed.description = "\n".join(lines)
+    return embed
+
+
+def result_embed(
+    job: Job, locale: str, first_filename: str | None, took: float | None
+) -> discord.Embed:
+    embed = _base(job, locale, COLOUR_DONE)
+    embed.add_field(name=t(locale, "discord.field_model"), value=_model_label(job))
+    size = job.options.get("shown_size")
+    if size:
+        embed.add_field(name=t(locale, "discord.field_size"), value=str(size))
+    if took is not None:
+        embed.add_field(name=t(locale, "discord.field_time"), value=elapsed(took))
+    embed.add_field(name=t(locale, "discord.field_job"), value=f"#{job.id}")
+    negative = job.options.get("negative_prompt")
+    if negative:
+        embed.add_field(
+            name=t(locale, "discord.field_negative"), value=shorten(negative, 1024), inline=False
+        )
+    if first_filename:
+        embed.set_image(url=f"attachment://{first_filename}")
+    return embed
+
+
+def failure_message(job: Job, locale: str, timeout_seconds: float) -> str:
+    if job.state is JobState.CANCELLED:
+        return t(locale, "failure.cancelled")
+    category = ErrorCategory(job.error_category or ErrorCategory.SERVICE_ERROR)
+    return t(
+        locale,
+        f"failure.{category.value}",
+        code=job.error_code or "",
+        message=shorten(job.error_message, 500),
+        minutes=int(timeout_seconds // 60),
+    )
+
+
+def failure_embed(job: Job, locale: str, timeout_seconds: float) -> discord.Embed:
+    # A blocked prompt is not repeated in public.
+    blocked = job.error_category == ErrorCategory.CONTENT_VIOLATION
+    colour = COLOUR_NEUTRAL if job.state is JobState.CANCELLED else COLOUR_FAILED
+    embed = _base(job, locale, colour, show_prompt=not blocked)
+    embed.description = failure_message(job, locale, timeout_seconds)
+    return embed
+
+
+STATE_ICONS = {
+    JobState.QUEUED: "⏳",
+    JobState.SUBMITTING: "📤",
+    JobState.RUNNING: "🎨",
+    JobState.DOWNLOADING: "📥",
+    JobState.READY: "📥",
+    JobState.DELIVERED: "✅",
+    JobState.FAILED: "❌",
+    JobState.CANCELLED: "🚫",
+}
+
+
+def jump_url(guild_id: int, job: Job) -> str | None:
+    channel, message = job.frontend.get("channel_id"), job.frontend.get("message_id")
+    if not channel or not message:
+        return None
+    return f"https://discord.com/channels/{guild_id}/{channel}/{message}"
+
+
+def history_line(job: Job, locale: str) -> str:
+    state = t(locale, f"state.{job.state.value}")
+    when = f"<t:{int(job.created_at)}:R>"
+    line = f"**#{job.id}** {STATE_ICONS[job.state]} {state} · {when} · {shorten(job.prompt, 80)}"
+    link = jump_url(job.guild_id, job)
+    if link and job.state is JobState.DELIVERED:
+        line += f" · [{t(locale, 'discord.jump')}]({link})"
+    return line

@@ -1,0 +1,82 @@
+"""`/imagine`: turn a prompt into images."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import ASPECTS
+from bot.discord_app.actions import check_reference
+from bot.discord_app.client import ImagineBot
+from bot.generation import ImageOptions
+
+ASPECT_CHOICES = [app_commands.Choice(name=a, value=a) for a in ASPECTS]
+
+
+class Imagine(commands.Cog):
+    def __init__(self, bot: ImagineBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="imagine", description="Generate an image with Tencent Cloud")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        prompt="What to draw",
+        negative_prompt="What to keep out of the image",
+        model="Which model (and version) to use",
+        aspect="Shape of the image",
+        size="Exact size as WIDTHxHEIGHT, for models that take one",
+        reference="An image to start from (JPEG, PNG or WebP, up to 7 MB)",
+        enhance_prompt="Let the service improve the prompt",
+        count="How many images, where the model allows more than one",
+    )
+    @app_commands.choices(aspect=ASPECT_CHOICES)
+    async def imagine(
+        self,
+        interaction: discord.Interaction,
+        prompt: app_commands.Range[str, 1, 1000],
+        negative_prompt: app_commands.Range[str, 1, 1000] | None = None,
+        model: str | None = None,
+        aspect: app_commands.Choice[str] | None = None,
+        size: app_commands.Range[str, 3, 11] | None = None,
+        reference: discord.Attachment | None = None,
+        enhance_prompt: bool = False,
+        count: app_commands.Range[int, 1, 4] = 1,
+    ) -> None:
+        """Generate an image with Tencent Cloud."""
+        references: tuple[str, ...] = ()
+        if reference is not None:
+            check_reference(reference, self.bot.tunables.max_reference_bytes)
+            references = (reference.url,)
+        name, _, version = (model or "").partition(":")
+        await self.bot.actions.start(
+            interaction,
+            ImageOptions(
+                prompt=prompt,
+                model=name or None,
+                version=version or None,
+                negative_prompt=negative_prompt,
+                size=size,
+                aspect=aspect.value if aspect else None,
+                references=references,
+                count=count,
+                enhance_prompt=enhance_prompt,
+            ),
+        )
+
+    @imagine.autocomplete("model")
+    async def model_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.lower()
+        choices = []
+        for spec in self.bot.tunables.models.values():
+            for version in spec.versions:
+                label = f"{spec.name} {version}"
+                if wanted in label.lower():
+                    choices.append(app_commands.Choice(name=label, value=f"{spec.name}:{version}"))
+        return choices[:25]
+
+
+async def setup(bot: ImagineBot) -> None:
+    await bot.add_cog(Imagine(bot))
