@@ -29,8 +29,8 @@ def cli_locale() -> str:
 def describe_progress(locale: str, progress: Progress) -> str:
     if progress.position is not None:
         status = t(locale, "status.queued", position=progress.position)
-    elif progress.state == "submitting":
-        status = t(locale, "status.submitting")
+    elif progress.state in ("submitting", "downloading"):
+        status = t(locale, f"status.{progress.state}")
     else:
         status = t(locale, f"status.{progress.mps_status or 'running'}")
         if progress.fraction is not None:

@@ -40,3 +40,134 @@ async def test_imagine_defers_shows_progress_and_delivers_the_images(tmp_path) -
         assert any(i.startswith("imagine:reroll:") for i in ids)
         assert any(i.startswith("imagine:vary:") for i in ids)
         assert any(i.startswith("imagine:delete:") for i in ids)
+
+
+async def test_chinese_user_sees_chinese_queue_position_and_result(tmp_path) -> None:
+    async with bot_stack(tmp_path) as stack:
+        fake = stack.fake
+        first = await fake.slash_command(
+            fake.guild.id, "general", "bob", "imagine", options={"prompt": "山水画"}, locale="zh-CN"
+        )
+        second = await fake.slash_command(
+            fake.guild.id, "general", "bob", "imagine", options={"prompt": "竹林"}, locale="zh-CN"
+        )
+        done = await final_message(fake, second)
+        await final_message(fake, first)
+        texts = [" ".join(e.get("description") or "" for e in r.embeds) for r in done.history]
+        # One running job per user: the second waited in the queue, and said so in Chinese.
+        assert any("排队中:本服务器队列第 1 位" in text for text in texts)
+        labels = [c["label"] for row in done.components for c in row["components"]]
+        assert labels == ["重新生成", "变体", "删除"]
+        assert done.embeds[0]["fields"][0]["name"] == "模型"
+
+
+async def test_bad_input_is_refused_at_once_and_costs_nothing(tmp_path) -> None:
+    async with bot_stack(tmp_path) as stack:
+        fake, emu = stack.fake, stack.emulator
+        too_big = await fake.slash_command(
+            fake.guild.id,
+            "general",
+            "bob",
+            "imagine",
+            options={"prompt": "猫", "size": "4096x4096"},
+            locale="zh-CN",
+        )
+        await too_big.wait_for_response()
+        assert too_big.callback_type == 4
+        reply = too_big.original
+        assert reply.ephemeral
+        assert "4096x4096" in reply.content and "像素" in reply.content
+
+        text_file = await fake.slash_command(
+            fake.guild.id,
+            "general",
+            "alice",
+            "imagine",
+            options={"prompt": "cat"},
+            attachments=[("notes.txt", b"not an image", "text/plain")],
+        )
+        await text_file.wait_for_response()
+        assert "JPEG, PNG or WebP" in text_file.original.content
+
+        wrong_model = await fake.slash_command(
+            fake.guild.id,
+            "general",
+            "alice",
+            "imagine",
+            options={"prompt": "cat", "model": "Dall-E"},
+        )
+        await wrong_model.wait_for_response()
+        assert "Dall-E" in wrong_model.original.content
+        assert emu.stats()["actions"] == {}  # not one call reached Tencent
+
+
+async def test_blocked_prompt_becomes_an_incident_and_is_not_repeated(tmp_path) -> None:
+    from bot.mps.emulator import EmulatorConfig
+    from bot.storage.database import open_database
+    from bot.storage.jobs import JobStore
+
+    config = EmulatorConfig(
+        image_wait=(0.1, 0.1), image_run=(0.2, 0.2), banned_words=("forbidden",)
+    )
+    async with bot_stack(tmp_path, emulator_config=config) as stack:
+        fake = stack.fake
+        interaction = await fake.slash_command(
+            fake.guild.id, "general", "carol", "imagine", options={"prompt": "something forbidden"}
+        )
+        message = await fake.wait_for_message(
+            lambda m: (
+                m.id == interaction.response_message_id
+                and m.embeds
+                and "moderation" in (m.embeds[0].get("description") or "")
+            ),
+            timeout=20,
+        )
+        assert "forbidden" not in str(message.embeds)
+        db = await open_database(stack.db_path)
+        try:
+            (incident,) = await JobStore(db).incidents(fake.guild.id)
+        finally:
+            await db.close()
+        assert incident["prompt"] == "something forbidden"
+        assert incident["code"] == "InvalidParameter.ViolationContent"
+
+
+async def test_large_result_is_reencoded_under_the_upload_limit(tmp_path) -> None:
+    import io
+
+    from PIL import Image
+
+    from bot.mps.emulator import EmulatorConfig
+    from tests.fakes.discord.models import default_guild
+
+    guild = default_guild()
+    guild.attachment_size_limit = 1024 * 1024
+    config = EmulatorConfig(image_wait=(0.1, 0.1), image_run=(0.2, 0.2), image_mode="noise")
+    async with bot_stack(tmp_path, emulator_config=config, guilds=[guild]) as stack:
+        fake = stack.fake
+        interaction = await fake.slash_command(
+            guild.id, "general", "alice", "imagine", options={"prompt": "static"}
+        )
+        message = await final_message(fake, interaction)
+        (attachment,) = message.attachments
+        assert len(attachment.data) <= 1024 * 1024
+        assert attachment.filename.endswith(".jpg")
+        image = Image.open(io.BytesIO(attachment.data))
+        assert image.format == "JPEG" and image.size[0] >= 256
+        assert stack.emulator.stats()["downloads"]["bytes"] > 1024 * 1024
+
+
+async def test_sync_registers_chinese_names_and_descriptions(tmp_path) -> None:
+    async with bot_stack(tmp_path, start=False) as stack:
+        fake = stack.fake
+        imagine = fake.command("imagine", fake.guild.id)
+        assert imagine["name_localizations"]["zh-CN"] == "画图"
+        assert imagine["description_localizations"]["zh-CN"] == "用腾讯云生成图片"
+        options = {o["name"]: o for o in imagine["options"]}
+        assert options["prompt"]["name_localizations"]["zh-CN"] == "提示词"
+        assert options["prompt"]["max_length"] == 1000
+        for name in ("history", "queue"):
+            assert fake.command(name, fake.guild.id)["name_localizations"]["zh-CN"]
+        code, _ = await stack.run_cli("sync", "--guild", str(fake.guild.id))
+        assert code == 0
+        assert fake.command_creates[fake.guild.id] == 3  # a second sync created nothing new

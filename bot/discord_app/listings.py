@@ -98,7 +98,7 @@ async def queue_listing(
             if len(view.children) < 25:
                 view.add_item(CancelButton(job.id, label=t(locale, "button.cancel_n", job=job.id)))
         else:
-            status = t(locale, f"status.{progress.mps_status or progress.state}")
+            status = t(locale, f"status.{progress.state}")
         lines.append(f"**#{job.id}** · {status} · {shorten(job.prompt, 60)}")
     embed = discord.Embed(title=t(locale, "queue.title"), colour=render.COLOUR_NEUTRAL)
     embed.description = "\n".join(lines) or t(locale, "queue.none")

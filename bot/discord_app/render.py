@@ -44,8 +44,8 @@ def progress_embed(job: Job, progress: Progress, locale: str) -> discord.Embed:
         ]
         if job.error_code:
             lines.append(t(locale, "discord.deferred_by_service"))
-    elif progress.state == "submitting":
-        lines = [t(locale, "status.submitting"), t(locale, "discord.waited", time=waited)]
+    elif progress.state in ("submitting", "downloading"):
+        lines = [t(locale, f"status.{progress.state}"), t(locale, "discord.waited", time=waited)]
     else:
         status = t(locale, f"status.{progress.mps_status or 'running'}")
         fraction = progress.fraction or 0.0
