@@ -1,0 +1,111 @@
+"""`python -m bot imagine` and `python -m bot doctor`, run as a user would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from bot.mps.emulator import EmulatorConfig
+
+from .conftest import running_emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = {"polling": {"image_expected": [0.1, 0.5], "target_interval": 0.05}}
+
+
+async def run(
+    tmp_path: Path,
+    emu,
+    *args: str,
+    secret_key: str | None = None,
+    endpoint: str | None = None,
+    lang: str = "en_US.UTF-8",
+) -> tuple[int, str, str]:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(FAST))
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update(
+        TENCENTCLOUD_SECRET_ID=emu.credentials.secret_id,
+        TENCENTCLOUD_SECRET_KEY=secret_key or emu.credentials.secret_key,
+        MPS_ENDPOINT=endpoint or emu.url,
+        DATABASE_PATH=str(tmp_path / "db.sqlite3"),
+        BOT_CONFIG=str(config),
+        PYTHONPATH=str(ROOT),
+        LANG=lang,
+        LC_ALL="",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode, out.decode(), err.decode()
+
+
+def quick() -> EmulatorConfig:
+    return EmulatorConfig(
+        image_wait=(0.05, 0.05), image_run=(0.1, 0.2), banned_words=("forbidden",)
+    )
+
+
+async def test_imagine_saves_a_valid_image(tmp_path) -> None:
+    async with running_emulator(quick()) as emu:
+        code, out, err = await run(
+            tmp_path, emu, "imagine", "一只戴着草帽的橘猫", "--size", "768x1024", "--out", "out"
+        )
+    assert code == 0, err
+    (saved,) = (tmp_path / "out").iterdir()
+    assert f"Saved out/{saved.name}" in out
+    assert Image.open(saved).size == (768, 1024)
+
+
+async def test_imagine_explains_rejected_credentials_and_moderation(tmp_path) -> None:
+    async with running_emulator(quick()) as emu:
+        code, _, err = await run(tmp_path, emu, "imagine", "cat", secret_key="WRONG" * 6)
+        assert code == 1 and "credentials were rejected" in err
+        assert "WRONG" not in err
+        code, _, err = await run(tmp_path, emu, "imagine", "a forbidden cat")
+        assert code == 1 and "content moderation blocked" in err
+        code, _, err = await run(
+            tmp_path, emu, "imagine", "cat", "--size", "9x9", lang="zh_CN.UTF-8"
+        )
+        assert code == 2 and "宽x高" in err
+        assert emu.stats()["tasks_created"] == 0
+
+
+async def test_imagine_says_when_mps_is_unreachable(tmp_path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens here once closed
+    async with running_emulator(quick()) as emu:
+        code, _, err = await run(
+            tmp_path, emu, "imagine", "cat", endpoint=f"http://127.0.0.1:{port}"
+        )
+    assert code == 1 and "Cannot reach MPS" in err
+
+
+async def test_doctor_tells_a_working_key_from_a_rejected_one(tmp_path) -> None:
+    async with running_emulator(quick()) as emu:
+        code, out, _ = await run(tmp_path, emu, "doctor")
+        assert code == 0 and "Credentials: accepted" in out
+        code, out, _ = await run(tmp_path, emu, "doctor", secret_key="x" * 32)
+        assert code == 1 and "Credentials: rejected (AuthFailure.SignatureFailure)" in out
+        assert "x" * 32 not in out
+
+
+async def test_missing_setting_is_named(tmp_path) -> None:
+    async with running_emulator(quick()) as emu:
+        code, _, err = await run(tmp_path, emu, "imagine", "cat", secret_key=" ")
+    assert code == 2 and "TENCENTCLOUD_SECRET_KEY" in err
