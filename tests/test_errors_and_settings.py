@@ -108,3 +108,13 @@ def test_config_file_overrides_and_validates(tmp_path) -> None:
     path.write_text(json.dumps({"default_model": "Nope"}))
     with pytest.raises(SettingsError, match="default_model"):
         load_settings({**BASE, "BOT_CONFIG": str(path)})
+
+
+def test_shipped_config_files_load(tmp_path) -> None:
+    from pathlib import Path
+
+    from bot.config import Tunables, load_tunables
+
+    root = Path(__file__).resolve().parent.parent
+    assert load_tunables(root / "config.example.json") == Tunables()
+    assert load_tunables(root / "config.emulator.json").polling.target_interval == 1.0
