@@ -39,6 +39,8 @@ class JobMessenger:
     def __init__(self, bot: ImagineBot) -> None:
         self.bot = bot
         self._tokens: dict[int, _Token] = {}
+        # Message ids learnt in this run; job snapshots carried by events may predate them.
+        self._message_ids: dict[int, int] = {}
 
     def remember(self, job_id: int, interaction: discord.Interaction) -> None:
         """Keep the interaction (and its token) in memory only: tokens never reach the DB."""
@@ -46,7 +48,9 @@ class JobMessenger:
         self._tokens[job_id] = _Token(interaction, time.monotonic() - max(0.0, age))
 
     def forget(self, job_id: int) -> None:
+        """The job's message is final: drop its token and what we knew of it."""
         self._tokens.pop(job_id, None)
+        self._message_ids.pop(job_id, None)
 
     def token_alive(self, job_id: int) -> bool:
         token = self._tokens.get(job_id)
@@ -92,7 +96,7 @@ class JobMessenger:
         channel = self.bot.get_partial_messageable(
             job.frontend["channel_id"], guild_id=job.guild_id
         )
-        message_id = job.frontend.get("message_id")
+        message_id = self._message_ids.get(job.id) or job.frontend.get("message_id")
         if message_id:
             try:
                 return await channel.get_partial_message(message_id).edit(**fields())
@@ -109,9 +113,10 @@ class JobMessenger:
         return message
 
     async def _remember_message(self, job: Job, message: discord.Message) -> None:
-        if job.frontend.get("message_id") != message.id:
-            job.frontend["message_id"] = message.id
-            await self.bot.store.update(job.id, frontend=job.frontend)
+        known = self._message_ids.get(job.id) or job.frontend.get("message_id")
+        self._message_ids[job.id] = message.id
+        if known != message.id:
+            await self.bot.store.update(job.id, frontend={**job.frontend, "message_id": message.id})
 
 
 def _file(upload: Upload) -> discord.File:

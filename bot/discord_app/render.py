@@ -113,11 +113,15 @@ STATE_ICONS = {
 }
 
 
+def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
 def jump_url(guild_id: int, job: Job) -> str | None:
     channel, message = job.frontend.get("channel_id"), job.frontend.get("message_id")
     if not channel or not message:
         return None
-    return f"https://discord.com/channels/{guild_id}/{channel}/{message}"
+    return message_link(guild_id, channel, message)
 
 
 def history_line(job: Job, locale: str) -> str:

@@ -38,10 +38,12 @@ class JobTracker:
         self.bot = bot
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wake: dict[int, asyncio.Event] = {}
+        self._latest: dict[int, Job] = {}  # the job as the last event carried it
 
     def on_event(self, event: JobEvent) -> None:
         wake = self._wake.get(event.job.id)
         if wake is not None:
+            self._latest[event.job.id] = event.job
             wake.set()
 
     def track(self, job_id: int) -> None:
@@ -55,6 +57,7 @@ class JobTracker:
     def _done(self, job_id: int, task: asyncio.Task[None]) -> None:
         self._tasks.pop(job_id, None)
         self._wake.pop(job_id, None)
+        self._latest.pop(job_id, None)
         if not task.cancelled() and task.exception() is not None:
             log.error("tracking job %d failed", job_id, exc_info=task.exception())
 
@@ -75,9 +78,11 @@ class JobTracker:
         last_shown: dict | None = None
         last_edit = float("-inf")
         wake = self._wake[job_id]
+        job = await self.bot.store.get(job_id)
         while True:
             wake.clear()
-            job = await self.bot.store.get(job_id)
+            # The database is read once; after that, events bring every change of state.
+            job = self._latest.pop(job_id, job)
             if job is None or job.state is JobState.DELIVERED:
                 return
             if job.state is JobState.READY:
@@ -147,10 +152,10 @@ class JobTracker:
         self.bot.messenger.forget(job.id)
         if not token_was_alive:
             # Edits do not notify anyone: after a long wait, tell the owner it is ready.
-            link = render.jump_url(job.guild_id, await self.bot.store.get(job.id))
+            link = render.message_link(job.guild_id, message.channel.id, message.id)
             try:
                 await message.channel.send(
-                    t(locale, "discord.ready_ping", user=f"<@{job.user_id}>", link=link or ""),
+                    t(locale, "discord.ready_ping", user=f"<@{job.user_id}>", link=link),
                     allowed_mentions=discord.AllowedMentions(users=True),
                 )
             except discord.HTTPException as exc:
