@@ -116,3 +116,17 @@ async def test_job_outliving_its_token_is_still_delivered(tmp_path) -> None:
             lambda m: m.channel_id == message.channel_id and f"<@{alice}>" in m.content
         )
         assert str(message.id) in ping.content
+
+
+async def test_discord_rate_limits_and_errors_do_not_lose_the_result(tmp_path) -> None:
+    async with bot_stack(tmp_path) as stack:
+        fake = stack.fake
+        # Every edit of the interaction's message is answered 429 twice first.
+        fake.fail_next("PATCH", r"/webhooks/.*", status=429, count=2, retry_after=0.05)
+        interaction = await fake.slash_command(
+            fake.guild.id, "general", "alice", "imagine", options={"prompt": "stormy sea"}
+        )
+        message = await delivered(fake, interaction)
+        assert len(message.attachments) == 1
+        limited = [c for c in fake.calls if c.status == 429]
+        assert len(limited) == 2
