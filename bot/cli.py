@@ -129,6 +129,17 @@ async def imagine(settings: Settings, options: ImageOptions, out: Path, locale: 
                     last = line
 
 
+# What the doctor's probe answer means, most specific first.
+_DOCTOR_ANSWERS: tuple[tuple[type[errors.MpsError], str, bool], ...] = (
+    (errors.NotFoundError, "doctor.credentials_ok", True),
+    (errors.ClockSkewError, "cli.clock_skew", False),
+    (errors.CredentialsError, "doctor.credentials_bad", False),
+    (errors.OperatorError, "doctor.operator", False),
+    (errors.ConnectionFailedError, "cli.unreachable", False),
+    (errors.MpsError, "doctor.unexpected", False),
+)
+
+
 async def doctor(settings: Settings, locale: str) -> int:
     """Check settings, the database and the credentials; say plainly what is wrong."""
     print(
@@ -150,23 +161,11 @@ async def doctor(settings: Settings, locale: str) -> int:
         try:
             # A signed Describe of a task that cannot exist: "not found" proves the key works.
             await rt.client.call("DescribeAigcImageTask", {"TaskId": "4-AigcImage-doctor"})
-        except errors.NotFoundError:
-            print(t(locale, "doctor.credentials_ok", endpoint=settings.mps_endpoint))
-        except errors.ClockSkewError:
-            print(t(locale, "cli.clock_skew"))
-            healthy = False
-        except errors.CredentialsError as exc:
-            print(t(locale, "doctor.credentials_bad", code=exc.code, message=exc.message))
-            healthy = False
-        except errors.OperatorError as exc:
-            print(t(locale, "doctor.operator", code=exc.code, message=exc.message))
-            healthy = False
-        except errors.ConnectionFailedError as exc:
-            print(t(locale, "cli.unreachable", endpoint=settings.mps_endpoint, message=exc.message))
-            healthy = False
         except errors.MpsError as exc:
-            print(t(locale, "doctor.unexpected", code=exc.code, message=exc.message))
-            healthy = False
+            key, healthy = next((k, ok) for cls, k, ok in _DOCTOR_ANSWERS if isinstance(exc, cls))
+            print(
+                t(locale, key, endpoint=settings.mps_endpoint, code=exc.code, message=exc.message)
+            )
         else:
             print(t(locale, "doctor.credentials_ok", endpoint=settings.mps_endpoint))
     return 0 if healthy else 1

@@ -20,9 +20,18 @@ if TYPE_CHECKING:
 
 
 class _JobButton(ui.DynamicItem[ui.Button], template=r"^$"):
-    """Shared shape: `prefix:<job id>[:<index>]`; subclasses name the action to call."""
+    """Custom ids of the shape `prefix:<job id>[:<index>]`; subclasses name the action."""
 
+    prefix = ""
+    indexed = False
     action = ""
+
+    def __init_subclass__(cls, *, prefix: str, indexed: bool = False, **kwargs: Any) -> None:
+        template = (
+            rf"^{re.escape(prefix)}:(?P<job>\d+)" + (r":(?P<index>\d+)" if indexed else "") + "$"
+        )
+        super().__init_subclass__(template=template, **kwargs)
+        cls.prefix, cls.indexed = prefix, indexed
 
     def __init__(
         self,
@@ -33,7 +42,7 @@ class _JobButton(ui.DynamicItem[ui.Button], template=r"^$"):
         style: discord.ButtonStyle = discord.ButtonStyle.secondary,
         emoji: str | None = None,
     ) -> None:
-        custom_id = self.custom_id_for(job_id, index)
+        custom_id = f"{self.prefix}:{job_id}" + (f":{index}" if self.indexed else "")
         super().__init__(
             ui.Button(label=label or None, style=style, emoji=emoji, custom_id=custom_id)
         )
@@ -41,69 +50,40 @@ class _JobButton(ui.DynamicItem[ui.Button], template=r"^$"):
         self.index = index
 
     @classmethod
-    def custom_id_for(cls, job_id: int, index: int) -> str:
-        raise NotImplementedError
-
-    @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]
     ) -> _JobButton:
-        groups = match.groupdict()
-        return cls(int(groups["job"]), int(groups.get("index") or 0))
+        return cls(int(match["job"]), int(match.groupdict().get("index") or 0))
 
     async def callback(self, interaction: discord.Interaction) -> Any:
         bot: ImagineBot = interaction.client  # type: ignore[assignment]
         await bot.actions.run_guarded(interaction, self.action, self.job_id, self.index)
 
 
-class RerollButton(_JobButton, template=r"^imagine:reroll:(?P<job>\d+)$"):
+class RerollButton(_JobButton, prefix="imagine:reroll"):
     action = "reroll"
 
-    @classmethod
-    def custom_id_for(cls, job_id: int, index: int) -> str:
-        return f"imagine:reroll:{job_id}"
 
-
-class VaryButton(_JobButton, template=r"^imagine:vary:(?P<job>\d+):(?P<index>\d+)$"):
+class VaryButton(_JobButton, prefix="imagine:vary", indexed=True):
     action = "vary"
 
-    @classmethod
-    def custom_id_for(cls, job_id: int, index: int) -> str:
-        return f"imagine:vary:{job_id}:{index}"
 
-
-class DeleteButton(_JobButton, template=r"^imagine:delete:(?P<job>\d+)$"):
+class DeleteButton(_JobButton, prefix="imagine:delete"):
     action = "delete"
 
-    @classmethod
-    def custom_id_for(cls, job_id: int, index: int) -> str:
-        return f"imagine:delete:{job_id}"
 
-
-class RerunButton(_JobButton, template=r"^history:rerun:(?P<job>\d+)$"):
+class RerunButton(_JobButton, prefix="history:rerun"):
     action = "rerun"
 
-    @classmethod
-    def custom_id_for(cls, job_id: int, index: int) -> str:
-        return f"history:rerun:{job_id}"
 
-
-class CancelButton(_JobButton, template=r"^queue:cancel:(?P<job>\d+)$"):
+class CancelButton(_JobButton, prefix="queue:cancel"):
     action = "cancel"
 
-    @classmethod
-    def custom_id_for(cls, job_id: int, index: int) -> str:
-        return f"queue:cancel:{job_id}"
 
-
-class HistoryPageButton(_JobButton, template=r"^history:page:(?P<job>\d+):(?P<index>\d+)$"):
-    """`job` here is the owner's user id and `index` the page: only they may turn pages."""
+class HistoryPageButton(_JobButton, prefix="history:page", indexed=True):
+    """Here `job` is the owner's user id and `index` the page: only they may turn pages."""
 
     action = "history_page"
-
-    @classmethod
-    def custom_id_for(cls, job_id: int, index: int) -> str:
-        return f"history:page:{job_id}:{index}"
 
 
 ALL_BUTTONS = (RerollButton, VaryButton, DeleteButton, RerunButton, CancelButton, HistoryPageButton)
