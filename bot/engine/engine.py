@@ -107,6 +107,8 @@ class JobEngine(EngineWork):
         self._started = True
 
     async def _resume(self, job: Job) -> None:
+        if job.state is JobState.READY:
+            return  # results on disk: the front end delivers them, the engine has no part
         live = self._track(job)
         if job.state is JobState.QUEUED:
             self.queue.push(QueuedJob(job.id, job.guild_id, job.user_id))
@@ -126,7 +128,6 @@ class JobEngine(EngineWork):
             live.submitted = self._clock() - max(0.0, since)
             self._hold_slot(live)
             self._schedule_poll(live, self._clock())  # ask about it right away
-        # READY jobs wait for their front end to deliver them; nothing to do here.
 
     async def close(self, grace: float = 15.0) -> None:
         """Stop cleanly: let in-flight Creates store their TaskIds, then stop the rest."""
@@ -235,11 +236,14 @@ class JobEngine(EngineWork):
             typical = self._model(live.kind, live.model).typical()
             fraction = min(0.95, running_for / typical) if typical > 0 else None
             eta = max(0.0, typical - running_for)
-        state = (
-            "queued"
-            if position is not None
-            else ("running" if live.submitted is not None else "submitting")
-        )
+        if position is not None:
+            state = "queued"
+        elif live.submitted is None:
+            state = "submitting"
+        elif live.mps_status == "DONE":
+            state = "downloading"
+        else:
+            state = "running"
         return Progress(
             job_id=job_id,
             state=state,
