@@ -46,7 +46,8 @@ class _Live:
     submitted: float | None = None  # monotonic, when MPS accepted the task
     task_id: str | None = None
     mps_status: str | None = None
-    seen_unfinished: float = 0.0  # seconds after submit of the last non-final answer
+    seen_unfinished: float | None = None  # seconds after submit of the last non-final answer
+    due: float | None = None  # monotonic, when the next look at the task was scheduled for
     poll_failures: int = 0
     holds_slot: bool = False  # counted as running in the fair queue
 
@@ -317,6 +318,10 @@ class JobEngine(EngineWork):
             found = self._models[key] = DurationModel(DurationPrior(low, high))
         return found
 
+    def duration_models(self) -> dict[tuple[TaskKind, str], DurationModel]:
+        """What the engine has learnt of each model's task durations so far."""
+        return dict(self._models)
+
     async def learn_from_history(self) -> None:
         """Seed the duration models from finished jobs in the database."""
         for spec in self.tunables.models.values():
@@ -336,6 +341,7 @@ class JobEngine(EngineWork):
             self._wake_dispatch.set()
 
     def _schedule_poll(self, live: _Live, due: float) -> None:
+        live.due = due
         self.schedules[live.kind].set(live.job_id, due)
         self._wake_poll[live.kind].set()
 

@@ -169,7 +169,8 @@ class EngineWork:
         if live is None or live.task_id is None or live.submitted is None:
             permit.release()
             return
-        now = self._clock()
+        sent = now = self._clock()
+        due = live.due if live.due is not None else sent
         polling = self.tunables.polling
         if now - live.submitted > polling.timeout_seconds:
             permit.release()
@@ -201,7 +202,12 @@ class EngineWork:
                 live.mps_status = state.status.value
                 await self.store.update(job_id, mps_status=live.mps_status)
                 await self._emit(EventType.STATUS, job_id)
-            self._schedule_poll(live, now + polling.target_interval)
+            # The next look keeps to a fixed grid, one target interval after this one was due:
+            # neither the round trip nor timer lag stretches the interval. After a look taken
+            # late (the Describe budget was busy) the next waits at least 0.9 of an interval:
+            # no burst of looks to catch up.
+            interval = polling.target_interval
+            self._schedule_poll(live, max(due + interval, sent + 0.9 * interval))
             return
         # Final: the task no longer occupies a slot at MPS, so the next job may start.
         if self._pause_until_task_ends:
@@ -209,8 +215,15 @@ class EngineWork:
         self._free_slot(live)
         live.mps_status = state.status.value
         if state.status is TaskStatus.DONE:
-            took = (live.seen_unfinished + (now - live.submitted)) / 2
-            self._model(live.kind, live.model).add(took)
+            upper = now - live.submitted
+            lower = live.seen_unfinished
+            if lower is None:
+                # Done at the first look: it ended some time before. Taking 0 as the lower
+                # bound would teach the model that tasks take half as long as they do, and
+                # polls would start ever earlier; one target interval earlier is what a look
+                # on the usual schedule would have bracketed.
+                lower = max(0.0, upper - polling.target_interval)
+            self._model(live.kind, live.model).add((lower + upper) / 2)
         await self.store.update(job_id, mps_status=live.mps_status, mps_final_at=self._wall())
         if state.status is TaskStatus.FAIL:
             await self._fail(

@@ -4,7 +4,9 @@ Prints the base URL on the first line of stdout and serves until Ctrl-C (or SIGT
 Without --secret-id/--secret-key it accepts the example key pair documented in
 bot/mps/emulator/__init__.py. Durations: --wait/--run give the centre of each task's WAIT and
 RUN phases in seconds and --jitter widens both to [value - jitter, value + jitter]; they apply
-to image tasks, and to video tasks unless --video-wait/--video-run are given.
+to image tasks, and to video tasks unless --video-wait/--video-run are given. Alternatively
+--total LOW HIGH (images) and --video-total LOW HIGH draw each task's total time uniformly and
+split it into WAIT (--wait-fraction of it) then RUN.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--jitter", type=float, default=0.0, help="± seconds around --wait/--run")
     p.add_argument("--video-wait", type=float)
     p.add_argument("--video-run", type=float)
+    p.add_argument("--total", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                   help="image task total seconds, uniform; overrides --wait/--run")
+    p.add_argument("--video-total", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                   help="video task total seconds, uniform; overrides the video wait/run")
+    p.add_argument("--wait-fraction", type=float, default=0.1,
+                   help="share of a --total/--video-total spent in WAIT (default 0.1)")
     p.add_argument("--failure-rate", type=float, default=0.0, help="probability a task FAILs")
     p.add_argument("--failure-message")
     p.add_argument("--banned-word", action="append", default=[], help="repeatable")
@@ -41,6 +49,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="override one action's per-second limit (repeatable)")
     p.add_argument("--max-running", type=int, help="cap on unfinished tasks per kind")
     p.add_argument("--image-mode", choices=("gradient", "noise"), default="gradient")
+    p.add_argument("--shared-images", action="store_true",
+                   help="serve one picture per size to every task (drawn once, cheap)")
     p.add_argument("--seed", type=int)
     p.add_argument("--public-url", help="base of result URLs (default: the Host reached)")
     p.add_argument("--verbose", "-v", action="store_true", help="log every request")
@@ -75,6 +85,10 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
         image_run=around(args.run, defaults.image_run),
         video_wait=around(video_wait, defaults.video_wait),
         video_run=around(video_run, defaults.video_run),
+        image_total=tuple(args.total) if args.total else None,
+        video_total=tuple(args.video_total) if args.video_total else None,
+        wait_fraction=args.wait_fraction,
+        shared_images=args.shared_images,
         failure_rate=args.failure_rate,
         failure_message=args.failure_message or defaults.failure_message,
         banned_words=tuple(args.banned_word),

@@ -86,6 +86,13 @@ class EmulatorConfig:
     image_run: Range = (55.0, 160.0)
     video_wait: Range = (10.0, 30.0)
     video_run: Range = (170.0, 270.0)
+    # Another duration model: when set for a kind, a task's total time is drawn uniformly from
+    # this range and split into WAIT (`wait_fraction` of it) then RUN, and the kind's
+    # wait/run ranges above are ignored. The benchmark uses it ("image tasks take uniformly
+    # 60-180 s, WAIT then RUN").
+    image_total: Range | None = None
+    video_total: Range | None = None
+    wait_fraction: float = 0.1
     # Probability that a created task ends in FAIL, and the Message it then carries.
     failure_rate: float = 0.0
     failure_message: str = "AIGC generation failed: the model returned no result"
@@ -110,6 +117,9 @@ class EmulatorConfig:
     seed: int | None = None
     # "gradient": small deterministic pictures; "noise": incompressible PNGs (for size limits).
     image_mode: ImageMode = "gradient"
+    # Serve the same picture (per size, format and output index) for every task, drawn once:
+    # keeps a long benchmark from spending the machine's CPU on drawing thousands of images.
+    shared_images: bool = False
     # Tasks of one kind (image or video) that may be unfinished at once before a Create is
     # answered LimitExceeded.CreateTask; None means no cap.
     max_running_tasks: int | None = None
@@ -126,6 +136,12 @@ class EmulatorConfig:
             low, high = getattr(self, name)
             if low < 0 or high < low:
                 raise ValueError(f"{name} must be a (low, high) range with 0 <= low <= high")
+        for name in ("image_total", "video_total"):
+            bounds = getattr(self, name)
+            if bounds is not None and (bounds[0] < 0 or bounds[1] < bounds[0]):
+                raise ValueError(f"{name} must be a (low, high) range with 0 <= low <= high")
+        if not 0.0 <= self.wait_fraction <= 1.0:
+            raise ValueError("wait_fraction must be between 0 and 1")
         if not 0.0 <= self.failure_rate <= 1.0:
             raise ValueError("failure_rate must be between 0 and 1")
         if self.image_mode not in ("gradient", "noise"):

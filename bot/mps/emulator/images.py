@@ -87,12 +87,14 @@ def video_bytes(task_id: str, index: int) -> bytes:
 class ResultFiles:
     """Signs result URLs, checks them, and produces (and caches) the files behind them."""
 
-    def __init__(self, mode: ImageMode) -> None:
+    def __init__(self, mode: ImageMode, shared: bool = False) -> None:
         self.mode = mode
+        # shared: one picture per (size, format, index) serves every task (drawn once).
+        self.shared = shared
         self._key = secrets.token_bytes(32)
-        self._cache: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._cache: OrderedDict[tuple, bytes] = OrderedDict()
         self._cache_bytes = 0
-        self._pending: dict[tuple[str, int], asyncio.Future[bytes]] = {}
+        self._pending: dict[tuple, asyncio.Future[bytes]] = {}
 
     def expires(self, task: Task) -> int:
         """Unix time on the URL's Expires, rounded up to whole seconds as COS does."""
@@ -113,16 +115,20 @@ class ResultFiles:
     async def get(self, task: Task, index: int) -> bytes:
         if task.spec.extension == "mp4":
             return video_bytes(task.task_id, index)
-        key = (task.task_id, index)
+        spec = task.spec
+        key: tuple = (task.task_id, index)
+        drawn_for = task.task_id
+        if self.shared:
+            drawn_for = "4-AigcImage-shared"
+            key = (drawn_for, index, spec.width, spec.height, spec.extension)
         data = self._cache.get(key)
         if data is not None:
             self._cache.move_to_end(key)
             return data
         future = self._pending.get(key)
         if future is None:
-            spec = task.spec
             future = asyncio.ensure_future(asyncio.to_thread(
-                render_image, task.task_id, index, spec.width, spec.height, spec.extension,
+                render_image, drawn_for, index, spec.width, spec.height, spec.extension,
                 self.mode,
             ))
             self._pending[key] = future
@@ -130,7 +136,7 @@ class ResultFiles:
         # Shielded: a client that gives up must not cancel the drawing others are waiting on.
         return await asyncio.shield(future)
 
-    def _settle(self, key: tuple[str, int], future: asyncio.Future[bytes]) -> None:
+    def _settle(self, key: tuple, future: asyncio.Future[bytes]) -> None:
         self._pending.pop(key, None)
         if future.cancelled() or future.exception() is not None:
             return

@@ -42,7 +42,7 @@ class MpsService:
         self.limiter = RateLimiter(config.rate_limits)
         self.faults = FaultQueue()
         self.stats = Stats()
-        self.files = ResultFiles(config.image_mode)
+        self.files = ResultFiles(config.image_mode, shared=config.shared_images)
         self.http: aiohttp.ClientSession | None = None
 
     async def open(self) -> None:

@@ -111,15 +111,21 @@ class TaskStore:
     def create(self, spec: TaskSpec, now: float, wall: float, epoch: int) -> Task:
         cfg = self.config
         if spec.kind == IMAGE:
-            wait_range, run_range = cfg.image_wait, cfg.image_run
+            wait_range, run_range, total_range = cfg.image_wait, cfg.image_run, cfg.image_total
         else:
-            wait_range, run_range = cfg.video_wait, cfg.video_run
+            wait_range, run_range, total_range = cfg.video_wait, cfg.video_run, cfg.video_total
         # Always make the same four draws, forced or not, so forcing one task does not shift
         # the ids and timings of every later task in a seeded run.
         prefix = "4-AigcImage-" if spec.kind == IMAGE else "4-AigcVideo-"
         task_id = f"{prefix}{self.rng.getrandbits(128):032x}"
-        wait_s = _draw(self.rng, wait_range)
-        run_s = _draw(self.rng, run_range)
+        if total_range is None:
+            wait_s = _draw(self.rng, wait_range)
+            run_s = _draw(self.rng, run_range)
+        else:
+            total = _draw(self.rng, total_range)
+            self.rng.random()  # the unused second draw keeps the count of draws the same
+            wait_s = total * cfg.wait_fraction
+            run_s = total - wait_s
         fails = self.rng.random() < cfg.failure_rate
         outcome, message = (FAIL, cfg.failure_message) if fails else (DONE, OK_MESSAGE)
 
