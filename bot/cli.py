@@ -14,6 +14,7 @@ from .generation import ImageOptions, ValidationError, validate_image
 from .i18n import resolve, t
 from .mps import errors
 from .mps.models import TaskKind
+from .mps.signer import mask
 from .runtime import open_runtime
 from .settings import Settings, SettingsError, load_settings
 from .storage.jobs import Job
@@ -148,7 +149,7 @@ async def doctor(settings: Settings, locale: str) -> int:
             "doctor.settings_ok",
             endpoint=settings.mps_endpoint,
             region=settings.region,
-            secret_id=repr(settings.credentials()),
+            secret_id=mask(settings.credentials().secret_id),
         )
     )
     token_state = "doctor.set" if settings.discord_token else "doctor.missing"
