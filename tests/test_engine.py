@@ -128,6 +128,9 @@ async def test_restart_resumes_every_job_without_a_second_create(tmp_path) -> No
                     job_id, EventType.DELIVERED
                 )
                 assert len(delivered) == 1
+            # Only the six tasks this engine watched from submission teach it durations.
+            (model,) = second.engine.duration_models().values()
+            assert model.count == 6
         stats = emu.stats()
         assert stats["tasks_created"] == 12
         assert stats["actions"][CREATE]["accepted"] == 12

@@ -50,6 +50,8 @@ class _Live:
     due: float | None = None  # monotonic, when the next look at the task was scheduled for
     poll_failures: int = 0
     holds_slot: bool = False  # counted as running in the fair queue
+    # A task resumed after a restart was not watched all along: its timing teaches nothing.
+    learn: bool = True
 
 
 class JobEngine(EngineWork):
@@ -125,6 +127,7 @@ class JobEngine(EngineWork):
         elif job.state in (JobState.SUBMITTING, JobState.RUNNING, JobState.DOWNLOADING):
             live.task_id = job.task_id
             live.mps_status = job.mps_status
+            live.learn = False
             since = self._wall() - (job.submitted_at or job.created_at)
             live.submitted = self._clock() - max(0.0, since)
             self._hold_slot(live)

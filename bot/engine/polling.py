@@ -45,6 +45,10 @@ class DurationModel:
         bisect.insort(self._sorted, seconds)
 
     @property
+    def count(self) -> int:
+        return len(self._sorted)
+
+    @property
     def learned(self) -> bool:
         return len(self._sorted) >= self.MIN_SAMPLES
 

@@ -214,7 +214,7 @@ class EngineWork:
             self._create_paused_until = 0.0
         self._free_slot(live)
         live.mps_status = state.status.value
-        if state.status is TaskStatus.DONE:
+        if state.status is TaskStatus.DONE and live.learn:
             upper = now - live.submitted
             lower = live.seen_unfinished
             if lower is None:
