@@ -99,9 +99,10 @@ def load_settings(
     """Read settings; `require_*` say which secrets this command cannot run without."""
     if env is None:
         if dotenv:
-            from dotenv import load_dotenv
+            from dotenv import find_dotenv, load_dotenv
 
-            load_dotenv(override=False)
+            # The `.env` of the directory the bot is started from; the environment wins.
+            load_dotenv(find_dotenv(usecwd=True), override=False)
         env = os.environ
 
     secret_id = _clean(env, "TENCENTCLOUD_SECRET_ID")

@@ -109,3 +109,32 @@ async def test_missing_setting_is_named(tmp_path) -> None:
     async with running_emulator(quick()) as emu:
         code, _, err = await run(tmp_path, emu, "imagine", "cat", secret_key=" ")
     assert code == 2 and "TENCENTCLOUD_SECRET_KEY" in err
+
+
+async def test_settings_come_from_the_dotenv_file_of_the_working_directory(tmp_path) -> None:
+    async with running_emulator(quick()) as emu:
+        (tmp_path / ".env").write_text(
+            f"TENCENTCLOUD_SECRET_ID={emu.credentials.secret_id}\n"
+            f"TENCENTCLOUD_SECRET_KEY={emu.credentials.secret_key}\n"
+            f"MPS_ENDPOINT={emu.url}\n"
+        )
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TENCENTCLOUD_", "MPS_", "BOT_", "DATABASE_"))
+            and not k.lower().endswith("_proxy")
+        }
+        env["PYTHONPATH"] = str(ROOT)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "doctor",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, out.decode()
+    assert f"Credentials: accepted by {emu.url}" in out.decode()
