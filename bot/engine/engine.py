@@ -11,7 +11,7 @@ import asyncio
 import logging
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -263,38 +263,6 @@ class JobEngine(EngineWork):
     def unfinished_ids(self) -> list[int]:
         return sorted(self._live)
 
-    def user_queued_ids(self, guild_id: int, user_id: int) -> list[int]:
-        return [
-            job_id
-            for job_id, live in self._live.items()
-            if live.guild_id == guild_id and live.user_id == user_id and job_id in self.queue
-        ]
-
-    async def watch(self, job_id: int) -> AsyncIterator[JobEvent]:
-        """Events of one job, starting with its present state, until it ends."""
-        inbox: asyncio.Queue[JobEvent] = asyncio.Queue()
-
-        def listener(event: JobEvent) -> None:
-            if event.job.id == job_id:
-                inbox.put_nowait(event)
-
-        self.add_listener(listener)
-        try:
-            job = await self.store.get(job_id)
-            if job is None:
-                return
-            current = _EVENT_FOR_STATE[job.state]
-            yield JobEvent(current, job)
-            if current.terminal:
-                return
-            while True:
-                event = await inbox.get()
-                yield event
-                if event.type.terminal:
-                    return
-        finally:
-            self.remove_listener(listener)
-
     # -- internals: bookkeeping ----------------------------------------------------------
 
     def _track(self, job: Job) -> _Live:
@@ -373,15 +341,3 @@ class JobEngine(EngineWork):
         )
         log.info("job %d failed: %s %s", live.job_id, category.value, code)
         await self._emit(EventType.FAILED, live.job_id)
-
-
-_EVENT_FOR_STATE = {
-    JobState.QUEUED: EventType.QUEUED,
-    JobState.SUBMITTING: EventType.SUBMITTED,
-    JobState.RUNNING: EventType.SUBMITTED,
-    JobState.DOWNLOADING: EventType.STATUS,
-    JobState.READY: EventType.READY,
-    JobState.DELIVERED: EventType.DELIVERED,
-    JobState.FAILED: EventType.FAILED,
-    JobState.CANCELLED: EventType.CANCELLED,
-}
