@@ -1,6 +1,7 @@
 """Every user-facing string, in English and Simplified Chinese.
 
-Strings live in `bot/locales/<locale>.json` under dotted keys with `{name}` placeholders.
+Strings live in `bot/locales/<locale>/*.json` (one file per feature, merged; a key may be
+defined once only) under dotted keys with `{name}` placeholders.
 A locale is resolved exactly, then by language (any `zh-*` reads Simplified Chinese), then
 falls back to English; a key missing from a locale falls back to English too.
 """
@@ -16,9 +17,21 @@ LOCALES = ("en-US", "zh-CN")
 _DIR = Path(__file__).with_name("locales")
 
 
+def merged_json(folder: Path) -> dict[str, str]:
+    """Every `*.json` object in `folder`, merged; a key defined twice is a mistake."""
+    merged: dict[str, str] = {}
+    for path in sorted(folder.glob("*.json")):
+        strings = json.loads(path.read_text(encoding="utf-8"))
+        twice = merged.keys() & strings.keys()
+        if twice:
+            raise ValueError(f"{path}: keys already defined elsewhere: {sorted(twice)}")
+        merged.update(strings)
+    return merged
+
+
 @cache
 def catalogue(locale: str) -> dict[str, str]:
-    return json.loads((_DIR / f"{locale}.json").read_text(encoding="utf-8"))
+    return merged_json(_DIR / locale)
 
 
 def resolve(*candidates: str | None) -> str:

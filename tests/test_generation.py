@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from bot.config import Tunables
 from bot.generation import ImageOptions, ValidationError, validate_image
-from bot.i18n import resolve, t
+from bot.i18n import catalogue, resolve, t
 
 TUN = Tunables()
 
@@ -74,9 +73,7 @@ def test_rejections_name_the_problem_in_both_languages(kwargs, key) -> None:
 
 
 def test_locales_have_the_same_keys_and_placeholders() -> None:
-    folder = Path("bot/locales")
-    en = json.loads((folder / "en-US.json").read_text(encoding="utf-8"))
-    zh = json.loads((folder / "zh-CN.json").read_text(encoding="utf-8"))
+    en, zh = catalogue("en-US"), catalogue("zh-CN")
     assert en.keys() == zh.keys()
     for key in en:
         assert set(re.findall(r"{(\w+)}", en[key])) == set(re.findall(r"{(\w+)}", zh[key])), key

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 
 import discord
 from discord import app_commands
 
-_FILE = Path(__file__).resolve().parent.parent / "locales" / "commands.zh-CN.json"
-TRANSLATED = {discord.Locale.chinese: _FILE}
+from ..i18n import merged_json
+
+_DIR = Path(__file__).resolve().parent.parent / "locales" / "commands"
+TRANSLATED = {discord.Locale.chinese: _DIR / "zh-CN"}
 
 
 @cache
-def command_strings(path: Path) -> dict[str, str]:
-    return json.loads(path.read_text(encoding="utf-8"))
+def command_strings(folder: Path) -> dict[str, str]:
+    return merged_json(folder)
 
 
 class CommandTranslator(app_commands.Translator):

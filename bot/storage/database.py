@@ -7,71 +7,28 @@ crash leaves the schema either before or after a migration, never half way.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS: list[str] = [
-    # 1: jobs, their result files, moderation incidents.
-    """
-    CREATE TABLE jobs (
-        id              INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind            TEXT NOT NULL,
-        guild_id        INTEGER NOT NULL,
-        user_id         INTEGER NOT NULL,
-        state           TEXT NOT NULL,
-        model           TEXT NOT NULL,
-        prompt          TEXT,
-        request_json    TEXT NOT NULL,
-        options_json    TEXT NOT NULL DEFAULT '{}',
-        frontend_json   TEXT NOT NULL DEFAULT '{}',
-        locale          TEXT,
-        task_id         TEXT,
-        mps_status      TEXT,
-        error_code      TEXT,
-        error_message   TEXT,
-        error_category  TEXT,
-        created_at      REAL NOT NULL,
-        submitted_at    REAL,
-        mps_final_at    REAL,
-        finished_at     REAL,
-        updated_at      REAL NOT NULL
-    );
-    CREATE INDEX jobs_state ON jobs(state);
-    CREATE INDEX jobs_user ON jobs(guild_id, user_id, id DESC);
-    CREATE UNIQUE INDEX jobs_task ON jobs(task_id) WHERE task_id IS NOT NULL;
+_MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
-    CREATE TABLE job_results (
-        job_id          INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-        idx             INTEGER NOT NULL,
-        path            TEXT NOT NULL,
-        filename        TEXT NOT NULL,
-        content_type    TEXT NOT NULL,
-        size            INTEGER NOT NULL,
-        sha256          TEXT NOT NULL,
-        PRIMARY KEY (job_id, idx)
-    );
 
-    CREATE TABLE incidents (
-        id              INTEGER PRIMARY KEY AUTOINCREMENT,
-        job_id          INTEGER NOT NULL REFERENCES jobs(id),
-        guild_id        INTEGER NOT NULL,
-        user_id         INTEGER NOT NULL,
-        prompt          TEXT,
-        negative_prompt TEXT,
-        code            TEXT NOT NULL,
-        message         TEXT,
-        created_at      REAL NOT NULL,
-        status          TEXT NOT NULL DEFAULT 'open',
-        reviewer_id     INTEGER,
-        reviewed_at     REAL,
-        note            TEXT
-    );
-    CREATE INDEX incidents_guild ON incidents(guild_id, status, id DESC);
-    """,
-]
+def migrations() -> list[str]:
+    """The numbered scripts in `migrations/`, in order; numbers must run 1, 2, 3… without gaps."""
+    found = sorted(
+        (int(m.group(1)), path)
+        for path in _MIGRATIONS_DIR.iterdir()
+        if (m := _MIGRATION_NAME.match(path.name))
+    )
+    numbers = [number for number, _ in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"database migrations are not numbered 1..n: {numbers}")
+    return [path.read_text(encoding="utf-8") for _, path in found]
 
 
 async def open_database(path: Path | str) -> aiosqlite.Connection:
@@ -94,7 +51,8 @@ async def migrate(db: aiosqlite.Connection) -> int:
     async with db.execute("PRAGMA user_version") as cur:
         row = await cur.fetchone()
     version = row[0]
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+    scripts = migrations()
+    for number, script in enumerate(scripts[version:], start=version + 1):
         log.info("applying database migration %d", number)
         statements = [s.strip() for s in script.split(";") if s.strip()]
         await db.execute("BEGIN")
@@ -106,4 +64,4 @@ async def migrate(db: aiosqlite.Connection) -> int:
         except BaseException:
             await db.execute("ROLLBACK")
             raise
-    return len(MIGRATIONS)
+    return len(scripts)
