@@ -14,11 +14,12 @@ from typing import Any
 
 from bot.config import Limits, Tunables
 from bot.engine.engine import JobEngine
-from bot.engine.events import EventType, JobEvent, JobRequest, QueueLimitError
+from bot.engine.events import EventType, JobEvent, JobRequest
 from bot.mps.client import RetryPolicy
 from bot.mps.models import TaskKind
+from bot.rules.rulebook import QueueLimitError
+from bot.runtime import build_engine
 from bot.storage.database import open_database
-from bot.storage.jobs import JobStore
 
 from . import instrument
 from .common import (
@@ -97,19 +98,18 @@ async def run_engine(spec: RunSpec) -> dict[str, Any]:
     db = await open_database(workdir / "engine.sqlite3")
     rss_start = instrument.current_rss_mb()
     async with make_session(calls) as session:
-        client = CountingClient(
-            session,
-            credentials(),
-            endpoint=spec.endpoint,
-            retry=RetryPolicy(base_delay=0.5 / k, max_delay=8.0 / k),
-            log=calls,
-        )
-        engine = JobEngine(
-            store=JobStore(db),
-            client=client,
+        engine = build_engine(
             session=session,
+            db=db,
+            credentials=credentials(),
+            endpoint=spec.endpoint,
             tunables=tunables,
             results_dir=workdir / "engine-results",
+            client_cls=CountingClient,
+            client_options={
+                "retry": RetryPolicy(base_delay=0.5 / k, max_delay=8.0 / k),
+                "log": calls,
+            },
         )
         clock = RunClock()
         feeder = _Feeder(engine, records, clock)
@@ -199,13 +199,15 @@ async def run_hold(spec: RunSpec) -> dict[str, Any]:
     calls = CallLog()
     db = await open_database(workdir / "hold.sqlite3")
     async with make_session(calls) as session:
-        client = CountingClient(session, credentials(), endpoint=spec.endpoint, log=calls)
-        engine = JobEngine(
-            store=JobStore(db),
-            client=client,
+        engine = build_engine(
             session=session,
+            db=db,
+            credentials=credentials(),
+            endpoint=spec.endpoint,
             tunables=tunables,
             results_dir=workdir / "hold-results",
+            client_cls=CountingClient,
+            client_options={"log": calls},
         )
         await engine.start()
         await asyncio.sleep(0.2)
@@ -222,7 +224,7 @@ async def run_hold(spec: RunSpec) -> dict[str, Any]:
         await asyncio.sleep(spec.hold_seconds)
         cpu2 = instrument.cpu_seconds()
         rss_after_wait = instrument.current_rss_mb()
-        waiting = len(engine.queue)
+        waiting = engine.queued_total()
         await engine.close(grace=1)
     await db.close()
     return {

@@ -8,16 +8,19 @@ import shutil
 import sys
 from pathlib import Path
 
-from .engine.events import ErrorCategory, EventType, JobEvent, JobRequest, Progress
+from .engine.bus import JobFollower
+from .engine.events import JobRequest, Progress
 from .formatting import bar, elapsed
 from .generation import ImageOptions, ValidationError, validate_image
 from .i18n import resolve, t
 from .mps import errors
 from .mps.models import TaskKind
 from .mps.signer import mask
-from .runtime import open_runtime
+from .rules.rulebook import RuleRefusal
+from .runtime import Runtime, open_runtime
 from .settings import Settings, SettingsError, load_settings
-from .storage.jobs import Job
+from .storage.jobs import Job, JobState
+from .wording import failure_text, status_line
 
 CLI_GUILD = 0  # jobs from the command line are kept apart from every Discord server
 CLI_USER = 0
@@ -28,14 +31,9 @@ def cli_locale() -> str:
 
 
 def describe_progress(locale: str, progress: Progress) -> str:
-    if progress.position is not None:
-        status = t(locale, "status.queued", position=progress.position)
-    elif progress.state in ("submitting", "downloading"):
-        status = t(locale, f"status.{progress.state}")
-    else:
-        status = t(locale, f"status.{progress.mps_status or 'running'}")
-        if progress.fraction is not None:
-            status += f" {bar(progress.fraction)}"
+    status = status_line(locale, progress)
+    if progress.position is None and progress.state == "running" and progress.fraction:
+        status += f" {bar(progress.fraction)}"
     return t(
         locale,
         "cli.job_line",
@@ -45,22 +43,8 @@ def describe_progress(locale: str, progress: Progress) -> str:
     )
 
 
-def failure_text(locale: str, job: Job, timeout_seconds: float) -> str:
-    category = ErrorCategory(job.error_category or ErrorCategory.SERVICE_ERROR)
-    if category is ErrorCategory.OPERATOR and (job.error_code or "").startswith("AuthFailure"):
-        key = (
-            "cli.clock_skew"
-            if job.error_code == "AuthFailure.SignatureExpire"
-            else ("cli.credentials_rejected")
-        )
-        return t(locale, key, code=job.error_code)
-    return t(
-        locale,
-        f"failure.{category.value}",
-        code=job.error_code or "",
-        message=job.error_message or "",
-        minutes=int(timeout_seconds // 60),
-    )
+def _unreachable(job: Job) -> bool:
+    return job.state is JobState.QUEUED and job.error_code in ("ConnectError", "ConnectTimeout")
 
 
 async def imagine(settings: Settings, options: ImageOptions, out: Path, locale: str) -> int:
@@ -70,64 +54,62 @@ async def imagine(settings: Settings, options: ImageOptions, out: Path, locale: 
         print(t(locale, exc.key, **exc.params), file=sys.stderr)
         return 2
     async with open_runtime(settings) as rt:
-        inbox: asyncio.Queue[JobEvent] = asyncio.Queue()
-        rt.engine.add_listener(inbox.put_nowait)
-        job = await rt.engine.submit(
-            JobRequest(
-                kind=TaskKind.IMAGE,
-                guild_id=CLI_GUILD,
-                user_id=CLI_USER,
-                model=valid.spec.name,
-                prompt=valid.request.prompt,
-                request=valid.request.to_api(),
-                options=valid.record(options),
-                locale=locale,
+        try:
+            job = await rt.engine.submit(
+                JobRequest(
+                    kind=TaskKind.IMAGE,
+                    guild_id=CLI_GUILD,
+                    user_id=CLI_USER,
+                    model=valid.spec.name,
+                    prompt=valid.request.prompt,
+                    request=valid.request.to_api(),
+                    options=valid.record(options),
+                    locale=locale,
+                )
             )
-        )
-        last = ""
-        while True:
-            try:
-                event = await asyncio.wait_for(inbox.get(), 1.0)
-            except TimeoutError:
-                event = None
-            if event is not None and event.job.id != job.id:
-                continue
-            if (
-                event is not None
-                and event.type is EventType.QUEUED
-                and (event.job.error_code in ("ConnectError", "ConnectTimeout"))
-            ):
-                await rt.engine.cancel(job.id)
-                print(
-                    t(
-                        locale,
-                        "cli.unreachable",
-                        endpoint=settings.mps_endpoint,
-                        message=event.job.error_message or "",
-                    ),
-                    file=sys.stderr,
-                )
-                return 1
-            if event is not None and event.type is EventType.READY:
-                await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-                for result in event.job.results:
-                    target = out / result.filename
-                    await asyncio.to_thread(shutil.copyfile, result.path, target)
-                    print(t(locale, "cli.saved", path=target))
-                await rt.engine.mark_delivered(job.id)
-                return 0
-            if event is not None and event.type is EventType.FAILED:
-                print(
-                    failure_text(locale, event.job, settings.tunables.polling.timeout_seconds),
-                    file=sys.stderr,
-                )
-                return 1
-            progress = rt.engine.progress(job.id)
-            if progress is not None:
-                line = describe_progress(locale, progress)
-                if line != last:
-                    print(line, file=sys.stderr, flush=True)
-                    last = line
+        except RuleRefusal as exc:
+            print(t(locale, exc.key, **exc.params), file=sys.stderr)
+            return 2
+        with await rt.engine.follow(job.id) as follower:
+            return await _follow(rt, follower, out, locale)
+
+
+async def _follow(rt: Runtime, follower: JobFollower, out: Path, locale: str) -> int:
+    settings = rt.settings
+    last = ""
+    while True:
+        job = follower.latest
+        if job is not None and _unreachable(job):
+            await rt.engine.cancel(job.id)
+            print(
+                t(
+                    locale,
+                    "cli.unreachable",
+                    endpoint=settings.mps_endpoint,
+                    message=job.error_message or "",
+                ),
+                file=sys.stderr,
+            )
+            return 1
+        if job is not None and job.state is JobState.READY:
+            await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+            for result in job.results:
+                target = out / result.filename
+                await asyncio.to_thread(shutil.copyfile, result.path, target)
+                print(t(locale, "cli.saved", path=target))
+            await rt.engine.mark_delivered(job.id)
+            return 0
+        if job is not None and job.state.final:
+            timeout = settings.tunables.polling.timeout_seconds
+            print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
+            return 1
+        progress = rt.engine.progress(follower.job_id)
+        if progress is not None:
+            line = describe_progress(locale, progress)
+            if line != last:
+                print(line, file=sys.stderr, flush=True)
+                last = line
+        await follower.changed(within=1.0)
 
 
 # What the doctor's probe answer means, most specific first.

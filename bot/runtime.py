@@ -1,5 +1,10 @@
-"""Open the engine's resources at the entry point and hand them out (the CLI, the bot and
-the benchmark all run the same engine this way)."""
+"""Build the engine and everything it needs, in one place.
+
+The bot, the CLI, the tests and the benchmark all assemble the engine with `build_engine`;
+`open_runtime` also opens (and closes) the HTTP session and the database from settings.
+The quota gate is made here once and handed to both the MPS client and the engine, so
+every call in the process shares the account's per-second quotas.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import aiosqlite
 
+from .config import Tunables
 from .engine.engine import JobEngine
+from .engine.limiter import QuotaGate
 from .mps.client import MpsClient
+from .mps.signer import Credentials
+from .rules.rulebook import Rulebook
 from .settings import Settings
 from .storage.database import open_database
 from .storage.jobs import JobStore
@@ -32,23 +42,57 @@ def results_dir(settings: Settings) -> Path:
     return settings.database_path.parent / "results"
 
 
+def build_engine(
+    *,
+    session: aiohttp.ClientSession,
+    db: aiosqlite.Connection,
+    credentials: Credentials,
+    endpoint: str,
+    tunables: Tunables,
+    results_dir: Path,
+    region: str | None = "ap-guangzhou",
+    client_cls: type[MpsClient] = MpsClient,
+    client_options: dict[str, Any] | None = None,
+    rules: Rulebook | None = None,
+    **engine_options: Any,
+) -> JobEngine:
+    """The store, the quota gate, the MPS client and the engine, wired together.
+
+    `client_options` go to the client (timeouts, retry policy); `engine_options` to the
+    engine (clocks, download concurrency)."""
+    gate = QuotaGate(tunables.rates.by_action())
+    client = client_cls(
+        session,
+        credentials,
+        endpoint=endpoint,
+        region=region,
+        gate=gate,
+        **(client_options or {}),
+    )
+    return JobEngine(
+        store=JobStore(db),
+        client=client,
+        gate=gate,
+        session=session,
+        tunables=tunables,
+        results_dir=results_dir,
+        rules=rules or Rulebook(tunables.limits),
+        **engine_options,
+    )
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings, *, start_engine: bool = True) -> AsyncIterator[Runtime]:
     """Everything opened here is closed here, in reverse order, whatever happens."""
     async with aiohttp.ClientSession(trust_env=True) as session:
         db = await open_database(settings.database_path)
         try:
-            store = JobStore(db)
-            client = MpsClient(
-                session,
-                settings.credentials(),
+            engine = build_engine(
+                session=session,
+                db=db,
+                credentials=settings.credentials(),
                 endpoint=settings.mps_endpoint,
                 region=settings.region,
-            )
-            engine = JobEngine(
-                store=store,
-                client=client,
-                session=session,
                 tunables=settings.tunables,
                 results_dir=results_dir(settings),
             )
@@ -56,7 +100,7 @@ async def open_runtime(settings: Settings, *, start_engine: bool = True) -> Asyn
             if start_engine:
                 await engine.start()
             try:
-                yield Runtime(settings, session, db, store, client, engine)
+                yield Runtime(settings, session, db, engine.store, engine.client, engine)
             finally:
                 await engine.close()
         finally:

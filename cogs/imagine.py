@@ -6,17 +6,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import ASPECTS
+from bot.config import ASPECTS, Tunables
 from bot.discord_app.actions import check_reference
-from bot.discord_app.client import ImagineBot
+from bot.discord_app.frontend import FrontEnd
 from bot.generation import ImageOptions
 
 ASPECT_CHOICES = [app_commands.Choice(name=a, value=a) for a in ASPECTS]
 
 
 class Imagine(commands.Cog):
-    def __init__(self, bot: ImagineBot) -> None:
-        self.bot = bot
+    def __init__(self, frontend: FrontEnd | None, tunables: Tunables) -> None:
+        self.frontend = frontend
+        self.tunables = tunables
 
     @app_commands.command(name="imagine", description="Generate an image with Tencent Cloud")
     @app_commands.guild_only()
@@ -46,10 +47,11 @@ class Imagine(commands.Cog):
         """Generate an image with Tencent Cloud."""
         references: tuple[str, ...] = ()
         if reference is not None:
-            check_reference(reference, self.bot.tunables.max_reference_bytes)
+            check_reference(reference, self.tunables.max_reference_bytes)
             references = (reference.url,)
         name, _, version = (model or "").partition(":")
-        await self.bot.actions.start(
+        assert self.frontend is not None
+        await self.frontend.actions.start(
             interaction,
             ImageOptions(
                 prompt=prompt,
@@ -70,7 +72,7 @@ class Imagine(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         wanted = current.lower()
         choices = []
-        for spec in self.bot.tunables.models.values():
+        for spec in self.tunables.models.values():
             for version in spec.versions:
                 label = f"{spec.name} {version}"
                 if wanted in label.lower():
@@ -78,5 +80,5 @@ class Imagine(commands.Cog):
         return choices[:25]
 
 
-async def setup(bot: ImagineBot) -> None:
-    await bot.add_cog(Imagine(bot))
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Imagine(bot.frontend, bot.tunables))  # type: ignore[attr-defined]

@@ -6,21 +6,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import listings
-from bot.discord_app.client import ImagineBot
+from bot.discord_app.frontend import FrontEnd
 
 
 class Queue(commands.Cog):
-    def __init__(self, bot: ImagineBot) -> None:
-        self.bot = bot
+    def __init__(self, frontend: FrontEnd | None) -> None:
+        self.frontend = frontend
 
     @app_commands.command(name="queue", description="Your waiting and running images")
     @app_commands.guild_only()
     async def queue(self, interaction: discord.Interaction) -> None:
         """Your waiting and running images."""
-        embed, view = await listings.queue_listing(self.bot, interaction)
+        assert self.frontend is not None
+        embed, view = await self.frontend.listings.queue(interaction)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
-async def setup(bot: ImagineBot) -> None:
-    await bot.add_cog(Queue(bot))
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Queue(bot.frontend))  # type: ignore[attr-defined]

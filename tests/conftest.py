@@ -14,9 +14,10 @@ import pytest
 from bot.config import Limits, Polling, Tunables
 from bot.engine.engine import JobEngine
 from bot.engine.events import EventType, JobEvent, JobRequest
-from bot.mps.client import MpsClient, RetryPolicy
+from bot.mps.client import RetryPolicy
 from bot.mps.emulator import EmulatorConfig, MpsEmulator
 from bot.mps.models import ImageTaskRequest, TaskKind
+from bot.runtime import build_engine
 from bot.storage.database import open_database
 from bot.storage.jobs import JobStore
 
@@ -116,22 +117,19 @@ async def engine_harness(
     tunables = tunables or fast_tunables()
     async with aiohttp.ClientSession() as session:
         db = await open_database(db_path)
-        store = JobStore(db)
-        client = MpsClient(
-            session,
-            emulator.credentials,
-            endpoint=emulator.url,
-            timeout=client_timeout,
-            retry=RetryPolicy(base_delay=0.01, max_delay=0.05),
-        )
-        engine = JobEngine(
-            store=store,
-            client=client,
+        engine = build_engine(
             session=session,
+            db=db,
+            credentials=emulator.credentials,
+            endpoint=emulator.url,
             tunables=tunables,
             results_dir=db_path.parent / "results",
+            client_options={
+                "timeout": client_timeout,
+                "retry": RetryPolicy(base_delay=0.01, max_delay=0.05),
+            },
         )
-        harness = EngineHarness(engine, store, emulator)
+        harness = EngineHarness(engine, engine.store, emulator)
         engine.add_listener(harness.on_event)
         pending: set[asyncio.Task] = set()
 

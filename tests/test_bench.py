@@ -266,7 +266,7 @@ async def test_tasks_done_at_the_first_look_do_not_halve_the_learned_duration(tm
     ):
         ids = [await h.submit(guild=1, user=1) for _ in range(25)]
         await h.wait_until(lambda: all(h.terminal(i) for i in ids), within=20)
-        model = h.engine._model(TaskKind.IMAGE, "Hunyuan")
+        model = h.engine.durations.model(TaskKind.IMAGE, "Hunyuan")
         assert model.learned
         # Every task was seen done at its first look, ~0.4 s in: the samples sit one target
         # interval below that, not at half of it.

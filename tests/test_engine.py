@@ -239,7 +239,7 @@ async def test_queue_limit_per_user(tmp_path) -> None:
         running_emulator() as emu,
         engine_harness(emu, tmp_path / "db.sqlite3", tunables) as h,
     ):
-        from bot.engine.events import QueueLimitError
+        from bot.rules.rulebook import QueueLimitError
 
         await h.submit(user=1)
         await h.submit(user=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.config import Limits
 from bot.engine.fair_queue import FairQueue, QueuedJob
+from bot.rules.rulebook import Rulebook
 
 
 def drain(queue: FairQueue) -> list[QueuedJob]:
@@ -15,7 +16,7 @@ def drain(queue: FairQueue) -> list[QueuedJob]:
 
 
 def test_heavy_guild_does_not_starve_a_light_one() -> None:
-    queue = FairQueue(Limits(running_per_guild=2, running_per_user=1))
+    queue = FairQueue(Rulebook(Limits(running_per_guild=2, running_per_user=1)))
     for i in range(50):
         queue.push(QueuedJob(i, guild_id=1, user_id=i % 10))
     queue.push(QueuedJob(100, guild_id=2, user_id=7))
@@ -24,7 +25,7 @@ def test_heavy_guild_does_not_starve_a_light_one() -> None:
 
 
 def test_users_alternate_inside_a_guild() -> None:
-    queue = FairQueue(Limits(running_per_guild=5, running_per_user=5))
+    queue = FairQueue(Rulebook(Limits(running_per_guild=5, running_per_user=5)))
     for i in range(6):
         queue.push(QueuedJob(i, guild_id=1, user_id=1))
     queue.push(QueuedJob(10, guild_id=1, user_id=2))
@@ -34,7 +35,7 @@ def test_users_alternate_inside_a_guild() -> None:
 
 
 def test_running_limits_hold_jobs_back() -> None:
-    queue = FairQueue(Limits(running_per_guild=2, running_per_user=1, running_total=3))
+    queue = FairQueue(Rulebook(Limits(running_per_guild=2, running_per_user=1, running_total=3)))
     for i in range(4):
         queue.push(QueuedJob(i, guild_id=1, user_id=i))
     queue.push(QueuedJob(9, guild_id=2, user_id=9))
@@ -50,7 +51,7 @@ def test_running_limits_hold_jobs_back() -> None:
 
 
 def test_position_follows_round_robin_and_remove() -> None:
-    queue = FairQueue(Limits())
+    queue = FairQueue(Rulebook(Limits()))
     queue.push(QueuedJob(1, 1, 1))
     queue.push(QueuedJob(2, 1, 1))
     queue.push(QueuedJob(3, 1, 2))
@@ -62,7 +63,7 @@ def test_position_follows_round_robin_and_remove() -> None:
 
 
 def test_requeued_job_goes_back_to_the_front() -> None:
-    queue = FairQueue(Limits())
+    queue = FairQueue(Rulebook(Limits()))
     queue.push(QueuedJob(1, 1, 1))
     queue.push(QueuedJob(2, 1, 1))
     job = queue.pop_next()

@@ -4,19 +4,20 @@ cancel, turn history pages. Cogs and buttons stay thin and call these."""
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import discord
 
-from ..engine.events import JobRequest, QueueLimitError
+from ..config import Tunables
+from ..engine.engine import JobEngine
+from ..engine.events import JobRequest
 from ..generation import ImageOptions, validate_image
 from ..mps.models import TaskKind
-from ..storage.jobs import Job, JobState
-from . import listings
+from ..rules.rulebook import Ask
+from ..storage.jobs import Job, JobState, JobStore
 from .errors import Refusal, locale_of, report_error, say
-
-if TYPE_CHECKING:
-    from .client import ImagineBot
+from .listings import Listings
+from .messenger import JobMessenger
+from .tracker import JobTracker
 
 REFERENCE_TYPES = ("image/jpeg", "image/png", "image/webp")
 
@@ -35,8 +36,22 @@ def check_reference(attachment: discord.Attachment, max_bytes: int) -> None:
 
 
 class JobActions:
-    def __init__(self, bot: ImagineBot) -> None:
-        self.bot = bot
+    def __init__(
+        self,
+        *,
+        engine: JobEngine,
+        store: JobStore,
+        messenger: JobMessenger,
+        tracker: JobTracker,
+        listings: Listings,
+        tunables: Tunables,
+    ) -> None:
+        self.engine = engine
+        self.store = store  # read only: the engine writes jobs
+        self.messenger = messenger
+        self.tracker = tracker
+        self.listings = listings
+        self.tunables = tunables
 
     async def run_guarded(
         self, interaction: discord.Interaction, action: str, job_id: int, index: int
@@ -51,15 +66,19 @@ class JobActions:
 
     async def start(self, interaction: discord.Interaction, options: ImageOptions) -> Job:
         """Validate (free), defer within Discord's 3 seconds, then queue the job."""
-        tunables = self.bot.tunables
         if interaction.guild_id is None:
             raise Refusal("error.guild_only")
-        valid = validate_image(options, tunables)
-        queued = self.bot.engine.queue.user_queued(interaction.guild_id, interaction.user.id)
-        if queued >= tunables.limits.queued_per_user:
-            raise QueueLimitError(tunables.limits.queued_per_user)
-        await interaction.response.defer(thinking=True)
-        job = await self.bot.engine.submit(
+        valid = validate_image(options, self.tunables)
+        # Every rule is checked (and the place reserved) before the public "thinking…".
+        admission = await self.engine.admit(
+            Ask(interaction.guild_id, interaction.user.id, TaskKind.IMAGE)
+        )
+        try:
+            await interaction.response.defer(thinking=True)
+        except BaseException:
+            admission.release()
+            raise
+        job = await self.engine.submit(
             JobRequest(
                 kind=TaskKind.IMAGE,
                 guild_id=interaction.guild_id,
@@ -73,14 +92,15 @@ class JobActions:
                     "attachment_size_limit": interaction.filesize_limit,
                 },
                 locale=locale_of(interaction),
-            )
+            ),
+            admission,
         )
-        self.bot.messenger.remember(job.id, interaction)
-        self.bot.tracker.track(job.id)
+        self.messenger.remember(job.id, interaction)
+        self.tracker.track(job.id)
         return job
 
     async def _job_in_guild(self, interaction: discord.Interaction, job_id: int) -> Job:
-        job = await self.bot.store.get(job_id)
+        job = await self.store.get(job_id)
         if job is None or job.guild_id != interaction.guild_id:
             raise Refusal("error.job_not_found", job=job_id)
         return job
@@ -124,13 +144,13 @@ class JobActions:
         job = await self._job_in_guild(interaction, job_id)
         if job.user_id != interaction.user.id:
             raise Refusal("error.not_your_job")
-        if job.state is not JobState.QUEUED or not await self.bot.engine.cancel(job.id):
+        if job.state is not JobState.QUEUED or not await self.engine.cancel(job.id):
             raise Refusal("error.cannot_cancel", job=job.id)
-        embed, view = await listings.queue_listing(self.bot, interaction)
+        embed, view = await self.listings.queue(interaction)
         await interaction.response.edit_message(embed=embed, view=view)
 
     async def history_page(self, interaction: discord.Interaction, owner: int, page: int) -> None:
         if owner != interaction.user.id:
             raise Refusal("error.not_your_history")
-        embed, view = await listings.history_listing(self.bot, interaction, page)
+        embed, view = await self.listings.history(interaction, page)
         await interaction.response.edit_message(embed=embed, view=view)

@@ -7,7 +7,7 @@ keeping views in memory. Who may press what is checked in the actions they call.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 from discord import ui
@@ -15,8 +15,17 @@ from discord import ui
 from ..i18n import t
 from ..storage.jobs import Job
 
-if TYPE_CHECKING:
-    from .client import ImagineBot
+
+class ButtonHandler(Protocol):
+    """Runs a button's action (`JobActions`); the client hands it to every button."""
+
+    async def run_guarded(
+        self, interaction: discord.Interaction, action: str, job_id: int, index: int
+    ) -> None: ...
+
+
+class HasButtonHandler(Protocol):
+    button_handler: ButtonHandler
 
 
 class _JobButton(ui.DynamicItem[ui.Button], template=r"^$"):
@@ -56,8 +65,8 @@ class _JobButton(ui.DynamicItem[ui.Button], template=r"^$"):
         return cls(int(match["job"]), int(match.groupdict().get("index") or 0))
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        bot: ImagineBot = interaction.client  # type: ignore[assignment]
-        await bot.actions.run_guarded(interaction, self.action, self.job_id, self.index)
+        client: HasButtonHandler = interaction.client  # type: ignore[assignment]
+        await client.button_handler.run_guarded(interaction, self.action, self.job_id, self.index)
 
 
 class RerollButton(_JobButton, prefix="imagine:reroll"):

@@ -1,4 +1,4 @@
-"""The bot: a `commands.Bot` that is handed the engine's runtime and wires the front end."""
+"""The bot: a `commands.Bot` that carries the front end to its cogs and buttons."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import logging
 import discord
 from discord.ext import commands
 
+from ..config import Tunables
 from ..runtime import Runtime
-from .actions import JobActions
+from ..storage.messages import JobMessages
 from .buttons import ALL_BUTTONS
 from .errors import ImagineTree
-from .messenger import JobMessenger
-from .tracker import JobTracker
+from .frontend import FrontEnd
 from .translator import CommandTranslator
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,10 @@ EXTENSIONS = ("cogs.imagine", "cogs.history", "cogs.queue")
 
 
 class ImagineBot(commands.Bot):
-    def __init__(self, runtime: Runtime, *, serve_jobs: bool = True) -> None:
+    """`runtime` is None when the bot only registers its commands (`python -m bot sync`):
+    then there is no engine, no database and no Tencent key, only the command tree."""
+
+    def __init__(self, tunables: Tunables, runtime: Runtime | None = None) -> None:
         # Slash commands and buttons need no privileged intents; guilds keeps channel info.
         intents = discord.Intents.none()
         intents.guilds = True
@@ -30,24 +33,29 @@ class ImagineBot(commands.Bot):
             intents=intents,
             tree_cls=ImagineTree,
             help_command=None,
+            # User text is data: nothing the bot sends pings anyone unless a message asks to.
+            allowed_mentions=discord.AllowedMentions.none(),
         )
-        self.runtime = runtime
-        self.engine = runtime.engine
-        self.store = runtime.store
-        self.tunables = runtime.settings.tunables
-        self.messenger = JobMessenger(self)
-        self.tracker = JobTracker(self)
-        self.actions = JobActions(self)
-        self.serve_jobs = serve_jobs  # False when only syncing commands
+        self.tunables = tunables
+        self.frontend: FrontEnd | None = None
+        if runtime is not None:
+            self.frontend = FrontEnd(
+                engine=runtime.engine,
+                store=runtime.store,
+                messages=JobMessages(runtime.db),
+                tunables=tunables,
+                channels=lambda channel_id, guild_id: self.get_partial_messageable(
+                    channel_id, guild_id=guild_id
+                ),
+            )
+            self.button_handler = self.frontend.actions
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CommandTranslator())
         self.add_dynamic_items(*ALL_BUTTONS)
         await self.load_extensions()
-        if self.serve_jobs:
-            self.engine.add_listener(self.tracker.on_event)
-            # Jobs left unfinished by the last run get their messages updated again.
-            await self.tracker.resume()
+        if self.frontend is not None:
+            await self.frontend.start()
 
     async def load_extensions(self) -> None:
         for name in EXTENSIONS:
@@ -58,6 +66,6 @@ class ImagineBot(commands.Bot):
 
     async def close(self) -> None:
         # Stop our own tasks before discord.py closes its HTTP session under them.
-        await self.tracker.close()
-        self.engine.remove_listener(self.tracker.on_event)
+        if self.frontend is not None:
+            await self.frontend.close()
         await super().close()

@@ -8,9 +8,9 @@ import logging
 import discord
 from discord import app_commands
 
-from ..engine.events import QueueLimitError
 from ..generation import ValidationError
 from ..i18n import resolve, t
+from ..rules.rulebook import RuleRefusal
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,8 @@ def message_for(error: BaseException, locale: str) -> str:
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
     match error:
-        case ValidationError() | Refusal():
+        case ValidationError() | Refusal() | RuleRefusal():
             return t(locale, error.key, **error.params)
-        case QueueLimitError():
-            return t(locale, "error.queue_full", limit=error.limit)
         case app_commands.NoPrivateMessage():
             return t(locale, "error.guild_only")
         case app_commands.MissingPermissions() | app_commands.CheckFailure():

@@ -42,7 +42,7 @@ async def _serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with open_runtime(settings) as runtime:
-        bot = ImagineBot(runtime)
+        bot = ImagineBot(settings.tunables, runtime)
         async with bot:
             runner = asyncio.create_task(bot.start(settings.discord_token.reveal()))
             stopper = asyncio.create_task(stop.wait())
@@ -63,14 +63,14 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
     while to reach every server."""
     _point_at(settings)
     assert settings.discord_token is not None
-    async with open_runtime(settings, start_engine=False) as runtime:
-        bot = ImagineBot(runtime, serve_jobs=False)
-        async with bot:
-            await bot.login(settings.discord_token.reveal())
-            guild = discord.Object(guild_id) if guild_id else None
-            if guild is not None:
-                bot.tree.copy_global_to(guild=guild)
-            synced = await bot.tree.sync(guild=guild)
+    # Only the command tree is needed: no database, no engine, no Tencent keys.
+    bot = ImagineBot(settings.tunables)
+    async with bot:
+        await bot.login(settings.discord_token.reveal())
+        guild = discord.Object(guild_id) if guild_id else None
+        if guild is not None:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
     names = ", ".join(sorted(c.name for c in synced))
     where = f"guild {guild_id}" if guild_id else "all servers"
     print(f"Synced {len(synced)} commands to {where}: {names}")

@@ -11,16 +11,16 @@ from __future__ import annotations
 import io
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
+from ..config import DiscordTunables
 from ..storage.jobs import Job
+from ..storage.messages import JobMessages
 from .uploads import Upload
-
-if TYPE_CHECKING:
-    from .client import ImagineBot
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,17 @@ class _Token:
     issued: float  # monotonic
 
 
+ChannelOpener = Callable[[int, int], discord.PartialMessageable]
+
+
 class JobMessenger:
-    def __init__(self, bot: ImagineBot) -> None:
-        self.bot = bot
+    def __init__(
+        self, channels: ChannelOpener, messages: JobMessages, tunables: DiscordTunables
+    ) -> None:
+        self._channels = channels  # (channel id, guild id) -> a channel to send to
+        self.messages = messages
+        self.tunables = tunables
         self._tokens: dict[int, _Token] = {}
-        # Message ids learnt in this run; job snapshots carried by events may predate them.
-        self._message_ids: dict[int, int] = {}
 
     def remember(self, job_id: int, interaction: discord.Interaction) -> None:
         """Keep the interaction (and its token) in memory only: tokens never reach the DB."""
@@ -48,15 +53,14 @@ class JobMessenger:
         self._tokens[job_id] = _Token(interaction, time.monotonic() - max(0.0, age))
 
     def forget(self, job_id: int) -> None:
-        """The job's message is final: drop its token and what we knew of it."""
+        """The job's message is final: drop its token."""
         self._tokens.pop(job_id, None)
-        self._message_ids.pop(job_id, None)
 
     def token_alive(self, job_id: int) -> bool:
         token = self._tokens.get(job_id)
         if token is None:
             return False
-        settings = self.bot.tunables.discord
+        settings = self.tunables
         if time.monotonic() - token.issued < settings.token_lifetime - settings.token_margin:
             return True
         self._tokens.pop(job_id, None)
@@ -85,7 +89,7 @@ class JobMessenger:
             token = self._tokens[job.id]
             try:
                 message = await token.interaction.edit_original_response(**fields())
-                await self._remember_message(job, message)
+                await self._remember(job, message)
                 return message
             except discord.HTTPException as exc:
                 if exc.code in (INVALID_WEBHOOK_TOKEN, UNKNOWN_WEBHOOK) or exc.status == 401:
@@ -93,10 +97,9 @@ class JobMessenger:
                     self.forget(job.id)
                 elif exc.code != UNKNOWN_MESSAGE:
                     raise
-        channel = self.bot.get_partial_messageable(
-            job.frontend["channel_id"], guild_id=job.guild_id
-        )
-        message_id = self._message_ids.get(job.id) or job.frontend.get("message_id")
+        channel = self._channels(job.frontend["channel_id"], job.guild_id)
+        known = await self.messages.get(job.id)
+        message_id = known.message_id if known else job.frontend.get("message_id")
         if message_id:
             try:
                 return await channel.get_partial_message(message_id).edit(**fields())
@@ -109,14 +112,13 @@ class JobMessenger:
             files=[_file(u) for u in uploads] if uploads else discord.utils.MISSING,
             allowed_mentions=discord.AllowedMentions(users=True),
         )
-        await self._remember_message(job, message)
+        await self._remember(job, message)
         return message
 
-    async def _remember_message(self, job: Job, message: discord.Message) -> None:
-        known = self._message_ids.get(job.id) or job.frontend.get("message_id")
-        self._message_ids[job.id] = message.id
-        if known != message.id:
-            await self.bot.store.update(job.id, frontend={**job.frontend, "message_id": message.id})
+    async def _remember(self, job: Job, message: discord.Message) -> None:
+        known = await self.messages.get(job.id)
+        if known is None or known.message_id != message.id:
+            await self.messages.remember(job.id, message.channel.id, message.id)
 
 
 def _file(upload: Upload) -> discord.File:

@@ -9,6 +9,8 @@ from ..engine.events import ErrorCategory, Progress
 from ..formatting import bar, elapsed, shorten
 from ..i18n import t
 from ..storage.jobs import Job, JobState
+from ..storage.messages import JobMessage
+from ..wording import failure_text, status_line
 
 PROMPT_PREVIEW = 200
 COLOUR_WORKING = discord.Colour.blurple()
@@ -36,18 +38,18 @@ def progress_embed(job: Job, progress: Progress, locale: str) -> discord.Embed:
     often."""
     embed = _base(job, locale, COLOUR_WORKING)
     waited = elapsed(progress.waited // 5 * 5)
+    status = status_line(locale, progress)
     if progress.position is not None:
         lines = [
-            t(locale, "status.queued", position=progress.position),
+            status,
             t(locale, "discord.queue_length", count=progress.guild_queued),
             t(locale, "discord.waited", time=waited),
         ]
         if job.error_code:
             lines.append(t(locale, "discord.deferred_by_service"))
     elif progress.state in ("submitting", "downloading"):
-        lines = [t(locale, f"status.{progress.state}"), t(locale, "discord.waited", time=waited)]
+        lines = [status, t(locale, "discord.waited", time=waited)]
     else:
-        status = t(locale, f"status.{progress.mps_status or 'running'}")
         fraction = progress.fraction or 0.0
         lines = [
             status,
@@ -79,25 +81,12 @@ def result_embed(
     return embed
 
 
-def failure_message(job: Job, locale: str, timeout_seconds: float) -> str:
-    if job.state is JobState.CANCELLED:
-        return t(locale, "failure.cancelled")
-    category = ErrorCategory(job.error_category or ErrorCategory.SERVICE_ERROR)
-    return t(
-        locale,
-        f"failure.{category.value}",
-        code=job.error_code or "",
-        message=shorten(job.error_message, 500),
-        minutes=int(timeout_seconds // 60),
-    )
-
-
 def failure_embed(job: Job, locale: str, timeout_seconds: float) -> discord.Embed:
     # A blocked prompt is not repeated in public.
     blocked = job.error_category == ErrorCategory.CONTENT_VIOLATION
     colour = COLOUR_NEUTRAL if job.state is JobState.CANCELLED else COLOUR_FAILED
     embed = _base(job, locale, colour, show_prompt=not blocked)
-    embed.description = failure_message(job, locale, timeout_seconds)
+    embed.description = failure_text(locale, job, timeout_seconds)
     return embed
 
 
@@ -117,18 +106,21 @@ def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
-def jump_url(guild_id: int, job: Job) -> str | None:
-    channel, message = job.frontend.get("channel_id"), job.frontend.get("message_id")
-    if not channel or not message:
+def jump_url(job: Job, message: JobMessage | None) -> str | None:
+    if message is not None:
+        return message_link(job.guild_id, message.channel_id, message.message_id)
+    # Jobs from before the job_messages table kept the message id with the job.
+    channel, legacy = job.frontend.get("channel_id"), job.frontend.get("message_id")
+    if not channel or not legacy:
         return None
-    return message_link(guild_id, channel, message)
+    return message_link(job.guild_id, channel, legacy)
 
 
-def history_line(job: Job, locale: str) -> str:
+def history_line(job: Job, locale: str, message: JobMessage | None) -> str:
     state = t(locale, f"state.{job.state.value}")
     when = f"<t:{int(job.created_at)}:R>"
     line = f"**#{job.id}** {STATE_ICONS[job.state]} {state} · {when} · {shorten(job.prompt, 80)}"
-    link = jump_url(job.guild_id, job)
+    link = jump_url(job, message)
     if link and job.state is JobState.DELIVERED:
         line += f" · [{t(locale, 'discord.jump')}]({link})"
     return line

@@ -11,20 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
 
 import discord
 
-from ..engine.events import JobEvent
-from ..engine.limiter import wait_event
+from ..config import Tunables
+from ..engine.bus import JobFollower
+from ..engine.engine import JobEngine
+from ..engine.tasks import OwnedTasks
 from ..i18n import t
-from ..storage.jobs import Job, JobState
+from ..storage.jobs import Job, JobState, JobStore
 from . import render
 from .buttons import result_view
+from .messenger import JobMessenger
 from .uploads import fit_uploads
-
-if TYPE_CHECKING:
-    from .client import ImagineBot
 
 log = logging.getLogger(__name__)
 
@@ -34,55 +33,47 @@ DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 
 
 class JobTracker:
-    def __init__(self, bot: ImagineBot) -> None:
-        self.bot = bot
-        self._tasks: dict[int, asyncio.Task[None]] = {}
-        self._wake: dict[int, asyncio.Event] = {}
-        self._latest: dict[int, Job] = {}  # the job as the last event carried it
-
-    def on_event(self, event: JobEvent) -> None:
-        wake = self._wake.get(event.job.id)
-        if wake is not None:
-            self._latest[event.job.id] = event.job
-            wake.set()
+    def __init__(
+        self,
+        *,
+        engine: JobEngine,
+        store: JobStore,
+        messenger: JobMessenger,
+        tunables: Tunables,
+    ) -> None:
+        self.engine = engine
+        self.store = store  # read only: the engine writes jobs
+        self.messenger = messenger
+        self.tunables = tunables
+        self._tracking: set[int] = set()
+        self._tasks = OwnedTasks("track")
 
     def track(self, job_id: int) -> None:
-        if job_id in self._tasks:
+        if job_id in self._tracking:
             return
-        self._wake[job_id] = asyncio.Event()
-        task = asyncio.create_task(self._run(job_id), name=f"track-{job_id}")
-        self._tasks[job_id] = task
-        task.add_done_callback(lambda done: self._done(job_id, done))
-
-    def _done(self, job_id: int, task: asyncio.Task[None]) -> None:
-        self._tasks.pop(job_id, None)
-        self._wake.pop(job_id, None)
-        self._latest.pop(job_id, None)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("tracking job %d failed", job_id, exc_info=task.exception())
+        self._tracking.add(job_id)
+        task = self._tasks.spawn(self._run(job_id), f"track-{job_id}")
+        task.add_done_callback(lambda _: self._tracking.discard(job_id))
 
     async def resume(self) -> None:
         """After a restart: follow every unfinished job that came from Discord."""
-        for job in await self.bot.store.unfinished():
+        for job in await self.store.unfinished():
             if job.frontend.get("channel_id"):
                 self.track(job.id)
 
     async def close(self) -> None:
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.cancel()
 
     async def _run(self, job_id: int) -> None:
-        engine, interval = self.bot.engine, self.bot.tunables.discord.progress_interval
+        with await self.engine.follow(job_id) as follower:
+            await self._follow(follower)
+
+    async def _follow(self, follower: JobFollower) -> None:
+        interval = self.tunables.discord.progress_interval
         last_shown: dict | None = None
         last_edit = float("-inf")
-        wake = self._wake[job_id]
-        job = await self.bot.store.get(job_id)
         while True:
-            wake.clear()
-            # The database is read once; after that, events bring every change of state.
-            job = self._latest.pop(job_id, job)
+            job = follower.latest
             if job is None or job.state is JobState.DELIVERED:
                 return
             if job.state is JobState.READY:
@@ -91,31 +82,31 @@ class JobTracker:
             if job.state in (JobState.FAILED, JobState.CANCELLED):
                 await self._show_failure(job)
                 return
-            progress = engine.progress(job_id)
+            progress = self.engine.progress(job.id)
             now = time.monotonic()
             if progress is not None and now - last_edit >= interval:
                 embed = render.progress_embed(job, progress, _locale(job))
                 if embed.to_dict() != last_shown:
                     try:
-                        await self.bot.messenger.edit(job, embed=embed)
+                        await self.messenger.edit(job, embed=embed)
                         last_shown, last_edit = embed.to_dict(), now
                     except discord.HTTPException as exc:
                         # A progress edit may fail; the next one or the result will follow.
-                        log.warning("job %d: progress edit failed: %s", job_id, exc)
+                        log.warning("job %d: progress edit failed: %s", job.id, exc)
             wait = interval - (time.monotonic() - last_edit)
-            await wait_event(wake, max(0.2, wait))
+            await follower.changed(within=max(0.2, wait))
 
     async def _show_failure(self, job: Job) -> None:
-        embed = render.failure_embed(job, _locale(job), self.bot.tunables.polling.timeout_seconds)
+        embed = render.failure_embed(job, _locale(job), self.tunables.polling.timeout_seconds)
         try:
-            await self.bot.messenger.edit(job, embed=embed, view=None)
+            await self.messenger.edit(job, embed=embed, view=None)
         except discord.HTTPException as exc:
             log.warning("job %d: could not show its failure: %s", job.id, exc)
-        self.bot.messenger.forget(job.id)
+        self.messenger.forget(job.id)
 
     async def _deliver(self, job: Job) -> None:
         locale = _locale(job)
-        token_was_alive = self.bot.messenger.token_alive(job.id)
+        token_was_alive = self.messenger.token_alive(job.id)
         limit = int(job.frontend.get("attachment_size_limit") or DEFAULT_UPLOAD_LIMIT)
         files = [(r.path, r.filename) for r in job.results]
         took = (job.mps_final_at or time.time()) - job.created_at
@@ -124,32 +115,28 @@ class JobTracker:
             try:
                 uploads = await asyncio.to_thread(fit_uploads, files, attempt_limit)
             except (OSError, ValueError) as exc:
-                await self.bot.engine.fail_delivery(job.id, "ResultUnreadable", str(exc))
-                return await self._show_failure(await self.bot.store.get(job.id))
+                await self.engine.fail_delivery(job.id, "ResultUnreadable", str(exc))
+                return await self._show_failure(await self.store.get(job.id))
             embed = render.result_embed(job, locale, uploads[0].filename, took)
             view = result_view(job, len(uploads), locale)
             try:
-                message = await self.bot.messenger.edit(
-                    job, embed=embed, view=view, uploads=uploads
-                )
+                message = await self.messenger.edit(job, embed=embed, view=view, uploads=uploads)
                 break
             except discord.HTTPException as exc:
                 if exc.code not in TOO_LARGE and exc.status != 413:
                     log.warning("job %d: delivery failed: %s", job.id, exc)
-                    await self.bot.engine.fail_delivery(job.id, str(exc.code), exc.text)
-                    return await self._show_failure(await self.bot.store.get(job.id))
+                    await self.engine.fail_delivery(job.id, str(exc.code), exc.text)
+                    return await self._show_failure(await self.store.get(job.id))
                 log.info(
                     "job %d: upload refused as too large at %d bytes; shrinking",
                     job.id,
                     attempt_limit,
                 )
         if message is None:
-            await self.bot.engine.fail_delivery(
-                job.id, "TooLarge", t(locale, "discord.upload_refused")
-            )
-            return await self._show_failure(await self.bot.store.get(job.id))
-        await self.bot.engine.mark_delivered(job.id)
-        self.bot.messenger.forget(job.id)
+            await self.engine.fail_delivery(job.id, "TooLarge", t(locale, "discord.upload_refused"))
+            return await self._show_failure(await self.store.get(job.id))
+        await self.engine.mark_delivered(job.id)
+        self.messenger.forget(job.id)
         if not token_was_alive:
             # Edits do not notify anyone: after a long wait, tell the owner it is ready.
             link = render.message_link(job.guild_id, message.channel.id, message.id)

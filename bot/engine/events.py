@@ -76,11 +76,3 @@ class Progress:
     running_for: float | None  # since MPS accepted the task
     fraction: float | None  # estimated completion, 0..1, while running
     eta: float | None  # estimated seconds left while running
-
-
-class QueueLimitError(Exception):
-    """The user already has as many queued jobs as allowed."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"at most {limit} queued jobs per user")
-        self.limit = limit

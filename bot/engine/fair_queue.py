@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from ..config import Limits
+from ..rules.rulebook import RunningLimits
+
+
+class RunningPolicy(Protocol):
+    """How many jobs may run at once (the rulebook answers)."""
+
+    @property
+    def running_total(self) -> int | None: ...
+
+    def running_limits(self, guild_id: int) -> RunningLimits: ...
 
 
 @dataclass(frozen=True)
@@ -30,8 +40,8 @@ class _Guild:
 
 
 class FairQueue:
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
+    def __init__(self, policy: RunningPolicy) -> None:
+        self.policy = policy
         self._guilds: OrderedDict[int, _Guild] = OrderedDict()
         self._where: dict[int, QueuedJob] = {}
         self.running_total = 0
@@ -71,20 +81,19 @@ class FairQueue:
             del guild.users[job.user_id]
         return True
 
-    def _user_may_start(self, guild: _Guild, user_id: int) -> bool:
-        return guild.running_by_user.get(user_id, 0) < self.limits.running_per_user
-
     def pop_next(self) -> QueuedJob | None:
         """The next job to submit, or None when everything queued is held back by limits."""
-        if self.limits.running_total is not None and (
-            self.running_total >= self.limits.running_total
-        ):
+        total = self.policy.running_total
+        if total is not None and self.running_total >= total:
             return None
         for guild_id, guild in list(self._guilds.items()):
-            if guild.running >= self.limits.running_per_guild or not guild.users:
+            if not guild.users:
+                continue
+            limits = self.policy.running_limits(guild_id)
+            if guild.running >= limits.per_guild:
                 continue
             for user_id, queue in list(guild.users.items()):
-                if not self._user_may_start(guild, user_id):
+                if guild.running_by_user.get(user_id, 0) >= limits.per_user:
                     continue
                 job = queue.popleft()
                 del self._where[job.job_id]

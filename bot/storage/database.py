@@ -54,7 +54,9 @@ async def migrate(db: aiosqlite.Connection) -> int:
     scripts = migrations()
     for number, script in enumerate(scripts[version:], start=version + 1):
         log.info("applying database migration %d", number)
-        statements = [s.strip() for s in script.split(";") if s.strip()]
+        # Comment lines go first, so a ";" in a comment cannot split a statement.
+        code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
+        statements = [s.strip() for s in code.split(";") if s.strip()]
         await db.execute("BEGIN")
         try:
             for statement in statements:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -211,8 +211,12 @@ class JobStore:
         return jobs
 
     async def add_results(self, files: Iterable[ResultFile]) -> None:
+        """Record a job's result files, replacing any from an earlier, interrupted try."""
+        files = list(files)
+        for job_id in {f.job_id for f in files}:
+            await self.db.execute("DELETE FROM job_results WHERE job_id = ?", (job_id,))
         await self.db.executemany(
-            "INSERT OR REPLACE INTO job_results"
+            "INSERT INTO job_results"
             " (job_id, idx, path, filename, content_type, size, sha256) VALUES (?,?,?,?,?,?,?)",
             [
                 (f.job_id, f.idx, f.path, f.filename, f.content_type, f.size, f.sha256)
@@ -283,6 +287,4 @@ class JobStore:
 
 
 def _with_results(job: Job, results: tuple[ResultFile, ...]) -> Job:
-    from dataclasses import replace
-
     return replace(job, results=results)

@@ -1,0 +1,45 @@
+"""Places reserved in a member's queue between "may I?" and the job being queued.
+
+The check and its effect must not have an `await` between them, or concurrent requests all
+pass the same check. So a place is reserved synchronously, before the first `await`, and
+given back if the request is refused later or never submitted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+
+class Admission:
+    """One reserved place; `release()` gives it back (idempotent)."""
+
+    def __init__(self, ledger: Reservations, key: tuple[int, int]) -> None:
+        self._ledger: Reservations | None = ledger
+        self.key = key
+
+    @property
+    def held(self) -> bool:
+        return self._ledger is not None
+
+    def release(self) -> None:
+        if self._ledger is not None:
+            self._ledger._give_back(self.key)
+            self._ledger = None
+
+
+class Reservations:
+    def __init__(self) -> None:
+        self._held: Counter[tuple[int, int]] = Counter()
+
+    def count(self, guild_id: int, user_id: int) -> int:
+        return self._held[(guild_id, user_id)]
+
+    def reserve(self, guild_id: int, user_id: int) -> Admission:
+        key = (guild_id, user_id)
+        self._held[key] += 1
+        return Admission(self, key)
+
+    def _give_back(self, key: tuple[int, int]) -> None:
+        self._held[key] -= 1
+        if self._held[key] <= 0:
+            del self._held[key]

@@ -1,0 +1,67 @@
+"""Finished tasks' results to disk at once: MPS keeps result URLs for 12 hours only."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+
+from ..config import Downloads
+from ..storage.jobs import JobState, JobStore, ResultFile
+from .downloads import DownloadError, download_all
+from .events import ErrorCategory, EventType
+from .outcomes import Outcomes
+from .registry import LiveJob
+from .tasks import OwnedTasks
+
+_DOWNLOAD_FAILURES = {
+    "expired": ErrorCategory.RESULT_EXPIRED,
+    "too_large": ErrorCategory.RESULT_TOO_LARGE,
+    "failed": ErrorCategory.DOWNLOAD_FAILED,
+}
+
+
+class Downloader:
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession,
+        store: JobStore,
+        outcomes: Outcomes,
+        limits: Downloads,
+        results_dir: Path,
+        concurrency: int = 8,
+    ) -> None:
+        self._session = session
+        self.store = store
+        self.outcomes = outcomes
+        self.limits = limits
+        self.results_dir = results_dir
+        self._slots = asyncio.Semaphore(concurrency)
+        self.downloads = OwnedTasks("download")
+
+    def start(self, live: LiveJob, urls: tuple[str, ...]) -> None:
+        self.downloads.spawn(self._download(live, urls), f"download-{live.job_id}")
+
+    async def _download(self, live: LiveJob, urls: tuple[str, ...]) -> None:
+        async with self._slots:
+            try:
+                files = await download_all(
+                    self._session,
+                    urls,
+                    self.results_dir / str(live.job_id),
+                    f"job{live.job_id}",
+                    self.limits,
+                )
+            except DownloadError as exc:
+                await self.outcomes.fail(live, _DOWNLOAD_FAILURES[exc.code], exc.code, exc.detail)
+                return
+        await self.store.add_results(
+            ResultFile(
+                live.job_id, f.idx, str(f.path), f.filename, f.content_type, f.size, f.sha256
+            )
+            for f in files
+        )
+        await self.store.update(live.job_id, state=JobState.READY)
+        await self.outcomes.emit(EventType.READY, live.job_id)

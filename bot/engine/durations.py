@@ -1,0 +1,36 @@
+"""What the engine has learnt of how long each model's tasks take, one model per key."""
+
+from __future__ import annotations
+
+from ..config import ModelSpec, Polling
+from ..mps.models import TaskKind
+from ..storage.jobs import JobStore
+from .polling import DurationModel, DurationPrior
+
+
+class DurationBook:
+    def __init__(self, polling: Polling) -> None:
+        self._polling = polling
+        self._models: dict[tuple[TaskKind, str], DurationModel] = {}
+
+    def model(self, kind: TaskKind, name: str) -> DurationModel:
+        key = (kind, name)
+        found = self._models.get(key)
+        if found is None:
+            low, high = (
+                self._polling.image_expected
+                if kind is TaskKind.IMAGE
+                else self._polling.video_expected
+            )
+            found = self._models[key] = DurationModel(DurationPrior(low, high))
+        return found
+
+    def snapshot(self) -> dict[tuple[TaskKind, str], DurationModel]:
+        return dict(self._models)
+
+    async def learn_from_history(self, store: JobStore, specs: list[ModelSpec]) -> None:
+        """Seed each model from finished jobs in the database."""
+        for spec in specs:
+            model = self.model(spec.kind, spec.name)
+            for seconds in reversed(await store.recent_durations(spec.name, spec.kind)):
+                model.add(seconds)

@@ -1,0 +1,165 @@
+"""Running tasks: ask Describe about each when it may be done, within the shared budget.
+
+Each task's first look waits until it could plausibly be done (learnt per model), then
+looks follow a fixed grid of `target_interval`. All tasks of a kind share one Describe
+budget, and the most overdue task is asked first when a slot frees up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from ..config import Tunables
+from ..mps import errors
+from ..mps.client import MpsClient
+from ..mps.models import TaskKind, TaskState, TaskStatus
+from ..storage.jobs import JobState, JobStore
+from .downloader import Downloader
+from .durations import DurationBook
+from .events import ErrorCategory, EventType
+from .limiter import Permit, QuotaGate, wait_event
+from .outcomes import Outcomes
+from .registry import LiveJob, Registry
+from .tasks import OwnedTasks
+
+log = logging.getLogger(__name__)
+
+
+class Poller:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        store: JobStore,
+        client: MpsClient,
+        gate: QuotaGate,
+        outcomes: Outcomes,
+        durations: DurationBook,
+        downloader: Downloader,
+        tunables: Tunables,
+        on_task_final: Callable[[], None],
+        clock: Callable[[], float],
+        wall: Callable[[], float],
+    ) -> None:
+        self.registry = registry
+        self.store = store
+        self.client = client
+        self.gate = gate
+        self.outcomes = outcomes
+        self.durations = durations
+        self.downloader = downloader
+        self.polling = tunables.polling
+        self.on_task_final = on_task_final
+        self.polls = OwnedTasks("poll")
+        self._clock = clock
+        self._wall = wall
+
+    async def run(self, kind: TaskKind) -> None:
+        schedule = self.registry.schedules[kind]
+        wake = self.registry.wake_poll[kind]
+        limiter = self.gate.limiter(kind.describe_action)
+        while True:
+            wake.clear()
+            due = schedule.next_due()
+            now = self._clock()
+            if due is None or due > now:
+                await wait_event(wake, None if due is None else due - now)
+                continue
+            # Take the quota slot first, then choose: under saturation the task asked
+            # about is the most overdue one at the moment the budget frees up.
+            permit = await limiter.reserve()
+            job_id = schedule.pop_due(self._clock())
+            if job_id is None:
+                permit.release()
+                continue
+            self.polls.spawn(self._poll(job_id, permit), f"poll-{job_id}")
+
+    async def _poll(self, job_id: int, permit: Permit) -> None:
+        live = self.registry.get(job_id)
+        if live is None or live.task_id is None or live.submitted is None:
+            permit.release()
+            return
+        sent = self._clock()
+        due = live.due if live.due is not None else sent
+        if sent - live.submitted > self.polling.timeout_seconds:
+            permit.release()
+            await self.outcomes.fail(
+                live,
+                ErrorCategory.TIMEOUT,
+                "Timeout",
+                f"not finished after {self.polling.timeout_seconds:.0f}s",
+            )
+            return
+        try:
+            state = await self.client.describe_task(live.kind, live.task_id, permit=permit)
+        except errors.NotFoundError as exc:
+            await self.outcomes.fail(live, ErrorCategory.TASK_NOT_FOUND, exc.code, exc.message)
+            return
+        except errors.MpsError as exc:
+            live.poll_failures += 1
+            delay = min(
+                self.polling.max_interval, self.polling.target_interval * 2**live.poll_failures
+            )
+            log.warning(
+                "describe of job %d failed (%s); next try in %.1fs", job_id, exc.code, delay
+            )
+            self.registry.schedule_poll(live, self._clock() + delay)
+            return
+        live.poll_failures = 0
+        if state.final:
+            await self._finished(live, state)
+        else:
+            await self._unfinished(live, state, due, sent)
+
+    async def _unfinished(self, live: LiveJob, state: TaskState, due: float, sent: float) -> None:
+        live.seen_unfinished = self._clock() - (live.submitted or 0.0)
+        if state.status is not None and state.status.value != live.mps_status:
+            live.mps_status = state.status.value
+            await self.store.update(live.job_id, mps_status=live.mps_status)
+            await self.outcomes.emit(EventType.STATUS, live.job_id)
+        # The next look keeps to a fixed grid, one target interval after this one was due:
+        # neither the round trip nor timer lag stretches the interval. After a look taken
+        # late (the Describe budget was busy) the next waits at least 0.9 of an interval:
+        # no burst of looks to catch up.
+        interval = self.polling.target_interval
+        self.registry.schedule_poll(live, max(due + interval, sent + 0.9 * interval))
+
+    async def _finished(self, live: LiveJob, state: TaskState) -> None:
+        # Final: the task no longer occupies a slot at MPS, so the next job may start.
+        self.on_task_final()
+        self.registry.free_slot(live)
+        assert state.status is not None
+        live.mps_status = state.status.value
+        if state.status is TaskStatus.DONE and live.learn:
+            self._learn(live)
+        await self.store.update(live.job_id, mps_status=live.mps_status, mps_final_at=self._wall())
+        if state.status is TaskStatus.FAIL:
+            await self.outcomes.fail(
+                live,
+                ErrorCategory.GENERATION_FAILED,
+                "TaskFailed",
+                state.message or "generation failed",
+            )
+            return
+        if not state.urls:
+            await self.outcomes.fail(
+                live,
+                ErrorCategory.GENERATION_FAILED,
+                "NoResults",
+                "the task finished without result files",
+            )
+            return
+        await self.store.update(live.job_id, state=JobState.DOWNLOADING)
+        self.downloader.start(live, state.urls)
+
+    def _learn(self, live: LiveJob) -> None:
+        upper = self._clock() - (live.submitted or 0.0)
+        lower = live.seen_unfinished
+        if lower is None:
+            # Done at the first look: it ended some time before. Taking 0 as the lower
+            # bound would teach the model that tasks take half as long as they do, and
+            # polls would start ever earlier; one target interval earlier is what a look
+            # on the usual schedule would have bracketed.
+            lower = max(0.0, upper - self.polling.target_interval)
+        self.durations.model(live.kind, live.model).add((lower + upper) / 2)
