@@ -186,7 +186,7 @@ async def test_noise_mode_makes_files_above_discords_limit(
 
 
 async def test_video_lifecycle(session: aiohttp.ClientSession) -> None:
-    async with MpsEmulator(fast_config()) as emu:
+    async with MpsEmulator(fast_config(video_scale=0.25)) as emu:
         reply = await call_api(
             session, emu.url, "CreateAigcVideoTask",
             {"ModelName": "Kling", "ModelVersion": "3.0", "Prompt": "waves", "Duration": 10,
@@ -195,7 +195,7 @@ async def test_video_lifecycle(session: aiohttp.ClientSession) -> None:
         task_id = reply.response["TaskId"]
         assert task_id.startswith("4-AigcVideo-")
         done = (await wait_for_status(session, emu.url, task_id, video=True)).response
-        assert done["Resolution"] == "1080*1920"
+        assert done["Resolution"] == "270*480"  # 1080P 9:16 at video_scale 0.25
         status, content_type, body = await fetch(session, done["VideoUrls"][0])
         assert (status, content_type) == (200, "video/mp4") and body[4:8] == b"ftyp"
         # A video task is not an image task.
