@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,7 +12,8 @@ import aiohttp
 import av
 import pytest
 
-from bot.mps.emulator import MpsEmulator
+from bot.mps.emulator import MpsEmulator, images
+from bot.mps.emulator.videos import VideoParams
 from tests.emulator_helpers import FakeClock, call_api, fast_config, wait_for_status
 
 CREATE = "CreateAigcVideoTask"
@@ -190,3 +193,41 @@ async def test_create_video_validation(
     assert reply.error_code == code, reply.response
     if code == "InvalidParameterValue":
         assert "Invalid value for parameter" in (reply.error_message or "")
+
+
+async def test_encoding_runs_off_the_event_loop(
+    emu: MpsEmulator, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a video encodes, the API keeps answering; concurrent downloads share one encoding."""
+    started, release = threading.Event(), threading.Event()
+    real_render = images.render_video
+
+    def held_render(params: VideoParams) -> bytes:
+        started.set()
+        assert release.wait(5), "the test never released the encoder"
+        return real_render(params)
+
+    monkeypatch.setattr(images, "render_video", held_render)
+    reply = await call_api(
+        session, emu.url, CREATE, {"ModelName": "Vidu", "Prompt": "x", "Duration": 1}
+    )
+    task_id = reply.response["TaskId"]
+    done = (await wait_for_status(session, emu.url, task_id, video=True)).response
+    url = done["VideoUrls"][0]
+
+    async def download() -> bytes:
+        async with session.get(url) as resp:
+            return await resp.read()
+
+    downloads = [asyncio.create_task(download()) for _ in range(2)]
+    try:
+        assert await asyncio.to_thread(started.wait, 5)
+        # The encoder is stuck in its thread, yet the emulator answers.
+        answer = await call_api(session, emu.url, DESCRIBE, {"TaskId": task_id})
+        assert answer.response["Status"] == "DONE"
+        assert not any(d.done() for d in downloads)
+    finally:
+        release.set()
+    first, second = await asyncio.gather(*downloads)
+    assert first == second and probe(first)["types"] == ["video"]
+    assert emu.service.files.made == 1
