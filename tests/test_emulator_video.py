@@ -20,6 +20,7 @@ CREATE = "CreateAigcVideoTask"
 DESCRIBE = "DescribeAigcVideoTask"
 FRAME = 1 / 24
 MIB = 1024 * 1024
+UNREACHABLE = "http://127.0.0.1:1/last.png"
 
 
 @pytest.fixture
@@ -180,9 +181,15 @@ async def test_video_urls_expire(session: aiohttp.ClientSession) -> None:
         ),
         ({"ModelName": "Hailuo", "ExtraParameters": {"EnableAudio": False}}, None),
         (
-            {"ModelName": "Kling", "LastImageUrl": "http://127.0.0.1:1/last.png"},
+            {"ModelName": "Kling", "ModelVersion": "3.0", "LastImageUrl": UNREACHABLE},
             "ResourceNotFound.DownloadError",
         ),
+        # Kling 2.1 takes a last frame only at 1080P; Hunyuan never.
+        (
+            {"ModelName": "Kling", "ModelVersion": "2.1", "LastImageUrl": UNREACHABLE},
+            "InvalidParameterValue",
+        ),
+        ({"ModelName": "Hunyuan", "LastImageUrl": UNREACHABLE}, "InvalidParameterValue"),
         ({"ModelName": "Kling", "ImageUrl": "ftp://example.com/a.png"}, "InvalidParameterValue"),
     ],
 )

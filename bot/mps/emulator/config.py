@@ -94,6 +94,25 @@ DEFAULT_AUDIO_MODELS: tuple[str, ...] = (
     "Vidu/q3-turbo",
     "Vidu/q3-mix",
 )
+# Models ("Model" or "Model/Version") that accept LastImageUrl (a last frame), mapped to the
+# Resolution they need for it, or None for any (SDK field documentation of LastImageUrl).
+DEFAULT_LAST_FRAME_MODELS: dict[str, str | None] = {
+    "Kling/2.0": None,
+    "Kling/O1": None,
+    "Kling/3.0": None,
+    "Kling/3.0-Omni": None,
+    "Kling/1.6": "1080P",
+    "Kling/2.1": "1080P",
+    "Kling/2.5": "1080P",
+    "Kling/2.6": "1080P",
+    "Vidu/q2-pro": None,
+    "Vidu/q2-turbo": None,
+    "Vidu/q3-pro": None,
+    "Vidu/q3-turbo": None,
+    "PixVerse": None,
+    "Hailuo/02": None,
+    "wand-vega-video/1.0-lite": None,
+}
 # The Resolution a video gets when the request names none (SDK: Hailuo 768P, H2 1080P).
 DEFAULT_VIDEO_RESOLUTIONS: dict[str, str] = {"Hailuo": "768P", "H2": "1080P"}
 
@@ -170,6 +189,9 @@ class EmulatorConfig:
         default_factory=lambda: dict(DEFAULT_VIDEO_DURATIONS)
     )
     audio_models: tuple[str, ...] = DEFAULT_AUDIO_MODELS
+    last_frame_models: dict[str, str | None] = field(
+        default_factory=lambda: dict(DEFAULT_LAST_FRAME_MODELS)
+    )
     # Serve every result download broken this way (see bad_results.py); None serves real files.
     bad_results: BadResult | None = None
     # Every result URL answers HTTP 500 this many times before it serves its file.
@@ -224,6 +246,13 @@ class EmulatorConfig:
 
     def supports_audio(self, model: str, version: str) -> bool:
         return model in self.audio_models or f"{model}/{version}" in self.audio_models
+
+    def last_frame_ok(self, model: str, version: str, resolution: str) -> bool:
+        for key in (f"{model}/{version}", model):
+            if key in self.last_frame_models:
+                needed = self.last_frame_models[key]
+                return needed is None or needed == resolution
+        return False
 
     def reference_limit(self, model: str, version: str) -> int:
         return self.max_reference_images.get(

@@ -184,6 +184,8 @@ def validate_video_create(params: dict[str, Any], config: EmulatorConfig) -> Val
     resolution = extra.get("Resolution") or DEFAULT_VIDEO_RESOLUTIONS.get(model, "720P")
     _one_of(resolution, tuple(VIDEO_RESOLUTION_HEIGHTS), "ExtraParameters.Resolution")
     _check_logo(extra)
+    if params.get("LastImageUrl") and not config.last_frame_ok(model, version, resolution):
+        raise bad_value("LastImageUrl", f"{model} {version} at {resolution} takes no last frame")
     audio = bool(extra.get("EnableAudio"))
     if audio and not config.supports_audio(model, version):
         raise bad_value("ExtraParameters.EnableAudio", f"{model} {version} cannot generate audio")
