@@ -47,7 +47,9 @@ async def test_lifecycle_on_a_fake_clock(session: aiohttp.ClientSession) -> None
     config = fast_config(image_wait=(1.0, 1.0), image_run=(2.0, 2.0), url_lifetime=10.0)
     async with MpsEmulator(config, clock=clock) as emu:
         task_id = await create(
-            session, emu, OutputImageCount=2,
+            session,
+            emu,
+            OutputImageCount=2,
             AdditionalParameters=json.dumps({"size": "1024x768"}),
         )
         assert len(task_id) == len("4-AigcImage-") + 32
@@ -93,8 +95,11 @@ async def test_lifecycle_on_a_fake_clock(session: aiohttp.ClientSession) -> None
 
         stats = emu.stats()
         assert stats["downloads"]["served"] == 4 and stats["downloads"]["expired"] == 1
-        assert stats["detection"] == {"count": 1, "mean": pytest.approx(0.5),
-                                      "max": pytest.approx(0.5)}
+        assert stats["detection"] == {
+            "count": 1,
+            "mean": pytest.approx(0.5),
+            "max": pytest.approx(0.5),
+        }
 
 
 async def test_lifecycle_in_real_time_with_expiry(session: aiohttp.ClientSession) -> None:
@@ -160,7 +165,10 @@ async def test_failures_configured_and_forced(session: aiohttp.ClientSession) ->
 async def test_jpeg_and_aspect_ratio(session: aiohttp.ClientSession) -> None:
     async with MpsEmulator(fast_config()) as emu:
         task_id = await create(
-            session, emu, ModelName="Kling", ModelVersion="2.1",
+            session,
+            emu,
+            ModelName="Kling",
+            ModelVersion="2.1",
             ExtraParameters={"AspectRatio": "9:16", "OutputFormat": "jpeg"},
         )
         url = (await wait_for_status(session, emu.url, task_id)).response["ImageUrls"][0]
@@ -176,7 +184,10 @@ async def test_noise_mode_makes_files_above_discords_limit(
 ) -> None:
     async with MpsEmulator(fast_config(image_mode="noise")) as emu:
         task_id = await create(
-            session, emu, ModelName="Qwen", ModelVersion="0925",
+            session,
+            emu,
+            ModelName="Qwen",
+            ModelVersion="0925",
             AdditionalParameters=json.dumps({"size": "2048x2048"}),
         )
         url = (await wait_for_status(session, emu.url, task_id)).response["ImageUrls"][0]
@@ -186,16 +197,23 @@ async def test_noise_mode_makes_files_above_discords_limit(
 
 
 async def test_video_lifecycle(session: aiohttp.ClientSession) -> None:
-    async with MpsEmulator(fast_config()) as emu:
+    async with MpsEmulator(fast_config(video_scale=0.25)) as emu:
         reply = await call_api(
-            session, emu.url, "CreateAigcVideoTask",
-            {"ModelName": "Kling", "ModelVersion": "3.0", "Prompt": "waves", "Duration": 10,
-             "ExtraParameters": {"Resolution": "1080P", "AspectRatio": "9:16"}},
+            session,
+            emu.url,
+            "CreateAigcVideoTask",
+            {
+                "ModelName": "Kling",
+                "ModelVersion": "3.0",
+                "Prompt": "waves",
+                "Duration": 10,
+                "ExtraParameters": {"Resolution": "1080P", "AspectRatio": "9:16"},
+            },
         )
         task_id = reply.response["TaskId"]
         assert task_id.startswith("4-AigcVideo-")
         done = (await wait_for_status(session, emu.url, task_id, video=True)).response
-        assert done["Resolution"] == "1080*1920"
+        assert done["Resolution"] == "270*480"  # 1080P 9:16 at video_scale 0.25
         status, content_type, body = await fetch(session, done["VideoUrls"][0])
         assert (status, content_type) == (200, "video/mp4") and body[4:8] == b"ftyp"
         # A video task is not an image task.

@@ -2,8 +2,25 @@
 
 It verifies TC3-HMAC-SHA256 signatures as Tencent does, enforces the per-action rate limits
 over rolling one-second windows, runs tasks through WAIT -> RUN -> DONE/FAIL on their own
-drawn durations, serves real result images behind signed expiring URLs, injects faults on
-demand, and counts everything a benchmark wants to know.
+drawn durations, serves real result images and MP4 videos behind signed expiring URLs,
+injects faults on demand, and counts everything a benchmark wants to know.
+
+Videos: H.264 at 24 fps, `Duration` seconds long (default per model, see
+config.DEFAULT_VIDEO_DURATIONS), frame size from ExtraParameters.Resolution/AspectRatio times
+`EmulatorConfig.video_scale`, with a mono AAC track exactly when ExtraParameters.EnableAudio
+is true (accepted only for the models in config.DEFAULT_AUDIO_MODELS). `video_mode="noise"`
+makes them big (lossless random frames) to exercise a client's transcoding.
+
+Output moderation: a task whose result fails moderation is accepted and runs, then Describe
+answers ``Status: FAIL`` with ``Message`` exactly `OUTPUT_BLOCKED_MESSAGE`
+("The generated content was blocked by content moderation."); the SDK's Describe answers
+carry no error code, so that text is the signal (`is_output_blocked(status, message)`).
+Trigger it with `EmulatorConfig.banned_output_words` (a prompt containing one) or the fault
+kind "block_output" for the next task. Prompt moderation (`banned_words`) is different: the
+Create itself is answered InvalidParameter.ViolationContent.
+
+Broken results: Download faults or `EmulatorConfig.bad_results` serve garbage, truncated_png,
+bomb_png or empty bodies (bad_results.py); `result_http_500s` makes each URL fail first.
 
 Default credentials (accepted when no others are configured; they are the public example
 values of MPS-API.md, not secrets):
@@ -20,6 +37,8 @@ From Python::
     async with MpsEmulator(config) as emu:
         ...  # endpoint emu.url, Host header emu.host, sign with emu.credentials
         emu.inject_fault("slow", "CreateAigcImageTask", delay=5)
+        emu.inject_fault("block_output", "CreateAigcVideoTask")
+        emu.inject_fault("bomb_png", "Download")
         print(emu.stats()["actions"]["CreateAigcImageTask"]["peak_1s"])
 
 HTTP admin endpoints (unauthenticated; the emulator is a loopback test tool):
@@ -27,6 +46,7 @@ HTTP admin endpoints (unauthenticated; the emulator is a loopback test tool):
 arguments), ``POST /_emulator/reset`` (optional body ``{"full": true}``).
 """
 
+from .bad_results import BAD_RESULT_KINDS
 from .config import (
     ACTIONS,
     DEFAULT_IMAGE_MODELS,
@@ -37,13 +57,15 @@ from .config import (
     EmulatorConfig,
 )
 from .faults import ANY_ACTION, API_FAULT_KINDS, DOWNLOAD, DOWNLOAD_FAULT_KINDS
-from .server import FAIL_TASK, MpsEmulator
-from .tasks import Task
+from .server import BLOCK_OUTPUT, FAIL_TASK, MpsEmulator
+from .tasks import OUTPUT_BLOCKED_MESSAGE, Task, is_output_blocked
 
 __all__ = [
     "ACTIONS",
     "ANY_ACTION",
     "API_FAULT_KINDS",
+    "BAD_RESULT_KINDS",
+    "BLOCK_OUTPUT",
     "DEFAULT_IMAGE_MODELS",
     "DEFAULT_RATE_LIMITS",
     "DEFAULT_SECRET_ID",
@@ -52,7 +74,9 @@ __all__ = [
     "DOWNLOAD",
     "DOWNLOAD_FAULT_KINDS",
     "FAIL_TASK",
+    "OUTPUT_BLOCKED_MESSAGE",
     "EmulatorConfig",
     "MpsEmulator",
     "Task",
+    "is_output_blocked",
 ]

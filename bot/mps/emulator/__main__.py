@@ -7,6 +7,13 @@ RUN phases in seconds and --jitter widens both to [value - jitter, value + jitte
 to image tasks, and to video tasks unless --video-wait/--video-run are given. Alternatively
 --total LOW HIGH (images) and --video-total LOW HIGH draw each task's total time uniformly and
 split it into WAIT (--wait-fraction of it) then RUN.
+
+Videos are real MP4 files of the requested Duration; --video-scale shrinks their frames
+(0.25 turns 720P 16:9 into 320x180) to keep encoding cheap, --video-mode noise makes them big.
+--banned-output-word makes matching tasks run, then FAIL with the output-moderation Message
+("The generated content was blocked by content moderation."); --banned-word instead rejects
+the Create with InvalidParameter.ViolationContent. --bad-results and --result-http-500s break
+every result download (see bot/mps/emulator/bad_results.py).
 """
 
 from __future__ import annotations
@@ -18,13 +25,17 @@ import logging
 import signal
 import sys
 
+from .bad_results import BAD_RESULT_KINDS
 from .config import ACTIONS, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorConfig
 from .server import MpsEmulator
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bot.mps.emulator", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bot.mps.emulator",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     p.add_argument("--secret-id", action="append", default=[], help="repeatable, with --secret-key")
@@ -34,23 +45,80 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--jitter", type=float, default=0.0, help="± seconds around --wait/--run")
     p.add_argument("--video-wait", type=float)
     p.add_argument("--video-run", type=float)
-    p.add_argument("--total", type=float, nargs=2, metavar=("LOW", "HIGH"),
-                   help="image task total seconds, uniform; overrides --wait/--run")
-    p.add_argument("--video-total", type=float, nargs=2, metavar=("LOW", "HIGH"),
-                   help="video task total seconds, uniform; overrides the video wait/run")
-    p.add_argument("--wait-fraction", type=float, default=0.1,
-                   help="share of a --total/--video-total spent in WAIT (default 0.1)")
+    p.add_argument(
+        "--total",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        help="image task total seconds, uniform; overrides --wait/--run",
+    )
+    p.add_argument(
+        "--video-total",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        help="video task total seconds, uniform; overrides the video wait/run",
+    )
+    p.add_argument(
+        "--wait-fraction",
+        type=float,
+        default=0.1,
+        help="share of a --total/--video-total spent in WAIT (default 0.1)",
+    )
     p.add_argument("--failure-rate", type=float, default=0.0, help="probability a task FAILs")
     p.add_argument("--failure-message")
-    p.add_argument("--banned-word", action="append", default=[], help="repeatable")
+    p.add_argument(
+        "--banned-word",
+        action="append",
+        default=[],
+        help="prompt word answered InvalidParameter.ViolationContent (repeatable)",
+    )
+    p.add_argument(
+        "--banned-output-word",
+        action="append",
+        default=[],
+        help="prompt word whose task runs, then FAILs output moderation (repeatable)",
+    )
+    p.add_argument(
+        "--video-scale",
+        type=float,
+        default=1.0,
+        help="scale of video frames against the requested resolution, in (0, 1]",
+    )
+    p.add_argument(
+        "--video-mode",
+        choices=("gradient", "noise"),
+        default="gradient",
+        help="noise: lossless random frames, ~width*height*36 bytes per second",
+    )
+    p.add_argument(
+        "--bad-results",
+        choices=BAD_RESULT_KINDS,
+        help="serve every result download broken this way",
+    )
+    p.add_argument(
+        "--result-http-500s",
+        type=int,
+        default=0,
+        metavar="N",
+        help="each result URL answers HTTP 500 N times before it works",
+    )
     p.add_argument("--url-lifetime", type=float, default=43200.0, help="result URL seconds")
     p.add_argument("--clock-skew", type=float, default=300.0)
-    p.add_argument("--rate-limit", action="append", default=[], metavar="ACTION=N",
-                   help="override one action's per-second limit (repeatable)")
+    p.add_argument(
+        "--rate-limit",
+        action="append",
+        default=[],
+        metavar="ACTION=N",
+        help="override one action's per-second limit (repeatable)",
+    )
     p.add_argument("--max-running", type=int, help="cap on unfinished tasks per kind")
     p.add_argument("--image-mode", choices=("gradient", "noise"), default="gradient")
-    p.add_argument("--shared-images", action="store_true",
-                   help="serve one picture per size to every task (drawn once, cheap)")
+    p.add_argument(
+        "--shared-images",
+        action="store_true",
+        help="serve one picture per size to every task (drawn once, cheap)",
+    )
     p.add_argument("--seed", type=int)
     p.add_argument("--public-url", help="base of result URLs (default: the Host reached)")
     p.add_argument("--verbose", "-v", action="store_true", help="log every request")
@@ -92,6 +160,11 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
         failure_rate=args.failure_rate,
         failure_message=args.failure_message or defaults.failure_message,
         banned_words=tuple(args.banned_word),
+        banned_output_words=tuple(args.banned_output_word),
+        video_scale=args.video_scale,
+        video_mode=args.video_mode,
+        bad_results=args.bad_results,
+        result_http_500s=args.result_http_500s,
         url_lifetime=args.url_lifetime,
         clock_skew=args.clock_skew,
         max_running_tasks=args.max_running,

@@ -64,7 +64,61 @@ DEFAULT_MAX_REFERENCE_IMAGES: dict[str, int] = {
     "wand-vega-image/1.0-pro": 10,
 }
 
+# "Model" or "Model/Version" (the more precise key wins) -> (default Duration, allowed
+# Durations), from the SDK 3.1.194 field documentation of CreateAigcVideoTask.Duration.
+DEFAULT_VIDEO_DURATIONS: dict[str, tuple[int, tuple[int, ...]]] = {
+    "Hunyuan": (5, (5, 10)),
+    "Kling": (5, (5, 10)),
+    "Kling/O1": (5, tuple(range(3, 11))),
+    "Kling/3.0": (5, tuple(range(3, 16))),
+    "Kling/3.0-Omni": (5, tuple(range(3, 16))),
+    "Vidu": (5, tuple(range(1, 11))),
+    "Vidu/q3": (5, tuple(range(3, 17))),
+    "Vidu/q3-pro": (5, tuple(range(3, 17))),
+    "Vidu/q3-turbo": (5, tuple(range(3, 17))),
+    "Vidu/q3-mix": (5, tuple(range(3, 17))),
+    "Hailuo": (6, (6, 10)),
+    "PixVerse": (5, tuple(range(1, 16))),
+    "PixVerse/v5.6": (5, (5, 8, 10)),
+    "wand-vega-video": (5, tuple(range(4, 16))),
+    "H2": (5, tuple(range(3, 16))),
+    "Mingmou": (5, tuple(range(1, 17))),
+}
+# Models ("Model" or "Model/Version") that accept ExtraParameters.EnableAudio=true (SDK:
+# Kling, PixVerse, and only the q3 series of Vidu).
+DEFAULT_AUDIO_MODELS: tuple[str, ...] = (
+    "Kling",
+    "PixVerse",
+    "Vidu/q3",
+    "Vidu/q3-pro",
+    "Vidu/q3-turbo",
+    "Vidu/q3-mix",
+)
+# Models ("Model" or "Model/Version") that accept LastImageUrl (a last frame), mapped to the
+# Resolution they need for it, or None for any (SDK field documentation of LastImageUrl).
+DEFAULT_LAST_FRAME_MODELS: dict[str, str | None] = {
+    "Kling/2.0": None,
+    "Kling/O1": None,
+    "Kling/3.0": None,
+    "Kling/3.0-Omni": None,
+    "Kling/1.6": "1080P",
+    "Kling/2.1": "1080P",
+    "Kling/2.5": "1080P",
+    "Kling/2.6": "1080P",
+    "Vidu/q2-pro": None,
+    "Vidu/q2-turbo": None,
+    "Vidu/q3-pro": None,
+    "Vidu/q3-turbo": None,
+    "PixVerse": None,
+    "Hailuo/02": None,
+    "wand-vega-video/1.0-lite": None,
+}
+# The Resolution a video gets when the request names none (SDK: Hailuo 768P, H2 1080P).
+DEFAULT_VIDEO_RESOLUTIONS: dict[str, str] = {"Hailuo": "768P", "H2": "1080P"}
+
 ImageMode = Literal["gradient", "noise"]
+VideoMode = Literal["gradient", "noise"]
+BadResult = Literal["garbage", "truncated_png", "bomb_png", "empty"]
 Range = tuple[float, float]
 
 
@@ -96,8 +150,12 @@ class EmulatorConfig:
     # Probability that a created task ends in FAIL, and the Message it then carries.
     failure_rate: float = 0.0
     failure_message: str = "AIGC generation failed: the model returned no result"
-    # Case-insensitive substrings that make a prompt fail moderation.
+    # Case-insensitive substrings that make a prompt fail moderation: the Create is answered
+    # InvalidParameter.ViolationContent.
     banned_words: tuple[str, ...] = ()
+    # Case-insensitive substrings that make a task's OUTPUT fail moderation: the Create is
+    # accepted, the task runs, then ends FAIL with OUTPUT_BLOCKED_MESSAGE.
+    banned_output_words: tuple[str, ...] = ()
     image_models: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: dict(DEFAULT_IMAGE_MODELS)
     )
@@ -120,6 +178,24 @@ class EmulatorConfig:
     # Serve the same picture (per size, format and output index) for every task, drawn once:
     # keeps a long benchmark from spending the machine's CPU on drawing thousands of images.
     shared_images: bool = False
+    # Result videos: the frame size is the requested Resolution/AspectRatio's (e.g. 720P 16:9
+    # is 1280x720) times `video_scale`, rounded to even sides; Describe's Resolution shows the
+    # size actually served. Tests use a small scale (0.25: 320x180) to keep encoding cheap.
+    video_scale: float = 1.0
+    # "gradient": a few hundred KB; "noise": lossless random frames, about
+    # width*height*1.5*24 bytes a second (320x180: ~2 MiB/s), to exceed upload limits.
+    video_mode: VideoMode = "gradient"
+    video_durations: dict[str, tuple[int, tuple[int, ...]]] = field(
+        default_factory=lambda: dict(DEFAULT_VIDEO_DURATIONS)
+    )
+    audio_models: tuple[str, ...] = DEFAULT_AUDIO_MODELS
+    last_frame_models: dict[str, str | None] = field(
+        default_factory=lambda: dict(DEFAULT_LAST_FRAME_MODELS)
+    )
+    # Serve every result download broken this way (see bad_results.py); None serves real files.
+    bad_results: BadResult | None = None
+    # Every result URL answers HTTP 500 this many times before it serves its file.
+    result_http_500s: int = 0
     # Tasks of one kind (image or video) that may be unfinished at once before a Create is
     # answered LimitExceeded.CreateTask; None means no cap.
     max_running_tasks: int | None = None
@@ -146,13 +222,37 @@ class EmulatorConfig:
             raise ValueError("failure_rate must be between 0 and 1")
         if self.image_mode not in ("gradient", "noise"):
             raise ValueError("image_mode must be 'gradient' or 'noise'")
+        if self.video_mode not in ("gradient", "noise"):
+            raise ValueError("video_mode must be 'gradient' or 'noise'")
+        if not 0.0 < self.video_scale <= 1.0:
+            raise ValueError("video_scale must be in (0, 1]")
+        if self.bad_results not in (None, "garbage", "truncated_png", "bomb_png", "empty"):
+            raise ValueError("bad_results must be garbage, truncated_png, bomb_png or empty")
+        if self.result_http_500s < 0:
+            raise ValueError("result_http_500s must not be negative")
         self.banned_words = tuple(self.banned_words)
+        self.banned_output_words = tuple(self.banned_output_words)
 
     @property
     def default_credentials(self) -> Credentials:
         """The first accepted key pair, handy for tests that just need a valid signer."""
         secret_id, secret_key = next(iter(self.credentials.items()))
         return Credentials(secret_id, secret_key)
+
+    def video_duration_rule(self, model: str, version: str) -> tuple[int, tuple[int, ...]]:
+        """(default, allowed) Durations in seconds for a video model."""
+        rule = self.video_durations.get(f"{model}/{version}") or self.video_durations.get(model)
+        return rule or (5, tuple(range(1, 17)))
+
+    def supports_audio(self, model: str, version: str) -> bool:
+        return model in self.audio_models or f"{model}/{version}" in self.audio_models
+
+    def last_frame_ok(self, model: str, version: str, resolution: str) -> bool:
+        for key in (f"{model}/{version}", model):
+            if key in self.last_frame_models:
+                needed = self.last_frame_models[key]
+                return needed is None or needed == resolution
+        return False
 
     def reference_limit(self, model: str, version: str) -> int:
         return self.max_reference_images.get(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from .bad_results import BAD_RESULT_KINDS
 from .config import ACTIONS
 
 # Pseudo-action for result file downloads (GET /results/...).
@@ -28,8 +29,10 @@ INTERNAL_ERROR_MESSAGE = (
 #                   handled first (a Create makes its task), like a reply lost on the way back
 #   slow            answer `delay` seconds late; a Create makes its task before the delay, which
 #                   is how a client read timeout leaves a billed task behind
+# Download faults also take the kinds of bad_results.BAD_RESULT_KINDS (garbage, truncated_png,
+# bomb_png, empty): the download succeeds but serves broken bytes.
 API_FAULT_KINDS = ("internal_error", "error", "http_500", "drop", "slow")
-DOWNLOAD_FAULT_KINDS = ("http_500", "drop", "slow")
+DOWNLOAD_FAULT_KINDS = ("http_500", "drop", "slow", *BAD_RESULT_KINDS)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,10 @@
 """Result files: signed URLs shaped like COS ones, and the bytes behind them.
 
 Images are real PNG/JPEG files drawn with Pillow, deterministic from the task id, made on the
-first download and cached. Drawing runs in a worker thread so a 2048x2048 noise image never
-stalls the event loop (and with it the rate limiter's clock readings).
-
-Videos are NOT playable MP4 files: they are a few bytes (an `ftyp` box and a `free` box naming
-the task) served as video/mp4, enough to exercise a client's download path.
+first download and cached. Videos are real MP4 files (videos.py), cached by their parameters
+(size, duration, audio, mode) so any number of equal tasks costs one encoding. Drawing and
+encoding run in a worker thread so a 2048x2048 noise image never stalls the event loop (and
+with it the rate limiter's clock readings).
 """
 
 from __future__ import annotations
@@ -18,11 +17,14 @@ import math
 import random
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .config import ImageMode
+from .config import ImageMode, VideoMode
 from .tasks import Task
+from .videos import VideoParams, render_video
 
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "mp4": "video/mp4"}
 CACHE_BYTES = 256 * 1024 * 1024
@@ -32,8 +34,9 @@ def result_path(task_id: str, index: int, extension: str) -> str:
     return f"/results/{task_id}/{index}.{extension}"
 
 
-def render_image(task_id: str, index: int, width: int, height: int, extension: str,
-                 mode: ImageMode) -> bytes:
+def render_image(
+    task_id: str, index: int, width: int, height: int, extension: str, mode: ImageMode
+) -> bytes:
     """Draw one result image. Pure and blocking: call it through asyncio.to_thread."""
     digest = hashlib.sha256(f"{task_id}/{index}".encode()).digest()
     if mode == "noise":
@@ -71,30 +74,27 @@ def _label(image: Image.Image, text: str) -> None:
     except (ImportError, OSError):  # Pillow built without FreeType: small bitmap font
         font = ImageFont.load_default()
     draw = ImageDraw.Draw(image)
-    draw.multiline_text((size, size), text, fill="white", font=font, stroke_width=2,
-                        stroke_fill="black")
-
-
-def video_bytes(task_id: str, index: int) -> bytes:
-    ftyp = b"ftyp" + b"isom" + (512).to_bytes(4, "big") + b"isomiso2mp41"
-    payload = f"MPS emulator placeholder video {task_id} #{index + 1}".encode()
-    free = b"free" + payload
-    return (
-        (len(ftyp) + 4).to_bytes(4, "big") + ftyp + (len(free) + 4).to_bytes(4, "big") + free
+    draw.multiline_text(
+        (size, size), text, fill="white", font=font, stroke_width=2, stroke_fill="black"
     )
 
 
 class ResultFiles:
     """Signs result URLs, checks them, and produces (and caches) the files behind them."""
 
-    def __init__(self, mode: ImageMode, shared: bool = False) -> None:
+    def __init__(
+        self, mode: ImageMode, shared: bool = False, video_mode: VideoMode = "gradient"
+    ) -> None:
         self.mode = mode
+        self.video_mode = video_mode
         # shared: one picture per (size, format, index) serves every task (drawn once).
         self.shared = shared
         self._key = secrets.token_bytes(32)
-        self._cache: OrderedDict[tuple, bytes] = OrderedDict()
+        self._cache: OrderedDict[Hashable, bytes] = OrderedDict()
         self._cache_bytes = 0
-        self._pending: dict[tuple, asyncio.Future[bytes]] = {}
+        self._pending: dict[Hashable, asyncio.Future[bytes]] = {}
+        self.made = 0  # files drawn or encoded, as opposed to served from the cache
+        self._failed_fetches: dict[str, int] = {}
 
     def expires(self, task: Task) -> int:
         """Unix time on the URL's Expires, rounded up to whole seconds as COS does."""
@@ -113,30 +113,44 @@ class ResultFiles:
         return hmac.new(self._key, f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
 
     async def get(self, task: Task, index: int) -> bytes:
-        if task.spec.extension == "mp4":
-            return video_bytes(task.task_id, index)
         spec = task.spec
+        if spec.extension == "mp4":
+            params = VideoParams(
+                spec.width, spec.height, spec.duration, spec.audio, self.video_mode
+            )
+            return await self.produce(params, render_video, params)
         key: tuple = (task.task_id, index)
         drawn_for = task.task_id
         if self.shared:
             drawn_for = "4-AigcImage-shared"
             key = (drawn_for, index, spec.width, spec.height, spec.extension)
+        return await self.produce(
+            key,
+            render_image,
+            drawn_for,
+            index,
+            spec.width,
+            spec.height,
+            spec.extension,
+            self.mode,
+        )
+
+    async def produce(self, key: Hashable, make: Callable[..., bytes], *args: Any) -> bytes:
+        """The cached file for `key`, or make(*args) in a thread, once however many ask."""
         data = self._cache.get(key)
         if data is not None:
             self._cache.move_to_end(key)
             return data
         future = self._pending.get(key)
         if future is None:
-            future = asyncio.ensure_future(asyncio.to_thread(
-                render_image, drawn_for, index, spec.width, spec.height, spec.extension,
-                self.mode,
-            ))
+            future = asyncio.ensure_future(asyncio.to_thread(make, *args))
             self._pending[key] = future
+            self.made += 1
             future.add_done_callback(lambda f, key=key: self._settle(key, f))
         # Shielded: a client that gives up must not cancel the drawing others are waiting on.
         return await asyncio.shield(future)
 
-    def _settle(self, key: tuple, future: asyncio.Future[bytes]) -> None:
+    def _settle(self, key: Hashable, future: asyncio.Future[bytes]) -> None:
         self._pending.pop(key, None)
         if future.cancelled() or future.exception() is not None:
             return
@@ -147,6 +161,15 @@ class ResultFiles:
             _, evicted = self._cache.popitem(last=False)
             self._cache_bytes -= len(evicted)
 
+    def should_fail(self, path: str, failures: int) -> bool:
+        """Count a fetch of `path`; True for its first `failures` fetches."""
+        seen = self._failed_fetches.get(path, 0)
+        if seen >= failures:
+            return False
+        self._failed_fetches[path] = seen + 1
+        return True
+
     def clear(self) -> None:
+        self._failed_fetches.clear()
         self._cache.clear()
         self._cache_bytes = 0

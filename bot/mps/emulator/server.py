@@ -34,12 +34,14 @@ from .protocol import (
 from .ratelimit import limit_message
 from .service import MpsService
 from .stats import UNKNOWN_ACTION, ActionStats
-from .tasks import DONE, FAIL, IMAGE, VIDEO, ForcedOutcome, Task
+from .tasks import DONE, FAIL, IMAGE, OUTPUT_BLOCKED_MESSAGE, VIDEO, ForcedOutcome, Task
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 FAIL_TASK = "fail_task"
+# Fault kind: the next task(s) run, then FAIL with OUTPUT_BLOCKED_MESSAGE.
+BLOCK_OUTPUT = "block_output"
 
 
 class MpsEmulator:
@@ -171,11 +173,16 @@ class MpsEmulator:
     ) -> None:
         """Make the next `count` requests of `action` ("*" for any API action, "Download" for
         result files) fail as `kind`: internal_error, error (needs code), http_500, drop or
-        slow (delay seconds). Kind "fail_task" is fail_next_task() for a Create action."""
-        if kind == FAIL_TASK:
+        slow (delay seconds); for Download also garbage, truncated_png, bomb_png or empty
+        (bad_results.py). Kind "fail_task" is fail_next_task() for a Create action, and
+        "block_output" makes the next tasks FAIL with OUTPUT_BLOCKED_MESSAGE ("*" means an
+        image task)."""
+        if kind in (FAIL_TASK, BLOCK_OUTPUT):
             task_kind = VIDEO if action == VIDEO_CREATE else IMAGE
             if action not in (IMAGE_CREATE, VIDEO_CREATE, "*"):
-                raise ValueError("fail_task applies to CreateAigcImageTask or CreateAigcVideoTask")
+                raise ValueError(f"{kind} applies to CreateAigcImageTask or CreateAigcVideoTask")
+            if kind == BLOCK_OUTPUT:
+                message = OUTPUT_BLOCKED_MESSAGE
             self.fail_next_task(message, kind=task_kind, count=count)
             return
         fault = make_fault(kind, action, delay=delay, code=code, message=message, process=process)
@@ -222,7 +229,10 @@ class MpsEmulator:
 
         try:
             verify_request(
-                headers, body, self.config.credentials, service.wall_clock(),
+                headers,
+                body,
+                self.config.credentials,
+                service.wall_clock(),
                 self.config.clock_skew,
             )
         except ApiError as err:
@@ -293,8 +303,13 @@ class MpsEmulator:
             )
         except (ValueError, TypeError) as exc:
             return _plain_json({"error": str(exc)}, status=400)
-        return _plain_json({"ok": True, "pending_faults": self.service.faults.pending(),
-                            "pending_task_outcomes": self.service.store.pending_forced()})
+        return _plain_json(
+            {
+                "ok": True,
+                "pending_faults": self.service.faults.pending(),
+                "pending_task_outcomes": self.service.store.pending_forced(),
+            }
+        )
 
     async def _admin_reset(self, request: web.Request) -> web.Response:
         """Body (optional): {"full": true} to forget tasks and faults too."""

@@ -42,7 +42,9 @@ class MpsService:
         self.limiter = RateLimiter(config.rate_limits)
         self.faults = FaultQueue()
         self.stats = Stats()
-        self.files = ResultFiles(config.image_mode, shared=config.shared_images)
+        self.files = ResultFiles(
+            config.image_mode, shared=config.shared_images, video_mode=config.video_mode
+        )
         self.http: aiohttp.ClientSession | None = None
 
     async def open(self) -> None:
@@ -80,7 +82,9 @@ class MpsService:
                 "LimitExceeded.CreateTask",
                 f"The number of running tasks has reached the limit `{cap}`.",
             )
-        task = self.store.create(request.spec, now, self.wall_clock(), self.stats.epoch)
+        task = self.store.create(
+            request.spec, now, self.wall_clock(), self.stats.epoch, request.output_blocked
+        )
         self.stats.tasks_created[kind] += 1
         log.debug("created %s (%s %s)", task.task_id, task.spec.model, task.spec.version)
         return {"TaskId": task.task_id}

@@ -18,6 +18,15 @@ VIDEO = "video"
 DONE = "DONE"
 FAIL = "FAIL"
 OK_MESSAGE = "ok"
+# The Message of a task whose result was blocked by content moderation after it ran: Status
+# FAIL, and nothing else in the Describe answer tells it apart (the SDK's Describe*Task
+# models carry no error code), so a client classifies it by this exact text.
+OUTPUT_BLOCKED_MESSAGE = "The generated content was blocked by content moderation."
+
+
+def is_output_blocked(status: str, message: str) -> bool:
+    """Whether a Describe answer's Status and Message say the output failed moderation."""
+    return status == FAIL and message == OUTPUT_BLOCKED_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,8 @@ class TaskSpec:
     height: int
     extension: str  # "png", "jpg" or "mp4"
     resolution: str | None = None  # video only, as DescribeAigcVideoTask shows it
+    duration: int = 0  # video only, seconds
+    audio: bool = False  # video only: an AAC track (ExtraParameters.EnableAudio)
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,9 @@ class TaskStore:
     def unfinished(self, kind: str, now: float) -> int:
         return sum(1 for t in self.tasks.values() if t.kind == kind and not t.is_final(now))
 
-    def create(self, spec: TaskSpec, now: float, wall: float, epoch: int) -> Task:
+    def create(
+        self, spec: TaskSpec, now: float, wall: float, epoch: int, output_blocked: bool = False
+    ) -> Task:
         cfg = self.config
         if spec.kind == IMAGE:
             wait_range, run_range, total_range = cfg.image_wait, cfg.image_run, cfg.image_total
@@ -136,6 +149,9 @@ class TaskStore:
             message = (forced.message or cfg.failure_message) if outcome == FAIL else OK_MESSAGE
             wait_s = wait_s if forced.wait is None else forced.wait
             run_s = run_s if forced.run is None else forced.run
+        if output_blocked:
+            # Output moderation runs on the finished result, so it wins over any other outcome.
+            outcome, message = FAIL, OUTPUT_BLOCKED_MESSAGE
 
         task = Task(
             task_id=task_id,

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .config import EmulatorConfig
+from .config import DEFAULT_VIDEO_RESOLUTIONS, EmulatorConfig
 from .protocol import ApiError, bad_value, missing, type_error
 from .tasks import IMAGE, VIDEO, TaskSpec
 
@@ -70,10 +70,23 @@ COS_FIELDS: dict[str, type] = {"CosBucketName": str, "CosBucketRegion": str, "Co
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9")
 IMAGE_RESOLUTIONS = ("720P", "1080P", "1K", "2K", "4K")
-VIDEO_RESOLUTION_HEIGHTS = {"480P": 480, "540P": 540, "720P": 720, "768P": 768, "1080P": 1080,
-                            "2K": 1440, "4K": 2160}
-VIDEO_SCENE_TYPES = ("motion_control", "avatar_i2v", "lip_sync", "land2port", "template_effect",
-                     "3d_scene")
+VIDEO_RESOLUTION_HEIGHTS = {
+    "480P": 480,
+    "540P": 540,
+    "720P": 720,
+    "768P": 768,
+    "1080P": 1080,
+    "2K": 1440,
+    "4K": 2160,
+}
+VIDEO_SCENE_TYPES = (
+    "motion_control",
+    "avatar_i2v",
+    "lip_sync",
+    "land2port",
+    "template_effect",
+    "3d_scene",
+)
 MAX_IMAGE_PROMPT = 1000
 MAX_VIDEO_PROMPT = 2000
 MAX_OUTPUT_IMAGES = 4
@@ -85,6 +98,8 @@ SIZE_PATTERN = re.compile(r"^\s*(\d{1,5})\s*[x*]\s*(\d{1,5})\s*$")
 class ValidatedCreate:
     spec: TaskSpec
     reference_urls: list[str]
+    # Accepted, but its result will fail output moderation (config.banned_output_words).
+    output_blocked: bool = False
 
 
 def validate_image_create(params: dict[str, Any], config: EmulatorConfig) -> ValidatedCreate:
@@ -133,7 +148,7 @@ def validate_image_create(params: dict[str, Any], config: EmulatorConfig) -> Val
         height=height,
         extension="jpg" if output_format == "jpeg" else "png",
     )
-    return ValidatedCreate(spec, urls)
+    return ValidatedCreate(spec, urls, _output_blocked(params, config))
 
 
 def validate_video_create(params: dict[str, Any], config: EmulatorConfig) -> ValidatedCreate:
@@ -158,21 +173,28 @@ def validate_video_create(params: dict[str, Any], config: EmulatorConfig) -> Val
         )
     urls += listed
 
+    default_duration, durations = config.video_duration_rule(model, version)
     duration = params.get("Duration")
-    if duration is not None and not 1 <= duration <= 16:
-        raise bad_value("Duration", "must be between 1 and 16 seconds")
+    duration = default_duration if duration is None else duration
+    if duration not in durations:
+        raise bad_value("Duration", f"{model} {version} supports {_spans(durations)} seconds")
     extra = params.get("ExtraParameters") or {}
     _check_fields(extra, VIDEO_EXTRA_FIELDS, "ExtraParameters.")
     aspect = _one_of(extra.get("AspectRatio"), ASPECT_RATIOS, "ExtraParameters.AspectRatio")
-    resolution = extra.get("Resolution") or "720P"
+    resolution = extra.get("Resolution") or DEFAULT_VIDEO_RESOLUTIONS.get(model, "720P")
     _one_of(resolution, tuple(VIDEO_RESOLUTION_HEIGHTS), "ExtraParameters.Resolution")
     _check_logo(extra)
+    if params.get("LastImageUrl") and not config.last_frame_ok(model, version, resolution):
+        raise bad_value("LastImageUrl", f"{model} {version} at {resolution} takes no last frame")
+    audio = bool(extra.get("EnableAudio"))
+    if audio and not config.supports_audio(model, version):
+        raise bad_value("ExtraParameters.EnableAudio", f"{model} {version} cannot generate audio")
     _additional(params)
     _one_of(params.get("SceneType"), VIDEO_SCENE_TYPES, "SceneType")
     _check_optional_cos(params)
     _moderate(params, config)
 
-    width, height = _video_size(resolution, aspect or "16:9")
+    width, height = _video_size(resolution, aspect or "16:9", config.video_scale)
     spec = TaskSpec(
         kind=VIDEO,
         model=model,
@@ -182,8 +204,10 @@ def validate_video_create(params: dict[str, Any], config: EmulatorConfig) -> Val
         height=height,
         extension="mp4",
         resolution=f"{width}*{height}",
+        duration=duration,
+        audio=audio,
     )
-    return ValidatedCreate(spec, urls)
+    return ValidatedCreate(spec, urls, _output_blocked(params, config))
 
 
 def _check_fields(
@@ -312,16 +336,40 @@ def _from_aspect(aspect: str | None) -> tuple[int, int] | None:
     return round(LONG_SIDE * w / h), LONG_SIDE
 
 
-def _video_size(resolution: str, aspect: str) -> tuple[int, int]:
+def _video_size(resolution: str, aspect: str, scale: float) -> tuple[int, int]:
     short = VIDEO_RESOLUTION_HEIGHTS[resolution]
     w, h = (int(part) for part in aspect.split(":"))
-    if w >= h:
-        return round(short * w / h), short
-    return short, round(short * h / w)
+    long = short * max(w, h) / min(w, h)
+    # H.264 in yuv420p needs even sides.
+    short_side, long_side = (max(16, 2 * round(side * scale / 2)) for side in (short, long))
+    return (long_side, short_side) if w >= h else (short_side, long_side)
+
+
+def _spans(values: tuple[int, ...]) -> str:
+    """(3, 4, 5, 10) -> "3-5, 10": the allowed values as a reader wants them."""
+    parts: list[str] = []
+    start = prev = values[0]
+    for value in (*values[1:], None):
+        if value is not None and value == prev + 1:
+            prev = value
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if value is not None:
+            start = prev = value
+    return ", ".join(parts)
+
+
+def _prompt_text(params: dict[str, Any]) -> str:
+    return " ".join(params.get(k) or "" for k in ("Prompt", "NegativePrompt")).casefold()
+
+
+def _output_blocked(params: dict[str, Any], config: EmulatorConfig) -> bool:
+    text = _prompt_text(params)
+    return any(word and word.casefold() in text for word in config.banned_output_words)
 
 
 def _moderate(params: dict[str, Any], config: EmulatorConfig) -> None:
-    text = " ".join(params.get(k) or "" for k in ("Prompt", "NegativePrompt")).casefold()
+    text = _prompt_text(params)
     for word in config.banned_words:
         if word and word.casefold() in text:
             raise ApiError(
