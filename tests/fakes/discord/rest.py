@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from .dms import dm_channel_payload
 from .models import snowflake
 from .payloads import (
     application_payload,
@@ -223,6 +224,8 @@ class CoreRoutes:
 
     async def get_channel(self, request: web.Request) -> web.Response:
         self.fake.require_bot(request)
+        if dm := self.fake.dm_channels.get(int(request.match_info["channel_id"])):
+            return json_response(dm_channel_payload(self.fake, dm))
         guild, channel = self.fake.channel(int(request.match_info["channel_id"]))
         return json_response(channel.payload(guild.id))
 
