@@ -194,9 +194,12 @@ def new_attachment(
     *,
     description=None,
     ephemeral=False,
+    trust_declared=False,
 ) -> StoredAttachment:
     name = clean_filename(filename)
     content_type, width, height = sniff_file(name, data, declared)
+    if trust_declared and declared:
+        content_type = declared
     return StoredAttachment(
         id=snowflake(),
         channel_id=channel_id,

@@ -27,6 +27,7 @@ from .models import (
     snowflake,
 )
 from .payloads import PRIVILEGED_INTENTS
+from .payloads import attachment_url as signed_attachment_url
 from .ratelimits import RateLimits
 from .records import (
     FakeDMChannel,
@@ -220,6 +221,11 @@ class FakeDiscord(InteractionActions, MemberActions, DirectMessages, Waiting):
         return sorted(
             (m for m in self.messages.values() if m.channel_id == channel_id), key=lambda m: m.id
         )
+
+    def attachment_url(self, attachment: StoredAttachment) -> str:
+        """A freshly signed CDN URL for a stored attachment, valid for
+        :attr:`attachment_url_lifetime` on the fake's clock."""
+        return signed_attachment_url(self, attachment)
 
     def interaction_by_token(self, token: str) -> FakeInteraction | None:
         return next((i for i in self.interactions.values() if i.token == token), None)
