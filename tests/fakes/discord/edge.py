@@ -123,6 +123,7 @@ def middleware(fake: FakeDiscord):
                 response=answered,
                 authorization=request.headers.get("Authorization"),
                 injected=injected,
+                headers={} if dropped else dict(response.headers),
             )
         )
         fake.notify()

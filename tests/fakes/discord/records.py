@@ -47,6 +47,7 @@ class RecordedCall:
     response: Any = field(default=None, repr=False)
     authorization: str | None = field(default=None, repr=False)
     injected: bool = False  # answered by ``fail_next``; status 0 = connection dropped
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # of the answer
 
     def matches(self, method: str | None = None, path: str | None = None) -> bool:
         """``path`` is a regular expression searched in :attr:`path`."""

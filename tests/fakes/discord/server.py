@@ -286,9 +286,11 @@ class FakeDiscord(InteractionActions, MemberActions, DirectMessages, Waiting):
         """Reset the connection of the next ``count`` matching requests (no HTTP answer)."""
         return self.fail_next(method, path, 0, count=count, disconnect=True)
 
-    def enable_rate_limits(self, enabled: bool = True) -> RateLimits:
-        """Enforce Discord-like per-route limits (see ``ratelimits``); off by default."""
+    def enable_rate_limits(self, enabled: bool = True, *, time_scale: float = 1.0) -> RateLimits:
+        """Enforce Discord-like per-route limits (see ``ratelimits``); off by default.
+        ``time_scale`` shortens every window (0.1: 5 messages per 0.5 s per channel)."""
         self.rate_limits.enabled = enabled
+        self.rate_limits.time_scale = time_scale
         self.rate_limits.reset()
         return self.rate_limits
 
