@@ -246,3 +246,15 @@ async def test_attachment_bytes_urls_expire_with_the_clock_and_refresh(fake, bot
     with pytest.raises(discord.HTTPException) as error:
         await bot.http.request(Route("POST", "/attachments/refresh-urls"), json={})
     assert error.value.code == 50035
+
+
+async def test_new_members_and_exact_permissions(fake, bot):
+    dave = await fake.add_member("dave", roles=["Admin"])
+    await eventually(lambda: bot.get_guild(fake.guild.id).get_member(dave.user.id))
+    await fake.set_permissions("carol", 0, exact=True)  # not even @everyone's
+    await fake.invoke("settings", "limits", user=dave, options={"daily_per_user": 1})
+    await fake.invoke("settings", "limits", user="carol", options={"daily_per_user": 1})
+    await eventually(lambda: len(bot.seen) == 2)
+    (*_, by_dave, _), (*_, by_carol, _) = bot.seen
+    assert by_dave.user.id == dave.user.id and by_dave.permissions.administrator
+    assert by_carol.permissions.value == 0
