@@ -9,8 +9,16 @@ connects to, so tests can run a real bot end to end on 127.0.0.1.
                                                    attachments=[("ref.png", data)])
             message = await interaction.wait_for_original(lambda m: m.attachments)
             press = await fake.press_button(message.id, "imagine:reroll:1", "bob")
+            limits = await fake.invoke("settings", "role-limit", user="alice",
+                                       options={"role": role, "daily_per_user": 5})
 
-Modules: ``server`` (FakeDiscord, the REST middleware), ``actions`` (what users do),
+Members and roles change with ``create_role`` / ``give_role`` / ``set_permissions``; DMs are
+read with ``dms(user)``; ``enable_rate_limits()`` turns on Discord-like per-route limits and
+``rate_limited_count`` counts 429s; ``fail_next`` / ``drop_next`` inject errors and resets.
+
+Modules: ``server`` (FakeDiscord), ``edge`` (faults, rate limits and the call log in front
+of every route), ``ratelimits``, ``actions`` (what users do), ``options`` (command options),
+``members`` (roles, permissions), ``dms`` (direct messages),
 ``waiting`` (event-driven waits), ``gateway``, ``rest`` / ``rest_messages`` (routes),
 ``messages`` (message rules), ``payloads`` (JSON objects), ``models`` (configuration),
 ``records`` (what tests assert on), ``wire`` (errors, bodies, headers), ``patch``.
@@ -19,6 +27,12 @@ Modules: ``server`` (FakeDiscord, the REST middleware), ``actions`` (what users 
 from .models import (
     ADMINISTRATOR,
     ATTACH_FILES,
+    BAN_MEMBERS,
+    KICK_MEMBERS,
+    MANAGE_GUILD,
+    MANAGE_MESSAGES,
+    MANAGE_ROLES,
+    MODERATE_MEMBERS,
     SEND_MESSAGES,
     VIEW_CHANNEL,
     FakeChannel,
@@ -29,7 +43,9 @@ from .models import (
     default_guild,
 )
 from .patch import use_fake_discord
+from .ratelimits import Limit, RateLimits
 from .records import (
+    FakeDMChannel,
     FakeInteraction,
     FakeMessage,
     FaultRule,
@@ -44,9 +60,16 @@ from .server import FakeDiscord
 __all__ = [
     "ADMINISTRATOR",
     "ATTACH_FILES",
+    "BAN_MEMBERS",
+    "KICK_MEMBERS",
+    "MANAGE_GUILD",
+    "MANAGE_MESSAGES",
+    "MANAGE_ROLES",
+    "MODERATE_MEMBERS",
     "SEND_MESSAGES",
     "VIEW_CHANNEL",
     "FakeChannel",
+    "FakeDMChannel",
     "FakeDiscord",
     "FakeGuild",
     "FakeInteraction",
@@ -56,7 +79,9 @@ __all__ = [
     "FakeUser",
     "FaultRule",
     "GatewaySession",
+    "Limit",
     "MessageRevision",
+    "RateLimits",
     "RecordedCall",
     "StoredAttachment",
     "UploadedFile",

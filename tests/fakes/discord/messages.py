@@ -193,6 +193,7 @@ async def create_message(
     message_type: int = 0,
     allowed_flags: int = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | COMPONENTS_V2,
     extra_flags: int = 0,
+    intent: int = INTENT_GUILD_MESSAGES,
 ) -> FakeMessage:
     """Store a message written by the bot (through its token or an interaction webhook)."""
     flags = (int(data.get("flags") or 0) & allowed_flags) | extra_flags
@@ -217,7 +218,7 @@ async def create_message(
     _revision(fake, message, via)
     fake.messages[message.id] = message
     if not message.ephemeral:
-        await fake.dispatch("MESSAGE_CREATE", message_payload(fake, message), INTENT_GUILD_MESSAGES)
+        await fake.dispatch("MESSAGE_CREATE", message_payload(fake, message), intent)
     fake.notify()
     return message
 

@@ -11,16 +11,23 @@ MIB = 1024 * 1024
 DEFAULT_ATTACHMENT_SIZE_LIMIT = 10 * MIB
 
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
+KICK_MEMBERS = 1 << 1
+BAN_MEMBERS = 1 << 2
 ADMINISTRATOR = 1 << 3
+MANAGE_CHANNELS = 1 << 4
+MANAGE_GUILD = 1 << 5
 ADD_REACTIONS = 1 << 6
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+MANAGE_MESSAGES = 1 << 13
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 USE_EXTERNAL_EMOJIS = 1 << 18
+MANAGE_ROLES = 1 << 28
 USE_APPLICATION_COMMANDS = 1 << 31
 SEND_MESSAGES_IN_THREADS = 1 << 38
+MODERATE_MEMBERS = 1 << 40
 ALL_PERMISSIONS = (1 << 51) - 1
 
 EVERYONE_PERMISSIONS = (
@@ -47,13 +54,15 @@ def snowflake() -> int:
 
 @dataclass
 class FakeUser:
-    """A Discord user. ``locale`` is the client language sent with their interactions."""
+    """A Discord user. ``locale`` is the client language sent with their interactions;
+    with ``dms_open`` false the bot's DMs to them fail with 403 / 50007."""
 
     name: str
     id: int = field(default_factory=snowflake)
     global_name: str | None = None
     bot: bool = False
     locale: str = "en-US"
+    dms_open: bool = True
 
     def payload(self) -> dict:
         data = {
@@ -133,10 +142,15 @@ class FakeChannel:
 
 @dataclass
 class FakeMember:
+    """A guild member. ``permissions``, when set, replaces what the roles add up to in
+    everything the fake reports (interaction ``member.permissions``, resolved members); the
+    bot's own cache still computes from roles, so prefer roles where both must agree."""
+
     user: FakeUser
     roles: list[int] = field(default_factory=list)
     nick: str | None = None
     joined_at: str = "2024-01-01T00:00:00.000000+00:00"
+    permissions: int | None = None
 
     def payload(self, *, with_user: bool = True) -> dict:
         data = {
@@ -198,6 +212,23 @@ class FakeGuild:
         )
         return [everyone, *self.roles]
 
+    def add_role(self, name: str, permissions: int = 0, *, position: int | None = None) -> FakeRole:
+        """A new role above the existing ones (configuration only: no gateway event)."""
+        top = max((r.position for r in self.roles), default=0)
+        role = FakeRole(name, permissions=permissions, position=position or top + 1)
+        self.roles.append(role)
+        return role
+
+    def add_member(
+        self, user: FakeUser | str, *, roles: list[FakeRole] | None = None
+    ) -> FakeMember:
+        """A new member (configuration only: no gateway event)."""
+        if isinstance(user, str):
+            user = FakeUser(user)
+        member = FakeMember(user, roles=[r.id for r in roles or []])
+        self.members.append(member)
+        return member
+
     def has_member(self, user_id: int) -> bool:
         return any(m.user.id == user_id for m in self.members)
 
@@ -206,10 +237,13 @@ class FakeGuild:
         if user_id == self.owner_id:
             return ALL_PERMISSIONS
         member = self.member(user_id)
-        value = self.everyone_permissions
-        for role in self.roles:
-            if role.id in member.roles:
-                value |= role.permissions
+        if member.permissions is not None:
+            value = member.permissions
+        else:
+            value = self.everyone_permissions
+            for role in self.roles:
+                if role.id in member.roles:
+                    value |= role.permissions
         return ALL_PERMISSIONS if value & ADMINISTRATOR else value
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_PRESENCES = 1 << 8
 INTENT_GUILD_MESSAGES = 1 << 9
+INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
 PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
 
@@ -193,9 +194,12 @@ def new_attachment(
     *,
     description=None,
     ephemeral=False,
+    trust_declared=False,
 ) -> StoredAttachment:
     name = clean_filename(filename)
     content_type, width, height = sniff_file(name, data, declared)
+    if trust_declared and declared:
+        content_type = declared
     return StoredAttachment(
         id=snowflake(),
         channel_id=channel_id,

@@ -46,7 +46,8 @@ class RecordedCall:
     status: int
     response: Any = field(default=None, repr=False)
     authorization: str | None = field(default=None, repr=False)
-    injected: bool = False  # answered by ``fail_next``
+    injected: bool = False  # answered by ``fail_next``; status 0 = connection dropped
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # of the answer
 
     def matches(self, method: str | None = None, path: str | None = None) -> bool:
         """``path`` is a regular expression searched in :attr:`path`."""
@@ -247,6 +248,15 @@ class FakeInteraction:
 
 
 @dataclass
+class FakeDMChannel:
+    """A DM channel the bot opened with ``POST /users/@me/channels``."""
+
+    id: int
+    user_id: int
+    created_at: float
+
+
+@dataclass
 class FaultRule:
     """An error ``fail_next`` answers instead of handling the request."""
 
@@ -257,6 +267,7 @@ class FaultRule:
     retry_after: float
     is_global: bool = False
     body: dict | None = None
+    disconnect: bool = False  # close the socket without answering instead
 
     def matches(self, method: str, path: str) -> bool:
         if self.remaining <= 0:

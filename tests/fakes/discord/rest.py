@@ -6,14 +6,16 @@ from __future__ import annotations
 import hmac
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import web
 
+from .dms import dm_channel_payload
 from .models import snowflake
 from .payloads import (
     application_payload,
     attachment_path,
+    attachment_url,
     cdn_signature,
     guild_payload,
     member_payload,
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from .server import FakeDiscord
 
 NAME = re.compile(r"^[-_'\w]{1,32}$")
+CDN_PATH = re.compile(r"^/attachments/(?P<channel>\d+)/(?P<attachment>\d+)/(?P<filename>[^/]+)$")
 
 
 def _command_problems(payloads: list[dict]) -> dict[str, tuple[str, str]]:
@@ -74,6 +77,7 @@ class CoreRoutes:
         r.add_get(f"{api}/guilds/{{guild_id}}/members/{{user_id}}", self.get_member)
         r.add_get(f"{api}/channels/{{channel_id}}", self.get_channel)
         r.add_post(f"{api}/channels/{{channel_id}}/typing", self.typing)
+        r.add_post(f"{api}/attachments/refresh-urls", self.refresh_urls)
         r.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self.cdn)
 
     # --- login and gateway discovery ------------------------------------------------------
@@ -223,6 +227,8 @@ class CoreRoutes:
 
     async def get_channel(self, request: web.Request) -> web.Response:
         self.fake.require_bot(request)
+        if dm := self.fake.dm_channels.get(int(request.match_info["channel_id"])):
+            return json_response(dm_channel_payload(self.fake, dm))
         guild, channel = self.fake.channel(int(request.match_info["channel_id"]))
         return json_response(channel.payload(guild.id))
 
@@ -232,6 +238,32 @@ class CoreRoutes:
         return json_response(None)
 
     # --- the CDN ------------------------------------------------------------------------------
+
+    async def refresh_urls(self, request: web.Request) -> web.Response:
+        """Fresh signed URLs for (possibly expired) attachment URLs, up to 50 at a time. A URL
+        that names no stored attachment comes back unchanged (it will still not load)."""
+        self.fake.require_bot(request)
+        body = request[BODY].json
+        urls = body.get("attachment_urls") if isinstance(body, dict) else None
+        if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+            raise form_error({"attachment_urls": ("BASE_TYPE_REQUIRED", "This field is required")})
+        if not 1 <= len(urls) <= 50:
+            message = "Must be between 1 and 50 in length."
+            raise form_error({"attachment_urls": ("BASE_TYPE_BAD_LENGTH", message)})
+        refreshed = [{"original": u, "refreshed": self._refreshed(u)} for u in urls]
+        return json_response({"refreshed_urls": refreshed})
+
+    def _refreshed(self, url: str) -> str:
+        found = CDN_PATH.match(urlsplit(url).path)
+        attachment = self.fake.attachments.get(int(found["attachment"])) if found else None
+        if (
+            found is None
+            or attachment is None
+            or str(attachment.channel_id) != found["channel"]
+            or attachment.filename != unquote(found["filename"])
+        ):
+            return url
+        return attachment_url(self.fake, attachment)
 
     async def cdn(self, request: web.Request) -> web.Response:
         """Serve an attachment's bytes if the signed URL is intact and has not expired, like

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from .dms import post_dm
 from .messages import (
     COMPONENTS_V2,
     SUPPRESS_EMBEDS,
@@ -212,20 +213,26 @@ class MessageRoutes:
 
     def _channel_message(self, request: web.Request) -> FakeMessage:
         """Ephemeral messages are not channel messages: the channel routes never see them."""
-        self.fake.require_bot(request)
-        _, channel = self.fake.channel(int(request.match_info["channel_id"]))
+        channel_id = self._channel_id(request)
         raw = request.match_info["message_id"]
         message = self.fake.messages.get(int(raw)) if raw.isdigit() else None
-        if message is None or message.channel_id != channel.id or message.ephemeral:
+        if message is None or message.channel_id != channel_id or message.ephemeral:
             raise unknown("Message", 10008)
         return message
 
-    async def history(self, request: web.Request) -> web.Response:
+    def _channel_id(self, request: web.Request) -> int:
+        """A guild channel or a DM channel the bot opened."""
         self.fake.require_bot(request)
-        _, channel = self.fake.channel(int(request.match_info["channel_id"]))
+        channel_id = int(request.match_info["channel_id"])
+        if channel_id not in self.fake.dm_channels:
+            self.fake.channel(channel_id)
+        return channel_id
+
+    async def history(self, request: web.Request) -> web.Response:
+        channel_id = self._channel_id(request)
         limit = max(1, min(100, int(request.query.get("limit", "50"))))
         found = [
-            m for m in self.fake.messages.values() if m.channel_id == channel.id and not m.ephemeral
+            m for m in self.fake.messages.values() if m.channel_id == channel_id and not m.ephemeral
         ]
         found.sort(key=lambda m: m.id, reverse=True)
         return json_response([message_payload(self.fake, m) for m in found[:limit]])
@@ -233,8 +240,10 @@ class MessageRoutes:
     async def post_message(self, request: web.Request) -> web.Response:
         fake = self.fake
         fake.require_bot(request)
-        guild, channel = fake.channel(int(request.match_info["channel_id"]))
         body: Body = request[BODY]
+        if dm := fake.dm_channels.get(int(request.match_info["channel_id"])):
+            return json_response(message_payload(fake, await post_dm(fake, dm, body)))
+        guild, channel = fake.channel(int(request.match_info["channel_id"]))
         data = body.json if isinstance(body.json, dict) else {}
         permissions = guild.permissions_of(fake.bot_user.id)
         needed = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if body.files else 0)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
 import secrets
 import time
 
 from aiohttp import web
 
 from .actions import InteractionActions
+from .dms import DirectMessages, DMRoutes
+from .edge import API, middleware, new_fault
 from .gateway import RECONNECT, Gateway
+from .members import MemberActions
 from .models import (
     BOT_PERMISSIONS,
     DEFAULT_ATTACHMENT_SIZE_LIMIT,
@@ -26,7 +27,10 @@ from .models import (
     snowflake,
 )
 from .payloads import PRIVILEGED_INTENTS
+from .payloads import attachment_url as signed_attachment_url
+from .ratelimits import RateLimits
 from .records import (
+    FakeDMChannel,
     FakeInteraction,
     FakeMessage,
     FaultRule,
@@ -37,25 +41,14 @@ from .records import (
 from .rest import CoreRoutes
 from .rest_messages import MessageRoutes
 from .waiting import Waiting
-from .wire import (
-    BODY,
-    Body,
-    DiscordError,
-    bucket_headers,
-    json_response,
-    rate_limited,
-    read_body,
-    server_error,
-    unknown,
-)
+from .wire import DiscordError, unknown
 
 log = logging.getLogger(__name__)
-API = "/api/v10"
 # Application flags for privileged intents (the "limited" ones unverified apps get).
 INTENT_FLAGS = {1 << 1: 1 << 15, 1 << 8: 1 << 13, 1 << 15: 1 << 19}
 
 
-class FakeDiscord(InteractionActions, Waiting):
+class FakeDiscord(InteractionActions, MemberActions, DirectMessages, Waiting):
     """Configure, ``await start()`` (or ``async with``), point discord.py at :attr:`api_base`
     and :attr:`gateway_url`, then drive users with :meth:`slash_command`, :meth:`press_button`…
     and assert on :attr:`calls`, :attr:`messages` and :attr:`interactions`."""
@@ -75,6 +68,8 @@ class FakeDiscord(InteractionActions, Waiting):
         dm_attachment_size_limit: int = DEFAULT_ATTACHMENT_SIZE_LIMIT,
         allowed_intents: int = PRIVILEGED_INTENTS,
         require_registered_commands: bool = True,
+        enforce_default_permissions: bool = False,
+        rate_limits: bool = False,
         resume_window: float = 60.0,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -91,6 +86,9 @@ class FakeDiscord(InteractionActions, Waiting):
         self.dm_attachment_size_limit = dm_attachment_size_limit
         self.allowed_intents = allowed_intents
         self.require_registered_commands = require_registered_commands
+        # Discord hides a command from members lacking its default_member_permissions, but a
+        # server can override that, so by default the fake lets anyone invoke anything.
+        self.enforce_default_permissions = enforce_default_permissions
         self.resume_window = resume_window
         self.host, self.port = host, port
         self.cdn_secret = secrets.token_bytes(16)
@@ -110,6 +108,8 @@ class FakeDiscord(InteractionActions, Waiting):
         self.command_creates: dict[int | None, int] = {}
         self.downloads: list[tuple[float, str, int]] = []  # CDN fetches: (at, path, status)
         self.faults: list[FaultRule] = []
+        self.rate_limits = RateLimits(self.monotonic, enabled=rate_limits)
+        self.dm_channels: dict[int, FakeDMChannel] = {}
         self.internal_errors: list[BaseException] = []  # bugs in the fake itself
         self.identifies = 0
         self.gateway = Gateway(self)
@@ -122,10 +122,11 @@ class FakeDiscord(InteractionActions, Waiting):
 
     async def start(self) -> FakeDiscord:
         app = web.Application(
-            middlewares=[self._middleware], client_max_size=self.max_request_size * 2
+            middlewares=[middleware(self)], client_max_size=self.max_request_size * 2
         )
         CoreRoutes(self).add_to(app, API)
         MessageRoutes(self).add_to(app, API)
+        DMRoutes(self).add_to(app, API)
         app.router.add_get("/gateway", self.gateway.handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -221,6 +222,11 @@ class FakeDiscord(InteractionActions, Waiting):
             (m for m in self.messages.values() if m.channel_id == channel_id), key=lambda m: m.id
         )
 
+    def attachment_url(self, attachment: StoredAttachment) -> str:
+        """A freshly signed CDN URL for a stored attachment, valid for
+        :attr:`attachment_url_lifetime` on the fake's clock."""
+        return signed_attachment_url(self, attachment)
+
     def interaction_by_token(self, token: str) -> FakeInteraction | None:
         return next((i for i in self.interactions.values() if i.token == token), None)
 
@@ -266,14 +272,37 @@ class FakeDiscord(InteractionActions, Waiting):
         retry_after: float = 0.05,
         is_global: bool = False,
         body: dict | None = None,
+        disconnect: bool = False,
     ) -> FaultRule:
         """Answer the next ``count`` requests whose path (relative to the API base) matches the
-        regular expression ``path`` with ``status`` instead of handling them."""
-        rule = FaultRule(
-            method and method.upper(), re.compile(path), status, count, retry_after, is_global, body
-        )
+        regular expression ``path`` with ``status`` instead of handling them: 429 (with
+        ``retry_after``), any 5xx, 413 (Discord's 40005 upload refusal) or another status with
+        ``body``. With ``disconnect`` the connection is reset without an answer instead."""
+        rule = new_fault(method, path, status, count, retry_after, is_global, body, disconnect)
         self.faults.append(rule)
         return rule
+
+    def drop_next(self, method: str | None, path: str, *, count: int = 1) -> FaultRule:
+        """Reset the connection of the next ``count`` matching requests (no HTTP answer)."""
+        return self.fail_next(method, path, 0, count=count, disconnect=True)
+
+    def enable_rate_limits(self, enabled: bool = True, *, time_scale: float = 1.0) -> RateLimits:
+        """Enforce Discord-like per-route limits (see ``ratelimits``); off by default.
+        ``time_scale`` shortens every window (0.1: 5 messages per 0.5 s per channel)."""
+        self.rate_limits.enabled = enabled
+        self.rate_limits.time_scale = time_scale
+        self.rate_limits.reset()
+        return self.rate_limits
+
+    @property
+    def rate_limited_count(self) -> int:
+        """Every 429 served so far (limits and injected ones alike)."""
+        return self.rate_limits.total
+
+    def rate_limited_on(self, method: str, route: str) -> int:
+        """429s served on one route template, e.g.
+        ``rate_limited_on("POST", "/channels/{channel_id}/messages")``."""
+        return self.rate_limits.served[f"{method.upper()} {route}"]
 
     async def dispatch(self, event: str, data: dict, intent: int = 0) -> int:
         """Send a gateway event to every live session (with ``intent``, if given)."""
@@ -291,68 +320,3 @@ class FakeDiscord(InteractionActions, Waiting):
     async def request_reconnect(self) -> None:
         """Send op 7 RECONNECT to every bot."""
         await self.gateway.send_all(RECONNECT)
-
-    # --- the REST middleware -----------------------------------------------------------------
-
-    def _take_fault(self, method: str, path: str) -> FaultRule | None:
-        for rule in self.faults:
-            if rule.matches(method, path):
-                rule.remaining -= 1
-                return rule
-        return None
-
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler) -> web.StreamResponse:
-        if not request.path.startswith(f"{API}/"):
-            return await handler(request)
-        path = request.path[len(API) :]
-        resource = request.match_info.route.resource
-        route = resource.canonical[len(API) :] if resource is not None else path
-        body, injected = Body(), False
-        try:
-            body = await read_body(request, self.max_request_size)
-            request[BODY] = body
-            if rule := self._take_fault(request.method, path):
-                injected = True
-                if rule.status == 429:
-                    raise rate_limited(route, rule.retry_after, is_global=rule.is_global)
-                error = server_error(rule.status)
-                error.body = rule.body or error.body
-                raise error
-            response = await handler(request)
-        except DiscordError as error:
-            response = json_response(error.body, status=error.status, headers=error.headers)
-        except web.HTTPException as error:  # no such route / method
-            response = json_response(
-                {"message": f"{error.status}: {error.reason}", "code": 0}, status=error.status
-            )
-        except Exception as error:
-            log.exception("fake Discord failed on %s %s", request.method, path)
-            self.internal_errors.append(error)
-            response = json_response(
-                {"message": "500: Internal Server Error", "code": 0}, status=500
-            )
-        if response.status != 429:
-            for key, value in bucket_headers(route).items():
-                response.headers.setdefault(key, value)
-        answered = None
-        is_json = response.headers.get("Content-Type") == "application/json"
-        if is_json and isinstance(response, web.Response) and isinstance(response.body, bytes):
-            answered = json.loads(response.body)
-        self.calls.append(
-            RecordedCall(
-                at=self.monotonic(),
-                method=request.method,
-                path=path,
-                route=route,
-                query=dict(request.query),
-                json=body.json,
-                files=body.files,
-                status=response.status,
-                response=answered,
-                authorization=request.headers.get("Authorization"),
-                injected=injected,
-            )
-        )
-        self.notify()
-        return response

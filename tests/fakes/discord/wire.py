@@ -64,9 +64,14 @@ def form_error(problems: dict[str, tuple[str, str]]) -> DiscordError:
 
 
 def bucket_headers(
-    route: str, *, limit: int = 50, remaining: int = 49, reset_after: float = 1.0
+    route: str,
+    *,
+    limit: int = 50,
+    remaining: int = 49,
+    reset_after: float = 1.0,
+    bucket: str | None = None,
 ) -> dict:
-    bucket = hashlib.sha1(route.encode()).hexdigest()[:32]
+    bucket = hashlib.sha1((bucket or route).encode()).hexdigest()[:32]
     return {
         "X-RateLimit-Bucket": bucket,
         "X-RateLimit-Limit": str(limit),
@@ -77,10 +82,19 @@ def bucket_headers(
     }
 
 
-def rate_limited(route: str, retry_after: float, *, is_global: bool = False) -> DiscordError:
+def rate_limited(
+    route: str,
+    retry_after: float,
+    *,
+    is_global: bool = False,
+    limit: int = 5,
+    bucket: str | None = None,
+) -> DiscordError:
     """A 429 with what discord.py reads: the ``Via`` header (without it discord.py assumes a
     Cloudflare ban), ``X-RateLimit-*`` and ``retry_after`` in the body."""
-    headers = bucket_headers(route, limit=5, remaining=0, reset_after=retry_after)
+    headers = bucket_headers(
+        route, limit=limit, remaining=0, reset_after=retry_after, bucket=bucket
+    )
     headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
     headers["X-RateLimit-Scope"] = "global" if is_global else "user"
     if is_global:
@@ -97,6 +111,9 @@ def rate_limited(route: str, retry_after: float, *, is_global: bool = False) -> 
 
 
 def server_error(status: int) -> DiscordError:
+    """The error an injected ``status`` stands for: 413 is Discord's upload refusal."""
+    if status == 413:
+        return too_large()
     return DiscordError(status, 0, f"{status}: {REASONS.get(status, 'Server Error')}")
 
 
