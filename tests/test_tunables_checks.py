@@ -63,8 +63,11 @@ def _refusal(tmp_path: Path, data: dict) -> str:
             "models.M.kind must be one of",
         ),
         (
-            {"models": {"M": {"versions": ["1"], "default_version": "1",
-                              "max_references": {"1": -1}}}},
+            {
+                "models": {
+                    "M": {"versions": ["1"], "default_version": "1", "max_references": {"1": -1}}
+                }
+            },
             "models.M.max_references.1 must be an integer ≥ 0",
         ),
         ({"models": {"M": {"versions": ["1"]}}}, "models.M.default_version"),
