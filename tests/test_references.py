@@ -12,9 +12,14 @@ from tests.image_helpers import small_image
 MB = 1024 * 1024
 
 
-@pytest.mark.parametrize(("fmt", "content_type"), [
-    ("PNG", "image/png"), ("JPEG", "image/jpeg"), ("WEBP", "image/webp"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "content_type"),
+    [
+        ("PNG", "image/png"),
+        ("JPEG", "image/jpeg"),
+        ("WEBP", "image/webp"),
+    ],
+)
 def test_real_images_pass_and_their_type_is_read_from_the_bytes(fmt: str, content_type: str):
     assert check_reference_bytes(small_image(fmt), "image/png", 7 * MB) == content_type
 
