@@ -7,7 +7,8 @@ import logging
 
 import pytest
 
-from bot.log_redaction import install_redaction, redact
+from bot.log_redaction import RedactingFilter, install_redaction, redact
+from bot.settings import load_settings
 
 BOT_TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAwMA.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
 SECRET_KEY = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLEkey"
@@ -27,12 +28,13 @@ def captured():
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
-    installed = install_redaction([BOT_TOKEN, SECRET_KEY, SESSION_TOKEN])
+    install_redaction([BOT_TOKEN, SECRET_KEY, SESSION_TOKEN])
     try:
         yield stream
     finally:
         for h in root.handlers:
-            h.removeFilter(installed)
+            for f in [f for f in h.filters if isinstance(f, RedactingFilter)]:
+                h.removeFilter(f)
         root.removeHandler(handler)
         root.setLevel(old_level)
 
@@ -56,9 +58,7 @@ def test_gateway_interaction_payload(captured: io.StringIO):
             "data": {"name": "imagine", "options": [{"name": "prompt", "value": "a cat"}]},
         },
     }
-    logging.getLogger("discord.gateway").debug(
-        "For Shard ID %s: WebSocket Event: %s", None, msg
-    )
+    logging.getLogger("discord.gateway").debug("For Shard ID %s: WebSocket Event: %s", None, msg)
     output = captured.getvalue()
     _assert_clean(output)
     assert "INTERACTION_CREATE" in output and "a cat" in output
@@ -134,3 +134,16 @@ def test_installing_twice_keeps_one_filter_per_handler(captured: io.StringIO):
     for handler in logging.getLogger().handlers:
         kinds = [type(f).__name__ for f in handler.filters]
         assert kinds.count("RedactingFilter") <= 1
+
+
+def test_settings_hand_over_every_secret():
+    settings = load_settings(
+        {
+            "TENCENTCLOUD_SECRET_ID": "AKIDexample",
+            "TENCENTCLOUD_SECRET_KEY": SECRET_KEY,
+            "TENCENTCLOUD_SESSION_TOKEN": SESSION_TOKEN,
+            "DISCORD_TOKEN": BOT_TOKEN,
+        },
+        dotenv=False,
+    )
+    assert sorted(settings.secret_values()) == sorted([SECRET_KEY, SESSION_TOKEN, BOT_TOKEN])
