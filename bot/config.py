@@ -7,9 +7,8 @@ list changes between MPS releases, which is why it is configuration and not code
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .mps.models import TaskKind
 
@@ -136,6 +135,9 @@ class Downloads:
     max_bytes: int = 32 * 1024 * 1024
     timeout_seconds: float = 60
     attempts: int = 3
+    # A result image with more pixels than this is refused, not decoded: a header that
+    # promises gigapixels would otherwise take the process' memory with it.
+    max_pixels: int = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -164,49 +166,11 @@ class Tunables:
     max_reference_bytes: int = 7 * 1024 * 1024
 
 
-def _merge(instance: Any, data: dict[str, Any], where: str) -> Any:
-    names = {f.name: f for f in fields(instance)}
-    changes: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in names:
-            raise ValueError(f"unknown key {where}{key}")
-        current = getattr(instance, key)
-        if hasattr(current, "__dataclass_fields__") and isinstance(value, dict):
-            changes[key] = _merge(current, value, f"{where}{key}.")
-        elif isinstance(current, tuple) and isinstance(value, list):
-            changes[key] = tuple(value)
-        else:
-            changes[key] = value
-    return replace(instance, **changes)
-
-
-def _model_from_json(name: str, data: dict[str, Any]) -> ModelSpec:
-    data = dict(data)
-    data.setdefault("name", name)
-    for key in ("versions", "sizes", "aspects"):
-        if key in data:
-            data[key] = tuple(data[key])
-    if "kind" in data:
-        data["kind"] = TaskKind(data["kind"])
-    try:
-        spec = ModelSpec(**data)
-    except TypeError as exc:
-        raise ValueError(f"model {name}: {exc}") from None
-    if spec.default_version not in spec.versions:
-        raise ValueError(f"model {name}: default_version is not one of its versions")
-    return spec
-
-
 def load_tunables(path: Path | None) -> Tunables:
+    """Defaults, overridden by the JSON file at `path`; every value checked (see `checks`)."""
     if path is None:
         return Tunables()
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError("the file must hold a JSON object")
-    models = data.pop("models", None)
-    tunables = _merge(Tunables(), data, "")
-    if models is not None:
-        tunables = replace(tunables, models={n: _model_from_json(n, m) for n, m in models.items()})
-    if tunables.default_model not in tunables.models:
-        raise ValueError(f"default_model {tunables.default_model!r} is not in models")
-    return tunables
+    # The checks are built from the dataclasses above, hence imported here, not at the top.
+    from .config_checks import tunables_from_json
+
+    return tunables_from_json(json.loads(path.read_text(encoding="utf-8")))

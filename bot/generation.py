@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,20 @@ from .config import ModelSpec, Tunables
 from .mps.models import ImageInfo, ImageTaskRequest, TaskKind
 
 _SIZE = re.compile(r"^\s*(\d{2,5})\s*[x×*]\s*(\d{2,5})\s*$", re.IGNORECASE)
+
+# Invisible characters are stripped from prompts rather than refused: they carry nothing the
+# model can use, users cannot see them to remove them (they come with copied text), and
+# bidirectional overrides would make the prompt shown in /history read differently from
+# what was sent. Stripped: control characters (Cc; line breaks and tabs become spaces),
+# format characters (Cf: zero-width spaces, BOM, bidi overrides and isolates, word joiner,
+# soft hyphen) and lone surrogates (Cs).
+_LINE_BREAKS = re.compile(r"[\t\n\r\v\f\x85\u2028\u2029]+")
+# Except these two format characters: they join emoji sequences and are part of spelling
+# in Persian and Indic scripts.
+_JOINERS = frozenset("\u200c\u200d")
+_STRIPPED = frozenset(("Cc", "Cf", "Cs"))
+# Letters that render as blank space; kept (they belong to Hangul) but not visible.
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800") | _JOINERS
 
 
 class ValidationError(Exception):
@@ -57,7 +72,29 @@ class ValidatedImage:
         record = dataclasses.asdict(options)
         record["references"] = list(options.references)
         record.update(model=self.spec.name, version=self.version, shown_size=self.size)
+        # Kept as sent, so that history and re-runs show and reuse the cleaned text.
+        record.update(prompt=self.request.prompt, negative_prompt=self.request.negative_prompt)
         return record
+
+
+def clean_text(text: str | None) -> str:
+    """`text` without invisible characters (see above) and surrounding spaces."""
+    spaced = _LINE_BREAKS.sub(" ", text or "")
+    return "".join(
+        c for c in spaced if c in _JOINERS or unicodedata.category(c) not in _STRIPPED
+    ).strip()
+
+
+def _visible(text: str) -> bool:
+    return any(not c.isspace() and c not in _BLANK for c in text)
+
+
+def _clean_prompt(text: str | None, invisible_key: str) -> str | None:
+    """The prompt as it will be sent, None if not given; refused if typed but all invisible."""
+    cleaned = clean_text(text)
+    if (text or "").strip() and not _visible(cleaned):
+        raise ValidationError(invisible_key)
+    return cleaned or None
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -114,14 +151,15 @@ def validate_image(options: ImageOptions, tunables: Tunables) -> ValidatedImage:
             allowed=", ".join(spec.versions),
         )
 
-    prompt = (options.prompt or "").strip() or None
+    # Lengths are counted on what is sent, after invisible characters are stripped.
+    prompt = _clean_prompt(options.prompt, "error.prompt_invisible")
     if prompt is None and not options.references:
         raise ValidationError("error.prompt_missing")
     if prompt is not None and len(prompt) > tunables.max_prompt_chars:
         raise ValidationError(
             "error.prompt_too_long", length=len(prompt), max=tunables.max_prompt_chars
         )
-    negative = (options.negative_prompt or "").strip() or None
+    negative = _clean_prompt(options.negative_prompt, "error.negative_invisible")
     if negative is not None:
         if not spec.negative_prompt:
             raise ValidationError("error.negative_unsupported", model=spec.name)

@@ -57,6 +57,11 @@ class Settings:
     discord_gateway_url: str | None = None
     log_level: str = "INFO"
 
+    def secret_values(self) -> list[str]:
+        """Every secret's value, for the log filter that keeps them out of the logs."""
+        secrets = (self.secret_key, self.session_token, self.discord_token)
+        return [s.reveal() for s in secrets if s is not None]
+
     def credentials(self) -> Credentials:
         if not self.secret_id or self.secret_key is None:
             raise SettingsError("TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY must be set")

@@ -1,19 +1,50 @@
 """Fit result images under Discord's upload limits, re-encoding only when needed.
 
-Pillow work is CPU-bound: callers run `fit_uploads` in a worker thread.
+Pillow work is CPU-bound: callers run `fit_uploads` in a worker thread. Every failure is an
+`UploadError`, whose message is fit to show a user (no file path).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
+
+from ..i18n import DEFAULT_LOCALE, t
+
+log = logging.getLogger(__name__)
 
 # A whole request is capped at 25 MiB; keep room for the JSON part of the multipart body.
 REQUEST_LIMIT = 25 * 1024 * 1024 - 256 * 1024
 MAX_FILES = 10
+# Decoding takes 4 bytes a pixel: 50 million pixels is 200 MB, the most one re-encode may
+# hold. Results were checked against `downloads.max_pixels` already; this guards the files
+# that were not (older jobs, files changed on disk).
+MAX_PIXELS = 50_000_000
+
+# What Pillow raises for a file it cannot read, depending on the format and the damage.
+_PILLOW_ERRORS = (
+    Image.DecompressionBombError,
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+)
+
+
+class UploadError(ValueError):
+    """A result cannot be prepared for upload. `key` and `params` name a localised message;
+    `str()` is the English one. A ValueError, so callers that caught Pillow's ValueError
+    still catch this."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(t(DEFAULT_LOCALE, key, **params))
+        self.key = key
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -36,10 +67,37 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
-def shrink(data: bytes, target: int) -> bytes:
+def _decode(data: bytes, max_pixels: int) -> Image.Image:
+    """The decoded image, its size checked from the header first so a bomb is never loaded."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        width, height = image.size
+        if width * height > max_pixels:
+            raise UploadError(
+                "upload.too_many_pixels",
+                megapixels=f"{width * height / 1e6:.0f}",
+                max=f"{max_pixels / 1e6:.0f}",
+            )
+        image.load()
+    except _PILLOW_ERRORS as exc:
+        if isinstance(exc, UploadError):
+            raise
+        raise UploadError("upload.unreadable") from None
+    return image
+
+
+def shrink(data: bytes, target: int, max_pixels: int = MAX_PIXELS) -> bytes:
     """JPEG at falling quality, then smaller sizes, until the bytes fit under `target`."""
-    image = Image.open(io.BytesIO(data))
-    image.load()
+    image = _decode(data, max_pixels)
+    try:
+        return _shrink(image, target)
+    except _PILLOW_ERRORS as exc:
+        if isinstance(exc, UploadError):
+            raise
+        raise UploadError("upload.unreadable") from None
+
+
+def _shrink(image: Image.Image, target: int) -> bytes:
     for quality in (92, 85, 75):
         encoded = _jpeg(image, quality)
         if len(encoded) <= target:
@@ -47,17 +105,19 @@ def shrink(data: bytes, target: int) -> bytes:
     while True:
         width, height = image.size
         if width < 64 or height < 64:
-            raise ValueError("image cannot be made small enough")
+            raise UploadError("upload.cannot_shrink")
         image = image.resize((int(width * 0.8), int(height * 0.8)), Image.LANCZOS)
         encoded = _jpeg(image, 80)
         if len(encoded) <= target:
             return encoded
 
 
-def fit_uploads(paths: list[tuple[Path, str]], per_file: int) -> list[Upload]:
+def fit_uploads(
+    paths: list[tuple[Path, str]], per_file: int, max_pixels: int = MAX_PIXELS
+) -> list[Upload]:
     """Read each (path, filename); re-encode those over `per_file`, or all of them when the
-    request as a whole would be over Discord's 25 MiB."""
-    files = [(Path(path).read_bytes(), name) for path, name in paths[:MAX_FILES]]
+    request as a whole would be over Discord's 25 MiB. Raises UploadError only."""
+    files = [(_read(Path(path)), name) for path, name in paths[:MAX_FILES]]
     budget = min(per_file, REQUEST_LIMIT // max(1, len(files)))
     total = sum(len(data) for data, _ in files)
     out = []
@@ -66,7 +126,16 @@ def fit_uploads(paths: list[tuple[Path, str]], per_file: int) -> list[Upload]:
         over_total = total > REQUEST_LIMIT and len(data) > budget
         if over_file or over_total:
             stem = name.rsplit(".", 1)[0]
-            out.append(Upload(f"{stem}.jpg", shrink(data, budget), reencoded=True))
+            out.append(Upload(f"{stem}.jpg", shrink(data, budget, max_pixels), reencoded=True))
         else:
             out.append(Upload(name, data))
     return out
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        # The path goes to the log only: the error's text is shown to users.
+        log.error("cannot read result file %s: %s", path, exc)
+        raise UploadError("upload.unreadable") from None

@@ -1,15 +1,22 @@
-"""Fetch result files as soon as a task is DONE: MPS keeps them for 12 hours only."""
+"""Fetch result files as soon as a task is DONE: MPS keeps them for 12 hours only.
+
+Each file is checked to be the image or video it claims to be before it is kept; that
+check, like the writing, runs in a worker thread.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
+import io
 import logging
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+from PIL import Image, UnidentifiedImageError
 
 from ..config import Downloads
 
@@ -24,7 +31,11 @@ _MAGIC = (
 
 
 class DownloadError(Exception):
-    """A result could not be fetched. `code` is one of: expired, too_large, failed."""
+    """A result could not be fetched or kept.
+
+    `code` is one of: expired, too_large, failed, invalid (the bytes are not the image or
+    video they claim to be). `detail` is shown to users: it never holds a URL or a path.
+    """
 
     def __init__(self, code: str, detail: str) -> None:
         super().__init__(f"{code}: {detail}")
@@ -91,18 +102,34 @@ async def download_all(
     stem: str,
     limits: Downloads,
 ) -> list[Downloaded]:
-    """Download every URL at once and write the files; all or nothing."""
+    """Download every URL at once, check and write the files; all or nothing."""
     fetched = await asyncio.gather(*(_fetch(session, url, limits) for url in urls))
-    return await asyncio.to_thread(_write_all, fetched, directory, stem)
+    return await asyncio.to_thread(write_results, fetched, directory, stem, limits)
 
 
-def _write_all(
-    fetched: list[tuple[bytes, str | None]], directory: Path, stem: str
+def write_results(
+    fetched: list[tuple[bytes, str | None]], directory: Path, stem: str, limits: Downloads
 ) -> list[Downloaded]:
+    """Check every (bytes, Content-Type) and write them as `<stem>-<n>.<ext>`. Blocking:
+    call it in a worker thread. Nothing is written unless every file passes."""
+    typed = []
+    for data, header_type in fetched:
+        content_type, ext = sniff(data, header_type)
+        verify_result(data, content_type, limits.max_pixels)
+        typed.append((data, content_type, ext))
+    try:
+        return _write(typed, directory, stem)
+    except OSError as exc:
+        # The path stays in the log; users are told what happened, not where.
+        log.error("could not save results %s in %s: %s", stem, directory, exc)
+        reason = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+        raise DownloadError("failed", f"the result could not be saved ({reason})") from None
+
+
+def _write(typed: list[tuple[bytes, str, str]], directory: Path, stem: str) -> list[Downloaded]:
     directory.mkdir(parents=True, exist_ok=True)
     out = []
-    for idx, (data, header_type) in enumerate(fetched):
-        content_type, ext = sniff(data, header_type)
+    for idx, (data, content_type, ext) in enumerate(typed):
         filename = f"{stem}-{idx + 1}.{ext}"
         path = directory / filename
         tmp = path.with_suffix(path.suffix + ".part")
@@ -114,3 +141,70 @@ def _write_all(
             )
         )
     return out
+
+
+def verify_result(data: bytes, content_type: str, max_pixels: int) -> None:
+    """Raise DownloadError("invalid") unless `data` is a whole image or MP4 video.
+
+    Images are opened (which reads the header only) and their size checked against
+    `max_pixels` before Pillow's `verify()` walks the file: nothing is ever decoded.
+    """
+    if not data:
+        raise DownloadError("invalid", "the file is empty")
+    if content_type.startswith("image/"):
+        _verify_image(data, max_pixels)
+    elif content_type == "video/mp4":
+        _verify_mp4(data)
+    else:
+        raise DownloadError("invalid", "the file is neither an image nor a video")
+
+
+def _verify_image(data: bytes, max_pixels: int) -> None:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise DownloadError(
+                    "invalid", f"the image is {width}x{height}, over {max_pixels} pixels"
+                )
+            image.verify()
+    except DownloadError:
+        raise
+    # Pillow reports a broken file in many ways, depending on the format and where it breaks.
+    except (
+        Image.DecompressionBombError,
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+    ) as exc:
+        raise DownloadError("invalid", f"the image is unreadable ({type(exc).__name__})") from None
+    # verify() does not read JPEG or WebP data, so their ends are checked here: a file cut
+    # short in transfer lacks the end-of-image marker or the bytes its RIFF header counts.
+    if data.startswith(b"\xff\xd8") and not data.rstrip(b"\x00\r\n").endswith(b"\xff\xd9"):
+        raise DownloadError("invalid", "the JPEG image is truncated")
+    if data.startswith(b"RIFF") and int.from_bytes(data[4:8], "little") + 8 > len(data):
+        raise DownloadError("invalid", "the WebP image is truncated")
+
+
+def _verify_mp4(data: bytes) -> None:
+    """The file must start with an `ftyp` box and be whole boxes end to end."""
+    if len(data) < 16 or data[4:8] != b"ftyp":
+        raise DownloadError("invalid", "the video has no MP4 header")
+    offset = 0
+    while offset < len(data):
+        if len(data) - offset < 8:
+            raise DownloadError("invalid", "the video is truncated")
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        header = 8
+        if size == 1:  # a 64-bit size follows the type
+            if len(data) - offset < 16:
+                raise DownloadError("invalid", "the video is truncated")
+            size = int.from_bytes(data[offset + 8 : offset + 16], "big")
+            header = 16
+        elif size == 0:  # the last box runs to the end of the file
+            return
+        if size < header or offset + size > len(data):
+            raise DownloadError("invalid", "the video is truncated")
+        offset += size

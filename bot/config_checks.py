@@ -1,0 +1,240 @@
+"""Check a BOT_CONFIG file against the tunables' field types and a small table of ranges.
+
+Types come from the dataclass annotations, so a tunable is type-checked the day it is
+added; only its range needs a line in `RANGES` (a number without one must be ≥ 0). Every
+refusal names the key by its dotted path, e.g. `limits.queued_per_user`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import fnmatch
+import json
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from .config import ModelSpec, Tunables
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float
+    inclusive: bool = True
+    high: float | None = None
+
+    def admits(self, value: float) -> bool:
+        above = value >= self.low if self.inclusive else value > self.low
+        return above and (self.high is None or value <= self.high)
+
+    def __str__(self) -> str:
+        if self.high is not None:
+            return f"between {self.low:g} and {self.high:g}"
+        return f"{'≥' if self.inclusive else '>'} {self.low:g}"
+
+
+_POSITIVE = Range(0, inclusive=False)
+
+# Dotted names; `*` stands for one part (a section's every field, a model's name, a version).
+RANGES: dict[str, Range] = {
+    "limits.*": Range(1),
+    # The limiter spaces requests 1/rate apart; a rate under one a second is a typo.
+    "rates.*": Range(1),
+    "polling.*": _POSITIVE,
+    "downloads.max_bytes": Range(1),
+    "downloads.attempts": Range(1),
+    "downloads.max_pixels": Range(1),
+    "downloads.timeout_seconds": _POSITIVE,
+    "discord.progress_interval": _POSITIVE,
+    "discord.token_lifetime": _POSITIVE,
+    "discord.token_margin": Range(0),
+    # One history page is one embed description (4096 characters): 25 lines fit.
+    "discord.history_page_size": Range(1, high=25),
+    "create_backoff": _POSITIVE,
+    "max_prompt_chars": Range(1),
+    "max_reference_bytes": Range(1),
+    "models.*.max_images": Range(1),
+    "models.*.max_references.*": Range(0),
+}
+_DEFAULT_RANGE = Range(0)
+
+CHOICES: dict[str, tuple[object, ...]] = {
+    "models.*.shape": ("size", "aspect", "none"),
+    "models.*.size_rule": ("hunyuan", "qwen", None),
+}
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _rule(table: dict[str, Any], where: str) -> Any:
+    # fnmatch's `*` would also match dots; count parts so `limits.*` is one level only.
+    parts = where.count(".")
+    for pattern, rule in table.items():
+        if pattern.count(".") == parts and fnmatch.fnmatchcase(where, pattern):
+            return rule
+    return None
+
+
+def _describe(hint: Any, where: str) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        inner = [a for a in args if a is not type(None)]
+        return f"{_describe(inner[0], where)} or null"
+    if hint is bool:
+        return "true or false"
+    if hint in (int, float):
+        noun = "an integer" if hint is int else "a number"
+        return f"{noun} {_rule(RANGES, where) or _DEFAULT_RANGE}"
+    if hint is str:
+        return "a string"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return "one of " + ", ".join(json.dumps(m.value) for m in hint)
+    if origin is tuple and len(args) == 2 and args[1] is not Ellipsis:
+        rule = _rule(RANGES, where) or _DEFAULT_RANGE
+        return f"a pair of numbers [low, high], each {rule}, with low ≤ high"
+    if origin is tuple:
+        return f"a list of {_describe(args[0], where).split(' ', 1)[1]}s"
+    if origin is dict:
+        return "an object"
+    return "an object"
+
+
+def _refuse(where: str, hint: Any, value: object) -> _Refused:
+    return _Refused(f"{where} must be {_describe(hint, where)} (got {json.dumps(value)})")
+
+
+def _convert(value: object, hint: Any, where: str) -> Any:
+    """`value` from JSON as the type `hint` asks for, or a refusal naming `where`."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    choices = _rule(CHOICES, where)
+    if choices is not None and value not in choices:
+        allowed = ", ".join(json.dumps(c) for c in choices)
+        raise _Refused(f"{where} must be one of {allowed} (got {json.dumps(value)})")
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        try:
+            return _convert(value, inner[0], where)
+        except _Refused:
+            raise _refuse(where, hint, value) from None
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _refuse(where, hint, value)
+        return value
+    if hint in (int, float):
+        # JSON `true` is a Python int; it is never a count or a duration.
+        ok = isinstance(value, int) or (hint is float and isinstance(value, float))
+        rule = _rule(RANGES, where) or _DEFAULT_RANGE
+        if isinstance(value, bool) or not ok or not rule.admits(value):
+            raise _refuse(where, hint, value)
+        return hint(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise _refuse(where, hint, value)
+        return value
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            raise _refuse(where, hint, value) from None
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _refuse(where, hint, value)
+        if len(args) == 2 and args[1] is not Ellipsis:
+            if len(value) != 2:
+                raise _refuse(where, hint, value)
+            try:
+                pair = tuple(_convert(v, args[0], where) for v in value)
+            except _Refused:
+                raise _refuse(where, hint, value) from None
+            if pair[0] > pair[1]:
+                raise _refuse(where, hint, value)
+            return pair
+        return tuple(_convert(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _refuse(where, hint, value)
+        return {k: _convert(v, args[1], f"{where}.{k}") for k, v in value.items()}
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise _refuse(where, hint, value)
+        return _build(hint, value, f"{where}.")
+    raise TypeError(f"no check for the type of {where}: {hint!r}")
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str, base: Any = None) -> Any:
+    """An instance of dataclass `cls`: fields from `data`, checked, the others from `base`."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            raise _Refused(f"unknown key {prefix}{key}")
+    values = {k: _convert(v, hints[k], f"{prefix}{k}") for k, v in data.items()}
+    if base is not None:
+        return dataclasses.replace(base, **values)
+    missing = [
+        f"{prefix}{f.name}"
+        for f in dataclasses.fields(cls)
+        if f.name not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise _Refused(f"{', '.join(missing)} must be given")
+    return cls(**values)
+
+
+def _model(name: str, data: object) -> ModelSpec:
+    where = f"models.{name}"
+    if not isinstance(data, dict):
+        raise _Refused(f"{where} must be an object")
+    data = {"name": name, **data}
+    spec = _build(ModelSpec, data, f"{where}.")
+    if spec.default_version not in spec.versions:
+        raise _Refused(f"{where}.default_version must be one of its versions")
+    return spec
+
+
+def tunables_from_json(data: object) -> Tunables:
+    """Defaults overridden by `data`; a wrong type, range or key raises ValueError by name."""
+    if not isinstance(data, dict):
+        raise ValueError("the file must hold a JSON object")
+    data = dict(data)
+    models = data.pop("models", None)
+    if models is not None and not isinstance(models, dict):
+        raise _Refused("models must be an object of models by name")
+    defaults = Tunables()
+    values: dict[str, Any] = {}
+    hints = typing.get_type_hints(Tunables)
+    for key, value in data.items():
+        if key not in hints:
+            raise _Refused(f"unknown key {key}")
+        current = getattr(defaults, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise _refuse(key, hints[key], value)
+            # A section in the file changes only the keys it names.
+            values[key] = _build(type(current), value, f"{key}.", base=current)
+        else:
+            values[key] = _convert(value, hints[key], key)
+    if models is not None:
+        values["models"] = {name: _model(name, spec) for name, spec in models.items()}
+    tunables = dataclasses.replace(defaults, **values)
+    if tunables.default_model not in tunables.models:
+        raise _Refused(f"default_model {tunables.default_model!r} is not in models")
+    _check_together(tunables)
+    return tunables
+
+
+def _check_together(tunables: Tunables) -> None:
+    """Rules that tie two values together."""
+    polling, discord = tunables.polling, tunables.discord
+    if polling.target_interval > polling.max_interval:
+        raise _Refused("polling.target_interval must not be over polling.max_interval")
+    if discord.token_margin >= discord.token_lifetime:
+        raise _Refused("discord.token_margin must be under discord.token_lifetime")

@@ -1,0 +1,48 @@
+"""Check a reference image from its bytes before it is sent to MPS (which bills the attempt).
+
+A file's name and declared type are what the uploader says; its first bytes are what it is.
+Only the magic numbers are read: decoding is MPS's job, and a cheap check here catches the
+usual mistakes (an empty file, a text file named `.png`, a file over the limit).
+"""
+
+from __future__ import annotations
+
+from .generation import ValidationError
+
+REFERENCE_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The image type the bytes start with, among those MPS accepts as references."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    # RIFF is a container for WAV and AVI too; WebP says so at bytes 8-12.
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def check_reference_bytes(data: bytes, declared_type: str | None, max_bytes: int) -> str:
+    """The content type read from `data`, or a ValidationError saying what is wrong with it.
+
+    `declared_type` is the attachment's Content-Type (parameters such as `; charset=` are
+    ignored); a type that is not an image is refused even when the bytes would do, because
+    the URL handed to MPS serves it with that type.
+    """
+    declared = (declared_type or "").split(";")[0].strip().lower()
+    if declared and declared not in REFERENCE_TYPES:
+        raise ValidationError("error.reference_type", type=declared)
+    if not data:
+        raise ValidationError("error.reference_empty")
+    if len(data) > max_bytes:
+        raise ValidationError(
+            "error.reference_too_large",
+            size=f"{len(data) / 2**20:.1f}",
+            max=f"{max_bytes / 2**20:.0f}",
+        )
+    actual = sniff_image(data)
+    if actual is None:
+        raise ValidationError("error.reference_not_image")
+    return actual
