@@ -10,6 +10,10 @@ from pathlib import Path
 
 from .cli import cli_locale, doctor, imagine, load_or_explain
 from .generation import ImageOptions
+from .i18n import t
+from .log_redaction import install_redaction
+from .settings import Settings
+from .storage.database import DatabaseError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +52,16 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.log_level if needs_discord else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Tokens and keys never reach the log, whatever a library logs at DEBUG.
+    install_redaction(settings.secret_values())
+    try:
+        return _run(command, args, settings, locale)
+    except DatabaseError as exc:
+        print(t(locale, "cli.database_error", message=str(exc)), file=sys.stderr)
+        return 2
+
+
+def _run(command: str, args: argparse.Namespace, settings: Settings, locale: str) -> int:
     if command == "imagine":
         options = ImageOptions(
             prompt=args.prompt,

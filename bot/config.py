@@ -6,9 +6,7 @@ list changes between MPS releases, which is why it is configuration and not code
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .mps.models import TaskKind
 
@@ -164,13 +162,3 @@ class Tunables:
     create_backoff: tuple[float, float] = (2.0, 60.0)
     max_prompt_chars: int = 1000
     max_reference_bytes: int = 7 * 1024 * 1024
-
-
-def load_tunables(path: Path | None) -> Tunables:
-    """Defaults, overridden by the JSON file at `path`; every value checked (see `checks`)."""
-    if path is None:
-        return Tunables()
-    # The checks are built from the dataclasses above, hence imported here, not at the top.
-    from .config_checks import tunables_from_json
-
-    return tunables_from_json(json.loads(path.read_text(encoding="utf-8")))

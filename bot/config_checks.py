@@ -14,6 +14,7 @@ import json
 import types
 import typing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .config import ModelSpec, Tunables
@@ -238,3 +239,10 @@ def _check_together(tunables: Tunables) -> None:
         raise _Refused("polling.target_interval must not be over polling.max_interval")
     if discord.token_margin >= discord.token_lifetime:
         raise _Refused("discord.token_margin must be under discord.token_lifetime")
+
+
+def load_tunables(path: Path | None) -> Tunables:
+    """Defaults, overridden by the JSON file at `path`; every value checked."""
+    if path is None:
+        return Tunables()
+    return tunables_from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -7,7 +7,11 @@ usual mistakes (an empty file, a text file named `.png`, a file over the limit).
 
 from __future__ import annotations
 
+import aiohttp
+
 from .generation import ValidationError
+
+HEAD_BYTES = 64
 
 REFERENCE_TYPES = ("image/jpeg", "image/png", "image/webp")
 
@@ -46,3 +50,21 @@ def check_reference_bytes(data: bytes, declared_type: str | None, max_bytes: int
     if actual is None:
         raise ValidationError("error.reference_not_image")
     return actual
+
+
+async def read_head(session: aiohttp.ClientSession, url: str, within: float = 2.0) -> bytes:
+    """The first bytes of an uploaded file, enough to tell what it is.
+
+    Asks for a byte range; a server that ignores ranges is read only as far as needed.
+    Raises ValidationError when the file cannot be fetched in time."""
+    try:
+        async with session.get(
+            url,
+            headers={"Range": f"bytes=0-{HEAD_BYTES - 1}"},
+            timeout=aiohttp.ClientTimeout(total=within),
+        ) as resp:
+            if resp.status not in (200, 206):
+                raise ValidationError("error.reference_unreadable")
+            return await resp.content.read(HEAD_BYTES)
+    except (aiohttp.ClientError, TimeoutError):
+        raise ValidationError("error.reference_unreadable") from None

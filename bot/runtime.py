@@ -24,8 +24,8 @@ from .mps.client import MpsClient
 from .mps.signer import Credentials
 from .rules.rulebook import Rulebook
 from .settings import Settings
-from .storage.database import open_database
 from .storage.jobs import JobStore
+from .storage.lock import open_locked_database
 
 
 @dataclass
@@ -84,24 +84,25 @@ def build_engine(
 @asynccontextmanager
 async def open_runtime(settings: Settings, *, start_engine: bool = True) -> AsyncIterator[Runtime]:
     """Everything opened here is closed here, in reverse order, whatever happens."""
-    async with aiohttp.ClientSession(trust_env=True) as session:
-        db = await open_database(settings.database_path)
+    async with (
+        aiohttp.ClientSession(trust_env=True) as session,
+        # One process per database: a second bot or CLI on it is refused, not let in to
+        # resume (and submit) the first one's jobs.
+        open_locked_database(settings.database_path) as db,
+    ):
+        engine = build_engine(
+            session=session,
+            db=db,
+            credentials=settings.credentials(),
+            endpoint=settings.mps_endpoint,
+            region=settings.region,
+            tunables=settings.tunables,
+            results_dir=results_dir(settings),
+        )
+        await engine.learn_from_history()
+        if start_engine:
+            await engine.start()
         try:
-            engine = build_engine(
-                session=session,
-                db=db,
-                credentials=settings.credentials(),
-                endpoint=settings.mps_endpoint,
-                region=settings.region,
-                tunables=settings.tunables,
-                results_dir=results_dir(settings),
-            )
-            await engine.learn_from_history()
-            if start_engine:
-                await engine.start()
-            try:
-                yield Runtime(settings, session, db, engine.store, engine.client, engine)
-            finally:
-                await engine.close()
+            yield Runtime(settings, session, db, engine.store, engine.client, engine)
         finally:
-            await db.close()
+            await engine.close()

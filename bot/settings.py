@@ -13,7 +13,8 @@ from pathlib import Path
 
 from yarl import URL
 
-from .config import Tunables, load_tunables
+from .config import Tunables
+from .config_checks import load_tunables
 from .mps.signer import Credentials
 
 

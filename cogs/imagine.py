@@ -7,7 +7,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import ASPECTS, Tunables
-from bot.discord_app.actions import check_reference
 from bot.discord_app.frontend import FrontEnd
 from bot.generation import ImageOptions
 
@@ -45,13 +44,13 @@ class Imagine(commands.Cog):
         count: app_commands.Range[int, 1, 4] = 1,
     ) -> None:
         """Generate an image with Tencent Cloud."""
+        assert self.frontend is not None
+        actions = self.frontend.actions
         references: tuple[str, ...] = ()
         if reference is not None:
-            check_reference(reference, self.tunables.max_reference_bytes)
-            references = (reference.url,)
+            references = (await actions.reference_url(reference),)
         name, _, version = (model or "").partition(":")
-        assert self.frontend is not None
-        await self.frontend.actions.start(
+        await actions.start(
             interaction,
             ImageOptions(
                 prompt=prompt,

@@ -37,7 +37,7 @@ def no_leaked_connection():
     for th in threading.enumerate():
         if "_connection_worker_thread" in th.name:
             th.join(timeout=5)
-    assert _worker_threads() == before
+    assert _worker_threads() <= before  # none of our own left behind
 
 
 async def test_a_good_database_opens(tmp_path: Path):

@@ -113,7 +113,8 @@ def test_config_file_overrides_and_validates(tmp_path) -> None:
 def test_shipped_config_files_load(tmp_path) -> None:
     from pathlib import Path
 
-    from bot.config import Tunables, load_tunables
+    from bot.config import Tunables
+    from bot.config_checks import load_tunables
 
     root = Path(__file__).resolve().parent.parent
     assert load_tunables(root / "config.example.json") == Tunables()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Tunables, load_tunables
+from bot.config import Tunables
+from bot.config_checks import load_tunables
 from bot.settings import SettingsError, load_settings
 
 ENV = {"TENCENTCLOUD_SECRET_ID": "AKIDtest", "TENCENTCLOUD_SECRET_KEY": "key"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import aiohttp
 import discord
 
 from ..config import Tunables
@@ -12,6 +13,7 @@ from ..engine.engine import JobEngine
 from ..engine.events import JobRequest
 from ..generation import ImageOptions, validate_image
 from ..mps.models import TaskKind
+from ..references import check_reference_bytes, read_head
 from ..rules.rulebook import Ask
 from ..storage.jobs import Job, JobState, JobStore
 from .errors import Refusal, locale_of, report_error, say
@@ -39,6 +41,7 @@ class JobActions:
     def __init__(
         self,
         *,
+        session: aiohttp.ClientSession,
         engine: JobEngine,
         store: JobStore,
         messenger: JobMessenger,
@@ -46,6 +49,7 @@ class JobActions:
         listings: Listings,
         tunables: Tunables,
     ) -> None:
+        self.session = session  # reads uploaded references' first bytes
         self.engine = engine
         self.store = store  # read only: the engine writes jobs
         self.messenger = messenger
@@ -63,6 +67,15 @@ class JobActions:
             await report_error(interaction, exc)
 
     # -- creating jobs ---------------------------------------------------------------------
+
+    async def reference_url(self, attachment: discord.Attachment) -> str:
+        """An uploaded reference, checked for free: its declared type and size, then its
+        first bytes (a 0-byte file or a text file named .png never costs a Create)."""
+        limit = self.tunables.max_reference_bytes
+        check_reference(attachment, limit)
+        head = await read_head(self.session, attachment.url)
+        check_reference_bytes(head, attachment.content_type, limit)
+        return attachment.url
 
     async def start(self, interaction: discord.Interaction, options: ImageOptions) -> Job:
         """Validate (free), defer within Discord's 3 seconds, then queue the job."""

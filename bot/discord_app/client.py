@@ -40,6 +40,7 @@ class ImagineBot(commands.Bot):
         self.frontend: FrontEnd | None = None
         if runtime is not None:
             self.frontend = FrontEnd(
+                session=runtime.session,
                 engine=runtime.engine,
                 store=runtime.store,
                 messages=JobMessages(runtime.db),

@@ -7,11 +7,14 @@ interaction tokens it holds in memory): `start()` resumes tracking after a resta
 
 from __future__ import annotations
 
+import aiohttp
+
 from ..config import Tunables
 from ..engine.engine import JobEngine
 from ..storage.jobs import JobStore
 from ..storage.messages import JobMessages
 from .actions import JobActions
+from .delivery import Delivery
 from .listings import Listings
 from .messenger import ChannelOpener, JobMessenger
 from .tracker import JobTracker
@@ -21,6 +24,7 @@ class FrontEnd:
     def __init__(
         self,
         *,
+        session: aiohttp.ClientSession,
         engine: JobEngine,
         store: JobStore,
         messages: JobMessages,
@@ -31,11 +35,19 @@ class FrontEnd:
         self.store = store
         self.tunables = tunables
         self.messenger = JobMessenger(channels, messages, tunables.discord)
-        self.tracker = JobTracker(
+        self.delivery = Delivery(
             engine=engine, store=store, messenger=self.messenger, tunables=tunables
+        )
+        self.tracker = JobTracker(
+            engine=engine,
+            store=store,
+            messenger=self.messenger,
+            delivery=self.delivery,
+            tunables=tunables,
         )
         self.listings = Listings(engine=engine, store=store, messages=messages, tunables=tunables)
         self.actions = JobActions(
+            session=session,
             engine=engine,
             store=store,
             messenger=self.messenger,

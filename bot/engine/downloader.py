@@ -19,6 +19,7 @@ _DOWNLOAD_FAILURES = {
     "expired": ErrorCategory.RESULT_EXPIRED,
     "too_large": ErrorCategory.RESULT_TOO_LARGE,
     "failed": ErrorCategory.DOWNLOAD_FAILED,
+    "invalid": ErrorCategory.RESULT_INVALID,
 }
 
 

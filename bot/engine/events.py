@@ -38,6 +38,7 @@ class ErrorCategory(StrEnum):
     RESULT_EXPIRED = "result_expired"
     RESULT_TOO_LARGE = "result_too_large"
     DOWNLOAD_FAILED = "download_failed"
+    RESULT_INVALID = "result_invalid"  # the files were not what they claimed to be
     DELIVERY_FAILED = "delivery_failed"
     SERVICE_ERROR = "service_error"
 

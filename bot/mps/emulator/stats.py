@@ -74,9 +74,7 @@ class Stats:
     def snapshot(self, tasks: list[Task], now: float) -> dict[str, Any]:
         current = [t for t in tasks if t.epoch == self.epoch]
         delays = [
-            t.first_final_seen_at - t.final_at
-            for t in current
-            if t.first_final_seen_at is not None
+            t.first_final_seen_at - t.final_at for t in current if t.first_final_seen_at is not None
         ]
         return {
             "now": now,
