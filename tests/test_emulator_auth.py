@@ -30,10 +30,14 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 async def test_published_vector_is_accepted(session: aiohttp.ClientSession) -> None:
     """The reference's vector, byte for byte, with the emulator's clock at its timestamp."""
-    body = json.dumps({
-        "ModelName": "Hunyuan", "ModelVersion": "3.0", "Prompt": "a cat",
-        "AdditionalParameters": json.dumps({"size": "1024x1024"}),
-    }).encode()
+    body = json.dumps(
+        {
+            "ModelName": "Hunyuan",
+            "ModelVersion": "3.0",
+            "Prompt": "a cat",
+            "AdditionalParameters": json.dumps({"size": "1024x1024"}),
+        }
+    ).encode()
     authorization = (
         "TC3-HMAC-SHA256 Credential=AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE/2026-01-01/mps/tc3_request, "
         "SignedHeaders=content-type;host, "
@@ -110,15 +114,17 @@ async def test_signed_header_values_are_compared_lower_cased(
     # Tencent's docs lower-case every signed header value before signing.
     port = emu.host.rpartition(":")[2]
     reply = await call_api(
-        session, emu.url, CREATE, HUNYUAN, host=f"localhost:{port}",
+        session,
+        emu.url,
+        CREATE,
+        HUNYUAN,
+        host=f"localhost:{port}",
         headers={"Host": f"LOCALHOST:{port}"},
     )
     assert reply.error_code is None, reply.response
 
 
-async def test_content_type_must_be_json(
-    emu: MpsEmulator, session: aiohttp.ClientSession
-) -> None:
+async def test_content_type_must_be_json(emu: MpsEmulator, session: aiohttp.ClientSession) -> None:
     """Correctly signed, but the body is declared text/plain: refused after authentication."""
     body = json.dumps(HUNYUAN).encode()
     timestamp = int(time.time())
@@ -188,9 +194,7 @@ async def test_content_type_must_be_signed(
 async def test_timestamp_more_than_300s_off_is_expired(
     emu: MpsEmulator, session: aiohttp.ClientSession, offset: int
 ) -> None:
-    reply = await call_api(
-        session, emu.url, CREATE, HUNYUAN, timestamp=int(time.time()) + offset
-    )
+    reply = await call_api(session, emu.url, CREATE, HUNYUAN, timestamp=int(time.time()) + offset)
     assert reply.error_code == "AuthFailure.SignatureExpire"
 
 
@@ -246,9 +250,7 @@ async def test_token_header_and_several_keys_are_accepted(session: aiohttp.Clien
             assert reply.error_code is None, reply.response
 
 
-async def test_body_must_be_a_json_object(
-    emu: MpsEmulator, session: aiohttp.ClientSession
-) -> None:
+async def test_body_must_be_a_json_object(emu: MpsEmulator, session: aiohttp.ClientSession) -> None:
     for body in (b"not json", b"[1, 2]"):
         reply = await call_api(session, emu.url, CREATE, body=body)
         assert reply.error_code == "InvalidParameter"

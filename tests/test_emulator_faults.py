@@ -47,8 +47,8 @@ async def test_internal_error_then_normal(emu: MpsEmulator, session: aiohttp.Cli
 
 
 @pytest.mark.parametrize(
-    "code", ["LimitExceeded.CreateTask", "FailedOperation.UserArrears",
-             "ResourceNotFound.DownloadError"]
+    "code",
+    ["LimitExceeded.CreateTask", "FailedOperation.UserArrears", "ResourceNotFound.DownloadError"],
 )
 async def test_error_with_any_code(
     emu: MpsEmulator, session: aiohttp.ClientSession, code: str
@@ -131,8 +131,10 @@ async def test_download_faults(emu: MpsEmulator, session: aiohttp.ClientSession)
     # drops it, which would hide the fault.
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    writer.write(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                 "Connection: close\r\n\r\n".encode())
+    writer.write(
+        f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        "Connection: close\r\n\r\n".encode()
+    )
     assert await reader.read() == b""  # closed without a byte
     writer.close()
     async with session.get(url) as resp:
@@ -154,14 +156,16 @@ def test_fault_arguments_are_checked() -> None:
 
 
 async def test_http_admin_endpoints(emu: MpsEmulator, session: aiohttp.ClientSession) -> None:
-    async with session.post(f"{emu.url}/_emulator/faults",
-                            json={"kind": "error", "action": CREATE,
-                                  "code": "FailedOperation.UserArrears"}) as resp:
+    async with session.post(
+        f"{emu.url}/_emulator/faults",
+        json={"kind": "error", "action": CREATE, "code": "FailedOperation.UserArrears"},
+    ) as resp:
         assert resp.status == 200
         assert (await resp.json())["pending_faults"] == {CREATE: ["error"]}
-    async with session.post(f"{emu.url}/_emulator/faults",
-                            json={"kind": "fail_task", "action": CREATE,
-                                  "message": "no GPU"}) as resp:
+    async with session.post(
+        f"{emu.url}/_emulator/faults",
+        json={"kind": "fail_task", "action": CREATE, "message": "no GPU"},
+    ) as resp:
         assert (await resp.json())["pending_task_outcomes"] == {"image": 1, "video": 0}
     async with session.post(f"{emu.url}/_emulator/faults", json={"kind": "nope"}) as resp:
         assert resp.status == 400 and "nope" in (await resp.json())["error"]
@@ -186,8 +190,19 @@ async def test_http_admin_endpoints(emu: MpsEmulator, session: aiohttp.ClientSes
 
 async def test_command_line_entry_point(session: aiohttp.ClientSession) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.mps.emulator", "--port", "0", "--wait", "0", "--run", "0.05",
-        "--banned-word", "nsfw", cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.mps.emulator",
+        "--port",
+        "0",
+        "--wait",
+        "0",
+        "--run",
+        "0.05",
+        "--banned-word",
+        "nsfw",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     try:

@@ -23,8 +23,14 @@ from tests.emulator_helpers import fast_config
 
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY",
-                 "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -35,8 +41,9 @@ async def emu() -> AsyncIterator[MpsEmulator]:
 
 
 def sdk_client(emu: MpsEmulator, secret_key: str | None = None) -> mps_client.MpsClient:
-    creds = credential.Credential(emu.credentials.secret_id,
-                                  secret_key or emu.credentials.secret_key)
+    creds = credential.Credential(
+        emu.credentials.secret_id, secret_key or emu.credentials.secret_key
+    )
     http = HttpProfile(endpoint=emu.host, protocol="http", reqMethod="POST", reqTimeout=10)
     return mps_client.MpsClient(creds, "ap-guangzhou", ClientProfile(httpProfile=http))
 
@@ -51,8 +58,12 @@ async def test_sdk_signed_create_and_describe(emu: MpsEmulator) -> None:
     client = sdk_client(emu)
     created = await asyncio.to_thread(
         client.CreateAigcImageTask,
-        create_request(ModelName="Hunyuan", ModelVersion="3.0", Prompt="一只猫",
-                       AdditionalParameters=json.dumps({"size": "1024x1024"})),
+        create_request(
+            ModelName="Hunyuan",
+            ModelVersion="3.0",
+            Prompt="一只猫",
+            AdditionalParameters=json.dumps({"size": "1024x1024"}),
+        ),
     )
     assert created.TaskId.startswith("4-AigcImage-")
     assert created.RequestId
@@ -122,6 +133,15 @@ def test_emulated_fields_match_the_sdk_models() -> None:
     assert set(IMAGE_EXTRA_FIELDS) == fields(models.AigcImageExtraParam)
     assert set(VIDEO_EXTRA_FIELDS) == fields(models.AigcVideoExtraParam)
     assert fields(models.DescribeAigcImageTaskResponse) == {
-        "Status", "ImageUrls", "Message", "RequestId"}
+        "Status",
+        "ImageUrls",
+        "Message",
+        "RequestId",
+    }
     assert fields(models.DescribeAigcVideoTaskResponse) == {
-        "Status", "VideoUrls", "Resolution", "Message", "RequestId"}
+        "Status",
+        "VideoUrls",
+        "Resolution",
+        "Message",
+        "RequestId",
+    }

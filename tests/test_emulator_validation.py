@@ -107,8 +107,10 @@ PNG_URL = "https://example.invalid/cat.png"
         ({"ImageInfos": refs(PNG_URL) * 4}, "InvalidParameterValue"),
         ({"ImageInfos": refs("ftp://example.invalid/cat.png")}, "InvalidParameterValue"),
         ({"ImageInfos": ["https://example.invalid/cat.png"]}, "InvalidParameter"),
-        ({"SceneType": "3d_panorama", "ModelName": "Qwen", "ModelVersion": "0925"},
-         "InvalidParameterValue"),
+        (
+            {"SceneType": "3d_panorama", "ModelName": "Qwen", "ModelVersion": "0925"},
+            "InvalidParameterValue",
+        ),
     ],
 )
 async def test_bad_image_requests(
@@ -130,10 +132,17 @@ async def test_bad_image_requests(
         {"AdditionalParameters": size("1024x1024"), "OutputImageCount": 4},
         {"AdditionalParameters": size("512x2048")},
         {"ModelName": "Qwen", "ModelVersion": "0925", "AdditionalParameters": size("2048x2048")},
-        {"ModelName": "wand-vega-image", "ModelVersion": "1.0-pro",
-         "ExtraParameters": {"Resolution": "2K", "LogoAdd": 0, "OutputFormat": "png"}},
-        {"SceneType": "3d_panorama", "EnhancePrompt": True, "Operator": "bot",
-         "StoreCosParam": {"CosBucketName": "b", "CosBucketRegion": "ap-guangzhou"}},
+        {
+            "ModelName": "wand-vega-image",
+            "ModelVersion": "1.0-pro",
+            "ExtraParameters": {"Resolution": "2K", "LogoAdd": 0, "OutputFormat": "png"},
+        },
+        {
+            "SceneType": "3d_panorama",
+            "EnhancePrompt": True,
+            "Operator": "bot",
+            "StoreCosParam": {"CosBucketName": "b", "CosBucketRegion": "ap-guangzhou"},
+        },
     ],
 )
 async def test_good_image_requests(
@@ -147,8 +156,12 @@ async def test_good_image_requests(
 async def test_reference_images_are_fetched(
     emu: MpsEmulator, session: aiohttp.ClientSession, pictures: str
 ) -> None:
-    ok = await call_api(session, emu.url, CREATE,
-                        {"ModelName": "Hunyuan", "ImageInfos": refs(f"{pictures}/cat.png")})
+    ok = await call_api(
+        session,
+        emu.url,
+        CREATE,
+        {"ModelName": "Hunyuan", "ImageInfos": refs(f"{pictures}/cat.png")},
+    )
     assert ok.error_code is None, ok.response  # no Prompt needed with a reference image
 
     with socket.socket() as sock:  # a port with nobody listening
@@ -190,8 +203,11 @@ async def test_reference_counts_follow_the_model(
 async def test_bad_video_requests(
     emu: MpsEmulator, session: aiohttp.ClientSession, fields: dict[str, Any], code: str
 ) -> None:
-    params = {k: v for k, v in {"ModelName": "Hailuo", "Prompt": "waves", **fields}.items()
-              if v is not None}
+    params = {
+        k: v
+        for k, v in {"ModelName": "Hailuo", "Prompt": "waves", **fields}.items()
+        if v is not None
+    }
     reply = await call_api(session, emu.url, VIDEO, params)
     assert reply.error_code == code, reply.response
 
@@ -199,23 +215,46 @@ async def test_bad_video_requests(
 async def test_video_first_frame_replaces_the_prompt(
     emu: MpsEmulator, session: aiohttp.ClientSession, pictures: str
 ) -> None:
-    params = {"ModelName": "Vidu", "ModelVersion": "q2-pro", "ImageUrl": f"{pictures}/cat.png",
-              "LastImageUrl": f"{pictures}/cat.png", "Duration": 5}
+    params = {
+        "ModelName": "Vidu",
+        "ModelVersion": "q2-pro",
+        "ImageUrl": f"{pictures}/cat.png",
+        "LastImageUrl": f"{pictures}/cat.png",
+        "Duration": 5,
+    }
     reply = await call_api(session, emu.url, VIDEO, params)
     assert reply.error_code is None, reply.response
     assert emu.stats()["references"]["fetched"] == 2
 
 
 # Leaves include valid-looking values so examples get past the type checks to the deeper rules.
-PLAUSIBLE = st.sampled_from([
-    "Hunyuan", "Kling", "Vidu", "3.0", "q2", "16:9", "jpeg", "1080P", "https://x/y.png",
-    '{"size": "1024x1024"}', '{"size": "9x99999"}', '{"size": 5}', "{}", "[]", "3d_panorama",
-])
+PLAUSIBLE = st.sampled_from(
+    [
+        "Hunyuan",
+        "Kling",
+        "Vidu",
+        "3.0",
+        "q2",
+        "16:9",
+        "jpeg",
+        "1080P",
+        "https://x/y.png",
+        '{"size": "1024x1024"}',
+        '{"size": "9x99999"}',
+        '{"size": 5}',
+        "{}",
+        "[]",
+        "3d_panorama",
+    ]
+)
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5000) | st.text(max_size=12) | PLAUSIBLE,
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.sampled_from(["ImageUrl", "Url", "size", "AspectRatio"]), children,
-                      max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["ImageUrl", "Url", "size", "AspectRatio"]), children, max_size=3
+        )
+    ),
     max_leaves=8,
 )
 
