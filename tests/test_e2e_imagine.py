@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import sys
+from pathlib import Path
 
 import aiohttp
 
@@ -171,3 +174,28 @@ async def test_sync_registers_chinese_names_and_descriptions(tmp_path) -> None:
         code, _ = await stack.run_cli("sync", "--guild", str(fake.guild.id))
         assert code == 0
         assert fake.command_creates[fake.guild.id] == 3  # a second sync created nothing new
+
+
+async def test_sync_needs_only_the_discord_token(tmp_path) -> None:
+    async with bot_stack(tmp_path, start=False) as stack:
+        env = stack.env()
+        for name in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "MPS_ENDPOINT"):
+            env.pop(name)
+        # Neither the database nor the engine is opened: a path that cannot exist is fine.
+        env["DATABASE_PATH"] = "/nonexistent/forbidden/bot.sqlite3"
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "sync",
+            "--guild",
+            str(stack.fake.guild.id),
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, out.decode()
+        assert "Synced" in out.decode() and "Traceback" not in out.decode()
+        assert not await asyncio.to_thread(Path("/nonexistent").exists)

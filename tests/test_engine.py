@@ -251,3 +251,23 @@ async def test_queue_limit_per_user(tmp_path) -> None:
             assert exc.limit == 2
         else:
             raise AssertionError("a fifth job should not fit")
+
+
+async def test_output_blocked_by_moderation_is_a_content_violation(tmp_path) -> None:
+    from bot.mps.emulator import OUTPUT_BLOCKED_MESSAGE
+
+    config = fast_emulator_config(banned_output_words=("lighthouse",))
+    async with (
+        running_emulator(config) as emu,
+        engine_harness(emu, tmp_path / "db.sqlite3") as h,
+    ):
+        blocked = await h.submit(prompt="a lighthouse at dusk")
+        fine = await h.submit(user=2, prompt="a cat")
+        await h.wait_until(lambda: h.terminal(blocked) and h.terminal(fine))
+        job = await h.store.get(blocked)
+        assert job.state is JobState.FAILED
+        assert job.error_category == ErrorCategory.CONTENT_VIOLATION
+        assert (job.error_code, job.error_message) == ("OutputBlocked", OUTPUT_BLOCKED_MESSAGE)
+        assert (await h.store.get(fine)).state is JobState.DELIVERED
+        # The task was created (and billed): the block came after generation.
+        assert emu.stats()["actions"][CREATE]["accepted"] == 2

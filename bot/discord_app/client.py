@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pkgutil
 
 import discord
 from discord.ext import commands
@@ -17,7 +18,12 @@ from .translator import CommandTranslator
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.imagine", "cogs.history", "cogs.queue")
+
+def extensions() -> list[str]:
+    """Every module of the `cogs` package is an extension: adding a cog is adding a file."""
+    import cogs
+
+    return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__))
 
 
 class ImagineBot(commands.Bot):
@@ -59,7 +65,7 @@ class ImagineBot(commands.Bot):
             await self.frontend.start()
 
     async def load_extensions(self) -> None:
-        for name in EXTENSIONS:
+        for name in extensions():
             try:
                 await self.load_extension(name)
             except Exception:

@@ -135,10 +135,11 @@ class Poller:
             self._learn(live)
         await self.store.update(live.job_id, mps_status=live.mps_status, mps_final_at=self._wall())
         if state.status is TaskStatus.FAIL:
+            blocked = errors.is_output_blocked(state.message)
             await self.outcomes.fail(
                 live,
-                ErrorCategory.GENERATION_FAILED,
-                "TaskFailed",
+                ErrorCategory.CONTENT_VIOLATION if blocked else ErrorCategory.GENERATION_FAILED,
+                "OutputBlocked" if blocked else "TaskFailed",
                 state.message or "generation failed",
             )
             return

@@ -113,3 +113,14 @@ def error_class_for(code: str) -> type[MpsError]:
 
 def error_from_response(code: str, message: str, request_id: str | None) -> MpsError:
     return error_class_for(code)(code, message, request_id)
+
+
+# A task can also end FAIL because moderation blocked what it generated. Describe has no
+# error code for that, only its free-text Message, so it is recognised by these words.
+_OUTPUT_BLOCKED_WORDS = ("moderation", "violat", "sensitive", "审核", "违规", "敏感")
+
+
+def is_output_blocked(message: str | None) -> bool:
+    """Whether a FAIL message says content moderation blocked the output."""
+    text = (message or "").lower()
+    return any(word in text for word in _OUTPUT_BLOCKED_WORDS)

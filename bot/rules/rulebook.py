@@ -7,6 +7,7 @@ the same rules without knowing them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..config import Limits
@@ -32,11 +33,23 @@ class QueueLimitError(RuleRefusal):
 
 @dataclass(frozen=True)
 class Ask:
-    """Someone asks for a job: who, where, and what kind."""
+    """Someone asks for a job: who, where, what kind, and with what words.
+
+    Front ends fill in what they know; `roles` are the member's role ids (a Discord idea,
+    but to the rules just groups a member belongs to), `channel_id` where it was asked."""
 
     guild_id: int
     user_id: int
     kind: TaskKind = TaskKind.IMAGE
+    model: str | None = None
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    channel_id: int | None = None
+    roles: tuple[int, ...] = ()
+
+
+# A rule that needs to look things up; it raises RuleRefusal to refuse.
+Check = Callable[[Ask], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,11 @@ class RunningLimits:
 class Rulebook:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
+        self._checks: list[Check] = []
+
+    def add_check(self, check: Check) -> None:
+        """Add a rule (quotas, blocks, blocked words…); checks run in the order added."""
+        self._checks.append(check)
 
     @property
     def running_total(self) -> int | None:
@@ -65,3 +83,5 @@ class Rulebook:
 
         Called after the engine reserved the member's queue place, so concurrent asks
         cannot all pass a check that counts them."""
+        for check in self._checks:
+            await check(ask)
