@@ -6,7 +6,6 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
-COPY bench ./bench
 RUN pip install . && useradd --create-home --uid 10001 bot \
     && mkdir -p /app/data && chown bot:bot /app/data
 

@@ -117,3 +117,18 @@ def test_the_core_knows_nothing_of_discord() -> None:
             if any(n == "discord" or n.startswith("discord.") for n in names):
                 offenders.append(name)
     assert offenders == []
+
+
+def test_the_image_and_the_package_hold_what_the_bot_runs() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert packages == ["bot*", "cogs*"]
+    copied = [
+        line.split()[1]
+        for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
+        if line.startswith("COPY ")
+    ]
+    assert "bot" in copied and "cogs" in copied
+    assert not {"bench", "tests"} & set(copied)
