@@ -11,9 +11,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from ..i18n import DEFAULT_LOCALE, t
+from ..imaging import PILLOW_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +25,6 @@ MAX_FILES = 10
 # hold. Results were checked against `downloads.max_pixels` already; this guards the files
 # that were not (older jobs, files changed on disk).
 MAX_PIXELS = 50_000_000
-
-# What Pillow raises for a file it cannot read, depending on the format and the damage.
-_PILLOW_ERRORS = (
-    Image.DecompressionBombError,
-    UnidentifiedImageError,
-    OSError,
-    SyntaxError,
-    ValueError,
-    EOFError,
-)
 
 
 class UploadError(ValueError):
@@ -79,7 +70,7 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
                 max=f"{max_pixels / 1e6:.0f}",
             )
         image.load()
-    except _PILLOW_ERRORS as exc:
+    except PILLOW_ERRORS as exc:
         if isinstance(exc, UploadError):
             raise
         raise UploadError("upload.unreadable") from None
@@ -91,7 +82,7 @@ def shrink(data: bytes, target: int, max_pixels: int = MAX_PIXELS) -> bytes:
     image = _decode(data, max_pixels)
     try:
         return _shrink(image, target)
-    except _PILLOW_ERRORS as exc:
+    except PILLOW_ERRORS as exc:
         if isinstance(exc, UploadError):
             raise
         raise UploadError("upload.unreadable") from None

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from ..config import Downloads
+from ..imaging import PILLOW_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -170,15 +171,7 @@ def _verify_image(data: bytes, max_pixels: int) -> None:
             image.verify()
     except DownloadError:
         raise
-    # Pillow reports a broken file in many ways, depending on the format and where it breaks.
-    except (
-        Image.DecompressionBombError,
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        EOFError,
-    ) as exc:
+    except PILLOW_ERRORS as exc:
         raise DownloadError("invalid", f"the image is unreadable ({type(exc).__name__})") from None
     # verify() does not read JPEG or WebP data, so their ends are checked here: a file cut
     # short in transfer lacks the end-of-image marker or the bytes its RIFF header counts.
