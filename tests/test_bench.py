@@ -252,7 +252,9 @@ async def test_looks_keep_a_fixed_grid_whatever_the_round_trip(tmp_path) -> None
     assert gaps[len(gaps) // 2] < 0.28  # 0.2 s, not 0.2 s + the 0.15 s answer
 
 
-async def test_tasks_done_at_the_first_look_do_not_halve_the_learned_duration(tmp_path) -> None:
+async def test_tasks_much_faster_than_the_prior_are_discovered(tmp_path) -> None:
+    """Tasks done long before the prior's low: early probes find out, and first looks move
+    to where the tasks end, instead of every task waiting out the prior."""
     config = EmulatorConfig(image_wait=(0.0, 0.0), image_run=(0.01, 0.01), seed=1)
     tunables = fast_tunables(
         polling=Polling(
@@ -268,9 +270,11 @@ async def test_tasks_done_at_the_first_look_do_not_halve_the_learned_duration(tm
         await h.wait_until(lambda: all(h.terminal(i) for i in ids), within=20)
         model = h.engine._model(TaskKind.IMAGE, "Hunyuan")
         assert model.learned
-        # Every task was seen done at its first look, ~0.4 s in: the samples sit one target
-        # interval below that, not at half of it.
-        assert model.earliest() > 0.3
+        assert model.earliest() < 0.2  # the prior said no sooner than 0.4 s
+        later = [await h.submit(guild=1, user=1) for _ in range(5)]
+        started = h.engine._clock()
+        await h.wait_until(lambda: all(h.terminal(i) for i in later), within=5)
+        assert h.engine._clock() - started < 0.35
 
 
 def test_scaled_priors_are_the_product_defaults() -> None:

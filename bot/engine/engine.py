@@ -286,7 +286,8 @@ class JobEngine(EngineWork):
             low, high = (
                 polling.image_expected if kind is TaskKind.IMAGE else (polling.video_expected)
             )
-            found = self._models[key] = DurationModel(DurationPrior(low, high))
+            prior = DurationPrior(low, high, polling.prior_weight)
+            found = self._models[key] = DurationModel(prior)
         return found
 
     def duration_models(self) -> dict[tuple[TaskKind, str], DurationModel]:

@@ -115,8 +115,8 @@ class EngineWork:
             error_code=None,
             error_message=None,
         )
-        first = self._model(live.kind, live.model).earliest()
-        self._schedule_poll(live, live.submitted + first)
+        due = self._model(live.kind, live.model).first_look(live.job_id, live.submitted)
+        self._schedule_poll(live, due)
         await self._emit(EventType.SUBMITTED, live.job_id)
 
     async def _create_failed(
@@ -198,6 +198,8 @@ class EngineWork:
         now = self._clock()
         if not state.final:
             live.seen_unfinished = now - live.submitted
+            if live.learn:
+                self._model(live.kind, live.model).observe(live.seen_unfinished, None, task=job_id)
             if state.status is not None and state.status.value != live.mps_status:
                 live.mps_status = state.status.value
                 await self.store.update(job_id, mps_status=live.mps_status)
@@ -215,15 +217,15 @@ class EngineWork:
         self._free_slot(live)
         live.mps_status = state.status.value
         if state.status is TaskStatus.DONE and live.learn:
-            upper = now - live.submitted
-            lower = live.seen_unfinished
-            if lower is None:
-                # Done at the first look: it ended some time before. Taking 0 as the lower
-                # bound would teach the model that tasks take half as long as they do, and
-                # polls would start ever earlier; one target interval earlier is what a look
-                # on the usual schedule would have bracketed.
-                lower = max(0.0, upper - polling.target_interval)
-            self._model(live.kind, live.model).add((lower + upper) / 2)
+            model = self._model(live.kind, live.model)
+            schedule = self.schedules[live.kind]
+            for other, due in model.observe(
+                live.seen_unfinished, now - live.submitted, task=job_id
+            ):
+                # Tasks not yet looked at, now believed done earlier: look sooner.
+                planned = schedule.due_of(other)
+                if planned is not None and due < planned and other in self._live:
+                    self._schedule_poll(self._live[other], due)
         await self.store.update(job_id, mps_status=live.mps_status, mps_final_at=self._wall())
         if state.status is TaskStatus.FAIL:
             await self._fail(
