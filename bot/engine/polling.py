@@ -2,7 +2,8 @@
 
 The seed approach polls every task every 5 seconds from the start; most of those calls
 ask about a task that cannot be done yet. Here each task's first poll waits until it could
-plausibly be done (learned per model from finished tasks), then it is polled at the target
+plausibly be done (learned per model from what earlier looks saw, with a share of tasks
+probed earlier so that faster tasks are noticed), then it is polled at the target
 interval. All tasks share one Describe budget: the poller serves the most overdue task
 first, so under saturation every task is polled in turn (detection delay at most
 tasks-in-flight / rate) rather than some starving.
