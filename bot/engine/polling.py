@@ -69,7 +69,7 @@ class DurationModel:
     # look, probe many tasks and early; otherwise a few, nearer the estimate (an early probe
     # costs a few extra Describes).
     EXPLORE_SHARE = (0.3, 0.1)
-    EXPLORE_FRACTION = ((0.1, 0.5), (0.3, 0.7))
+    EXPLORE_FRACTION = ((0.1, 0.5), (0.5, 0.8))
     RECENT = 10  # observations that tell whether first looks come too late
     MAX_PENDING = 10_000
 
