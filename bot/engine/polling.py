@@ -108,6 +108,8 @@ class DurationModel:
                 if task is None or task not in self._overdue:
                     self._contradict()
                 if task is not None:
+                    if len(self._overdue) >= self.MAX_PENDING:  # tasks that never ended
+                        self._overdue.clear()
                     self._overdue.add(task)
             return []
         if task is not None:
