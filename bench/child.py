@@ -13,7 +13,12 @@ from .baseline import run_baseline
 from .common import RunSpec
 from .engine_run import run_engine, run_hold
 
-RUNNERS = {"engine": run_engine, "baseline": run_baseline, "hold": run_hold}
+RUNNERS = {
+    "engine": run_engine,
+    "oracle": run_engine,
+    "baseline": run_baseline,
+    "hold": run_hold,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

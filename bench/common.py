@@ -32,7 +32,7 @@ def child_env() -> dict[str, str]:
 
 @dataclass
 class RunSpec:
-    variant: str  # "engine", "baseline" or "hold"
+    variant: str  # "engine", "oracle", "baseline" or "hold"
     endpoint: str
     k: float
     workdir: str
@@ -42,6 +42,8 @@ class RunSpec:
     # Compressed seconds without any job ending, while jobs are in flight, after which the
     # run is called stalled and stopped (the seed approach can livelock on rate limits).
     stall_after: float = 60.0
+    # The oracle variant: the engine's image prior is this (real seconds), fully trusted.
+    true_image_total: tuple[float, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -52,6 +54,8 @@ class RunSpec:
     def from_json(cls, data: dict[str, Any]) -> RunSpec:
         data = dict(data)
         data["jobs"] = [LoadJob.from_json(job) for job in data["jobs"]]
+        if data.get("true_image_total") is not None:
+            data["true_image_total"] = tuple(data["true_image_total"])
         return cls(**data)
 
 

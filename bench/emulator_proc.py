@@ -25,8 +25,15 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 class EmulatorProcess:
     """`python -m bot.mps.emulator` with durations divided by k and rate limits times k."""
 
-    def __init__(self, k: float, seed: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        k: float,
+        seed: int,
+        log_path: Path,
+        image_total: tuple[float, float] = IMAGE_TOTAL,
+    ) -> None:
         self.k = k
+        self.image_total = image_total
         self.seed = seed
         self.log_path = log_path
         self.url: str | None = None
@@ -44,8 +51,8 @@ class EmulatorProcess:
             "--seed",
             str(self.seed),
             "--total",
-            f"{IMAGE_TOTAL[0] / k:.6f}",
-            f"{IMAGE_TOTAL[1] / k:.6f}",
+            f"{self.image_total[0] / k:.6f}",
+            f"{self.image_total[1] / k:.6f}",
             "--video-total",
             f"{VIDEO_TOTAL[0] / k:.6f}",
             f"{VIDEO_TOTAL[1] / k:.6f}",

@@ -32,7 +32,7 @@ from .common import (
 )
 from .instrument import CallLog, CountingClient
 from .load import LoadJob, api_request
-from .profiles import scaled_tunables
+from .profiles import oracle_tunables, scaled_tunables
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,8 @@ class _Feeder:
 async def run_engine(spec: RunSpec) -> dict[str, Any]:
     k = spec.k
     tunables = scaled_tunables(k)
+    if spec.true_image_total is not None:
+        tunables = oracle_tunables(tunables, k, spec.true_image_total)
     workdir = Path(spec.workdir)
     records = {
         job.index: JobRecord(job.index, job.guild, job.user, job.kind, job.arrival / k)
@@ -151,7 +153,7 @@ async def run_engine(spec: RunSpec) -> dict[str, Any]:
         await asyncio.gather(feeding, *pending, *feeder.tasks, return_exceptions=True)
     await db.close()
     return {
-        "variant": "engine",
+        "variant": spec.variant,
         "finished": remaining == 0,
         "outcome": outcome,
         "elapsed": finished_at,

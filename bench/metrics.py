@@ -172,9 +172,15 @@ def variant_metrics(
             waits.append(wait)
     guild_means = [fmean(w) for w in waits_by_guild.values()]
 
+    results = [(j["completed"] - j["arrival"]) * k for j in completed]
     return {
         "jobs": len(jobs),
         "started": sum(1 for j in jobs if j["submitted"] is not None),
+        "time_to_result_s": {
+            "p50": percentile(results, 0.5),
+            "p95": percentile(results, 0.95),
+        },
+        "after_warmup": after_warmup(jobs, stats, k),
         "completed": len(completed),
         "failed": len(failed),
         "failures": _count(j["failed"] for j in failed),
@@ -214,3 +220,44 @@ def _count(values) -> dict[str, int]:
     for value in values:
         out[value] += 1
     return dict(out)
+
+
+# Jobs of a model that are allowed to teach the engine before it is judged on that model.
+WARMUP_JOBS = 20
+
+
+def after_warmup(
+    jobs: list[dict[str, Any]], stats: dict[str, Any] | None, k: float, skip: int = WARMUP_JOBS
+) -> dict[str, Any]:
+    """Figures over each model's jobs after its first `skip` by submission order: how the
+    engine does once it has had the chance to learn. Jobs are grouped by kind (the bench
+    sends one model per kind); the emulator's tasks by model, in the order they were
+    created."""
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for job in sorted(
+        (j for j in jobs if j["submitted"] is not None), key=lambda j: j["submitted"]
+    ):
+        by_kind[job["kind"]].append(job)
+    kept = [j for group in by_kind.values() for j in group[skip:]]
+    results = [(j["completed"] - j["arrival"]) * k for j in kept if j["completed"] is not None]
+    out: dict[str, Any] = {
+        "skipped_per_model": skip,
+        "jobs": len(kept),
+        "time_to_result_s": {
+            "p50": percentile(results, 0.5),
+            "p95": percentile(results, 0.95),
+        },
+        "detection_delay_s": {"p50": None, "p95": None},
+        "describe_per_job": None,
+    }
+    if stats is None or not stats.get("tasks"):
+        return out
+    by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for task in sorted(stats["tasks"].values(), key=lambda t: t["created_at"]):
+        by_model[task["model"]].append(task)
+    tasks = [t for group in by_model.values() for t in group[skip:]]
+    delays = [t["detection_delay"] * k for t in tasks if t.get("detection_delay") is not None]
+    out["detection_delay_s"] = {"p50": percentile(delays, 0.5), "p95": percentile(delays, 0.95)}
+    if tasks:
+        out["describe_per_job"] = sum(t["describe_calls"] for t in tasks) / len(tasks)
+    return out

@@ -45,6 +45,11 @@ class Profile:
     hold_jobs: int = 2000
     hold_seconds: float = 10.0
     description: str = ""
+    # What the emulator draws image task times from (real seconds). The engine's prior stays
+    # the product's 60-180 s: profiles with other times measure how fast it learns.
+    image_total: tuple[float, float] = IMAGE_TOTAL
+    # Also run the oracle: the same engine told the true duration model from the start.
+    oracle: bool = False
 
     def scaled(self, *, jobs: int | None, guilds: int | None, users: int | None) -> Profile:
         changes = {}
@@ -95,6 +100,27 @@ PROFILES: dict[str, Profile] = {
             description="4 bursts of 250 jobs (within 10 s), 5 min apart, 10 % video",
         ),
         Profile(
+            name="fast",
+            jobs=150,
+            guilds=15,
+            users=75,
+            k=10,
+            image_total=(6.0, 18.0),
+            oracle=True,
+            description="150 jobs at once over 15 guilds; tasks take 6-18 s, 5-10x under the prior",
+        ),
+        Profile(
+            name="slow",
+            jobs=150,
+            guilds=15,
+            users=75,
+            k=25,
+            image_total=(150.0, 450.0),
+            oracle=True,
+            description="150 jobs at once over 15 guilds; tasks take 150-450 s, 2-3x over "
+            "the prior",
+        ),
+        Profile(
             name="tiny",
             jobs=20,
             guilds=10,
@@ -127,7 +153,7 @@ def users_of_guild(profile: Profile, guild: int) -> range:
 
 
 def model_mean_duration(profile: Profile) -> float:
-    image = sum(IMAGE_TOTAL) / 2
+    image = sum(profile.image_total) / 2
     video = sum(VIDEO_TOTAL) / 2
     return (1 - profile.video_share) * image + profile.video_share * video
 
@@ -142,6 +168,7 @@ def scaled_tunables(k: float, base: Tunables | None = None) -> Tunables:
         video_expected=(p.video_expected[0] / k, p.video_expected[1] / k),
         target_interval=p.target_interval / k,
         max_interval=p.max_interval / k,
+        prior_weight=p.prior_weight,
     )
     r = base.rates
     rates = Rates(
@@ -158,3 +185,18 @@ def emulator_limits(k: float, base: Rates | None = None) -> dict[str, int]:
     """The account's per-second limits, multiplied by k (what the emulator enforces)."""
     rates = (base or Rates()).by_action()
     return {action: round(rate * k) for action, rate in rates.items()}
+
+
+# What the oracle's prior is worth, in tasks: so much that no observation moves it.
+ORACLE_PRIOR_WEIGHT = 1e6
+
+
+def oracle_tunables(tunables: Tunables, k: float, image_total: tuple[float, float]) -> Tunables:
+    """`tunables` (already compressed by k) with the true image duration model as the prior,
+    worth so many tasks that the engine starts as if it had learnt it already."""
+    polling = replace(
+        tunables.polling,
+        image_expected=(image_total[0] / k, image_total[1] / k),
+        prior_weight=ORACLE_PRIOR_WEIGHT,
+    )
+    return replace(tunables, polling=polling)

@@ -77,6 +77,30 @@ def judge(result: dict[str, Any]) -> list[dict[str, Any]]:
             None if jain is None else jain >= 0.95,
             f"{_num(jain, 3)}",
         )
+    oracle = result.get("oracle")
+    if oracle is not None:
+        e, o = engine["after_warmup"], oracle["after_warmup"]
+        skip = e["skipped_per_model"]
+        p95 = e["detection_delay_s"]["p95"]
+        bound = 2 * result["target_interval_s"]
+        add(
+            f"p95 detection after {skip} jobs <= 2 x interval",
+            None if p95 is None else p95 <= bound,
+            f"{_num(p95)} s vs {_num(bound)} s",
+        )
+        ratio = _ratio(e["time_to_result_s"]["p95"], o["time_to_result_s"]["p95"])
+        add(
+            "time to result p95 <= 1.15 x oracle",
+            None if ratio is None else ratio <= 1.15,
+            f"{_num(e['time_to_result_s']['p95'])} s vs "
+            f"{_num(o['time_to_result_s']['p95'])} s = {_pct(ratio)}",
+        )
+        ratio = _ratio(e["describe_per_job"], o["describe_per_job"])
+        add(
+            "Describe/job <= 1.2 x oracle",
+            None if ratio is None else ratio <= 1.2,
+            f"{_num(e['describe_per_job'], 2)} vs {_num(o['describe_per_job'], 2)} = {_pct(ratio)}",
+        )
     if hold is not None:
         add(
             f"{hold['jobs']} waiting jobs < 50 MB",
@@ -185,6 +209,11 @@ def render(result: dict[str, Any]) -> str:
     row("jobs/min bound (slots / mean task)", *both(lambda m: m["throughput"]["bound_per_min"]))
     row("jobs/min over the whole run", *both(lambda m: m["throughput"]["overall_per_min"], 1, True))
     row("wait to start p50 / p95 (s)", _waits(engine), _waits(baseline))
+    for q in ("p50", "p95"):
+        row(
+            f"time to result {q} (s)",
+            *both(lambda m, q=q: m["time_to_result_s"][q], 1, True),
+        )
     row("fairness, Jain over guild mean wait", *both(lambda m: m["fairness_jain"], 3))
     row("CPU seconds (variant process)", *both(lambda m: m["cpu_seconds"], 1, True))
     row("  CPU ms per completed job", *both(_cpu_per_job, 1, True))
@@ -203,6 +232,9 @@ def render(result: dict[str, Any]) -> str:
             )
         elif m and m.get("outcome") == "deadline":
             lines.append(f"  {name} stopped at its time limit before every job ended")
+    oracle = result.get("oracle")
+    if oracle:
+        lines += _oracle_rows(engine, oracle)
     hold = result.get("hold")
     if hold:
         lines += [
@@ -265,3 +297,34 @@ def _waits(m: dict[str, Any]) -> str:
     if not m:
         return "-"
     return f"{_num(m['wait_s']['p50'])} / {_num(m['wait_s']['p95'])}"
+
+
+def _oracle_rows(engine: dict[str, Any], oracle: dict[str, Any]) -> list[str]:
+    """The engine beside the oracle (the same engine told the true durations), over each
+    model's jobs after the first ones, and over the whole run."""
+    e, o = engine["after_warmup"], oracle["after_warmup"]
+    title = f"after each model's first {e['skipped_per_model']} jobs"
+    lines = ["", f"{title:38}{'engine':>16}{'oracle':>16}{'engine/oracle':>15}"]
+
+    def row(label: str, a: float | None, b: float | None, digits: int = 1) -> None:
+        ratio = _ratio(a, b)
+        lines.append(
+            f"{label:38}{_num(a, digits):>16}{_num(b, digits):>16}"
+            f"{_pct(ratio) if ratio is not None else '':>15}"
+        )
+
+    for q in ("p50", "p95"):
+        row(f"time to result {q} (s)", e["time_to_result_s"][q], o["time_to_result_s"][q])
+    for q in ("p50", "p95"):
+        row(f"detection delay {q} (s)", e["detection_delay_s"][q], o["detection_delay_s"][q])
+    row("Describe calls per job", e["describe_per_job"], o["describe_per_job"], 2)
+    lines.append(f"{'whole run':38}")
+    for q in ("p50", "p95"):
+        row(
+            f"time to result {q} (s)",
+            engine["time_to_result_s"][q],
+            oracle["time_to_result_s"][q],
+        )
+    row("Describe calls per completed job", _per_job(engine), _per_job(oracle), 2)
+    row("run time (s)", engine["elapsed_s"], oracle["elapsed_s"], 0)
+    return lines

@@ -20,7 +20,6 @@ from .emulator_proc import EmulatorProcess, fetch_stats, reset_stats
 from .load import LoadJob, build_load
 from .metrics import bootstrap_difference, variant_metrics
 from .profiles import (
-    IMAGE_TOTAL,
     VIDEO_TOTAL,
     WAIT_FRACTION,
     Profile,
@@ -78,7 +77,7 @@ def planned_seconds(profile: Profile, load: list[LoadJob]) -> float:
     per_guild = Counter(job.guild for job in load)
     limits = Tunables().limits
     waves = max(math.ceil(n / limits.running_per_guild) for n in per_guild.values())
-    longest = max(IMAGE_TOTAL[1], VIDEO_TOTAL[1] if profile.video_share else 0.0)
+    longest = max(profile.image_total[1], VIDEO_TOTAL[1] if profile.video_share else 0.0)
     return max(job.arrival for job in load) + waves * model_mean_duration(profile) + longest
 
 
@@ -104,19 +103,24 @@ def run(options: Options) -> dict[str, Any]:
         "seed": options.seed,
         "endpoint": options.endpoint or "own emulator (python -m bot.mps.emulator)",
         "duration_model": {
-            "image_total_s": IMAGE_TOTAL,
+            "image_total_s": profile.image_total,
             "video_total_s": VIDEO_TOTAL,
             "wait_fraction": WAIT_FRACTION,
         },
         "limits_per_window": limits,
         "limits_per_real_s": tunables.rates.by_action(),
+        "target_interval_s": tunables.polling.target_interval,
         "emulator_cpu_seconds": {},
         "stall_seconds": STALL_SECONDS,
     }
     outputs: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="mps-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        variants = ["engine", "baseline"] if options.baseline else ["engine"]
+        variants = ["engine"]
+        if profile.oracle:
+            variants.append("oracle")
+        if options.baseline:
+            variants.append("baseline")
         for variant in variants:
             deadline = 3 * planned / k + 60
             if variant == "baseline" and "engine" in outputs:
@@ -124,7 +128,9 @@ def run(options: Options) -> dict[str, Any]:
                 deadline = max(2 * outputs["engine"]["elapsed"], planned / k) + 5
             emulator = None
             if options.endpoint is None:
-                emulator = EmulatorProcess(k, options.seed, tmp / f"emulator-{variant}.log")
+                emulator = EmulatorProcess(
+                    k, options.seed, tmp / f"emulator-{variant}.log", profile.image_total
+                )
                 endpoint = emulator.start()
             else:
                 endpoint = options.endpoint
@@ -134,7 +140,14 @@ def run(options: Options) -> dict[str, Any]:
                 work = tmp / variant
                 work.mkdir()
                 spec = RunSpec(
-                    variant, endpoint, k, str(work), load, deadline, stall_after=STALL_SECONDS / k
+                    variant,
+                    endpoint,
+                    k,
+                    str(work),
+                    load,
+                    deadline,
+                    stall_after=STALL_SECONDS / k,
+                    true_image_total=profile.image_total if variant == "oracle" else None,
                 )
                 outputs[variant] = run_child(spec, tmp)
                 stats = fetch_stats(endpoint)
@@ -177,7 +190,7 @@ def run(options: Options) -> dict[str, Any]:
             0.95,
         )
         result["p95_delay_difference_ci95_s"] = list(interval) if interval else None
-    for variant in ("engine", "baseline"):
+    for variant in ("engine", "oracle", "baseline"):
         if variant in result and not options.raw:
             del result[variant]["detection_delay_s"]["samples"]
     result["targets"] = judge(result)

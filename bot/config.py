@@ -122,6 +122,8 @@ class Polling:
     # Priors for a task's duration until finished jobs teach the engine better ones.
     image_expected: tuple[float, float] = (60, 180)
     video_expected: tuple[float, float] = (180, 300)
+    # How many finished tasks the priors are worth; each task they cannot explain halves it.
+    prior_weight: float = 10.0
     # Once a task may be done, how long between polls (seconds), when the budget allows.
     target_interval: float = 5.0
     # Never wait longer than this between two looks at a running task.

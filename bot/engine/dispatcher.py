@@ -151,8 +151,8 @@ class Dispatcher:
             error_code=None,
             error_message=None,
         )
-        first = self.durations.model(live.kind, live.model).earliest()
-        self.registry.schedule_poll(live, live.submitted + first)
+        due = self.durations.model(live.kind, live.model).first_look(live.job_id, live.submitted)
+        self.registry.schedule_poll(live, due)
         await self.outcomes.emit(EventType.SUBMITTED, live.job_id)
 
     async def _create_failed(

@@ -22,7 +22,8 @@ class DurationBook:
                 if kind is TaskKind.IMAGE
                 else self._polling.video_expected
             )
-            found = self._models[key] = DurationModel(DurationPrior(low, high))
+            prior = DurationPrior(low, high, self._polling.prior_weight)
+            found = self._models[key] = DurationModel(prior)
         return found
 
     def snapshot(self) -> dict[tuple[TaskKind, str], DurationModel]:

@@ -114,6 +114,10 @@ class Poller:
 
     async def _unfinished(self, live: LiveJob, state: TaskState, due: float, sent: float) -> None:
         live.seen_unfinished = self._clock() - (live.submitted or 0.0)
+        if live.learn:
+            self.durations.model(live.kind, live.model).observe(
+                live.seen_unfinished, None, task=live.job_id
+            )
         if state.status is not None and state.status.value != live.mps_status:
             live.mps_status = state.status.value
             await self.store.update(live.job_id, mps_status=live.mps_status)
@@ -155,12 +159,12 @@ class Poller:
         self.downloader.start(live, state.urls)
 
     def _learn(self, live: LiveJob) -> None:
+        model = self.durations.model(live.kind, live.model)
         upper = self._clock() - (live.submitted or 0.0)
-        lower = live.seen_unfinished
-        if lower is None:
-            # Done at the first look: it ended some time before. Taking 0 as the lower
-            # bound would teach the model that tasks take half as long as they do, and
-            # polls would start ever earlier; one target interval earlier is what a look
-            # on the usual schedule would have bracketed.
-            lower = max(0.0, upper - self.polling.target_interval)
-        self.durations.model(live.kind, live.model).add((lower + upper) / 2)
+        schedule = self.registry.schedules[live.kind]
+        for other, due in model.observe(live.seen_unfinished, upper, task=live.job_id):
+            # Tasks not yet looked at, now believed done earlier: look sooner.
+            planned = schedule.due_of(other)
+            waiting = self.registry.get(other)
+            if planned is not None and due < planned and waiting is not None:
+                self.registry.schedule_poll(waiting, due)
