@@ -169,11 +169,12 @@ async def test_sync_registers_chinese_names_and_descriptions(tmp_path) -> None:
         options = {o["name"]: o for o in imagine["options"]}
         assert options["prompt"]["name_localizations"]["zh-CN"] == "提示词"
         assert options["prompt"]["max_length"] == 1000
-        for name in ("history", "queue"):
+        for name in ("history", "queue", "animate"):
             assert fake.command(name, fake.guild.id)["name_localizations"]["zh-CN"]
         code, _ = await stack.run_cli("sync", "--guild", str(fake.guild.id))
         assert code == 0
-        assert fake.command_creates[fake.guild.id] == 3  # a second sync created nothing new
+        # imagine, history, queue, animate; a second sync created nothing new
+        assert fake.command_creates[fake.guild.id] == 4
 
 
 async def test_sync_needs_only_the_discord_token(tmp_path) -> None:
