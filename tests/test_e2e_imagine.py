@@ -60,7 +60,7 @@ async def test_chinese_user_sees_chinese_queue_position_and_result(tmp_path) -> 
         # One running job per user: the second waited in the queue, and said so in Chinese.
         assert any("排队中:本服务器队列第 1 位" in text for text in texts)
         labels = [c["label"] for row in done.components for c in row["components"]]
-        assert labels == ["重新生成", "变体", "删除"]
+        assert labels == ["重新生成", "变体", "生成视频", "删除"]
         assert done.embeds[0]["fields"][0]["name"] == "模型"
 
 

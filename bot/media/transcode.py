@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 AUDIO_BPS = 64_000
 # The MP4 container and the encoders' rate control need some room under the target.
-HEADROOM = 0.90
+HEADROOM = 0.85
 MAX_ATTEMPTS = 4
 
 
@@ -96,17 +96,16 @@ def fit_video(path: Path, target_bytes: int, floor: Floor = Floor()) -> bytes:
         raise TranscodeError("video.unreadable") from None
     info = probe(data)
     video_bps = plan_bitrate(info.duration, target_bytes, info.has_audio)
-    scale = 1.0
     short = min(info.width, info.height)
+    least_short = min(floor.short_side, short)  # never upscale to reach the floor
     # Fewer pixels at a low bitrate look better than many starved ones: about 0.1 bit per
     # pixel per frame is where H.264 stops smearing.
     pixels_ok = video_bps / (0.1 * float(info.fps))
-    if info.width * info.height > pixels_ok:
-        scale = max((pixels_ok / (info.width * info.height)) ** 0.5, floor.short_side / short)
-    size = len(data)
+    scale = min(1.0, (pixels_ok / (info.width * info.height)) ** 0.5)
+    scale = max(scale, least_short / short)
     for attempt in range(MAX_ATTEMPTS):
         width, height = _even(info.width * scale), _even(info.height * scale)
-        if video_bps < floor.video_bps or min(width, height) < min(floor.short_side, short):
+        if video_bps < floor.video_bps:
             break
         encoded = _encode(data, info, width, height, video_bps)
         size = len(encoded)
@@ -123,7 +122,7 @@ def fit_video(path: Path, target_bytes: int, floor: Floor = Floor()) -> bytes:
         if size <= target_bytes:
             return encoded
         video_bps = int(video_bps * target_bytes / size * 0.9)
-        scale *= 0.8
+        scale = max(scale * 0.8, least_short / short)
     raise TranscodeError(
         "video.cannot_fit",
         size=f"{len(data) / 2**20:.1f}",
