@@ -89,6 +89,122 @@ def _default_models() -> dict[str, ModelSpec]:
     return {spec.name: spec for spec in specs}
 
 
+# Aspect ratios and resolutions the video service knows (SDK CreateAigcVideoTask).
+VIDEO_ASPECTS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
+VIDEO_RESOLUTIONS = ("480P", "540P", "720P", "768P", "1080P", "2K", "4K")
+# In `VideoModelSpec.last_frame` and `audio`, this version key stands for every version;
+# as a `last_frame` value it means "at any resolution".
+EVERY = "*"
+
+
+@dataclass(frozen=True)
+class VideoModelSpec:
+    """A video model as CreateAigcVideoTask takes it (SDK 3.1.194 field documentation)."""
+
+    name: str
+    versions: tuple[str, ...]
+    default_version: str
+    # Allowed Durations in seconds; `version_durations` replaces them for some versions.
+    durations: tuple[int, ...] = (5, 10)
+    version_durations: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    default_duration: int = 5
+    resolutions: tuple[str, ...] = ("720P", "1080P")
+    default_resolution: str = "720P"
+    aspects: tuple[str, ...] = ("16:9", "9:16", "1:1")
+    # Versions that take a last frame (LastImageUrl) -> the Resolution they need for it,
+    # or "*" for any. The key "*" covers every version.
+    last_frame: dict[str, str] = field(default_factory=dict)
+    # Versions that can add sound (ExtraParameters.EnableAudio); "*" covers every version.
+    audio: tuple[str, ...] = ()
+
+    def durations_for(self, version: str) -> tuple[int, ...]:
+        return self.version_durations.get(version, self.durations)
+
+    def duration_default(self, version: str) -> int:
+        allowed = self.durations_for(version)
+        return self.default_duration if self.default_duration in allowed else allowed[0]
+
+    def last_frame_resolution(self, version: str) -> str | None:
+        """The Resolution a last frame needs with `version` ("*": any), None if refused."""
+        return self.last_frame.get(version, self.last_frame.get(EVERY))
+
+    def has_audio(self, version: str) -> bool:
+        return EVERY in self.audio or version in self.audio
+
+
+def _default_video_models() -> dict[str, VideoModelSpec]:
+    specs = [
+        VideoModelSpec(
+            name="Kling",
+            versions=("3.0", "3.0-Omni", "O1", "2.6", "2.5", "2.1", "2.0", "1.6"),
+            default_version="3.0",
+            version_durations={
+                "O1": tuple(range(3, 11)),
+                "3.0": tuple(range(3, 16)),
+                "3.0-Omni": tuple(range(3, 16)),
+            },
+            last_frame={
+                "3.0": EVERY,
+                "3.0-Omni": EVERY,
+                "O1": EVERY,
+                "2.0": EVERY,
+                "2.6": "1080P",
+                "2.5": "1080P",
+                "2.1": "1080P",
+                "1.6": "1080P",
+            },
+            audio=(EVERY,),
+        ),
+        VideoModelSpec(
+            name="Vidu",
+            versions=("q3", "q3-pro", "q3-turbo", "q3-mix", "q2", "q2-pro", "q2-turbo"),
+            default_version="q3",
+            durations=tuple(range(1, 11)),
+            version_durations={
+                v: tuple(range(3, 17)) for v in ("q3", "q3-pro", "q3-turbo", "q3-mix")
+            },
+            resolutions=("540P", "720P", "1080P"),
+            last_frame={v: EVERY for v in ("q3-pro", "q3-turbo", "q2-pro", "q2-turbo")},
+            audio=("q3", "q3-pro", "q3-turbo", "q3-mix"),
+        ),
+        VideoModelSpec(
+            name="Hailuo",
+            versions=("2.3", "2.3-fast", "02"),
+            default_version="2.3",
+            durations=(6, 10),
+            default_duration=6,
+            resolutions=("768P", "1080P"),
+            default_resolution="768P",
+            last_frame={"02": EVERY},
+        ),
+        VideoModelSpec(
+            name="PixVerse",
+            versions=("v6", "v5.6", "c1"),
+            default_version="v6",
+            durations=tuple(range(1, 16)),
+            version_durations={"v5.6": (5, 8, 10)},
+            resolutions=("540P", "720P", "1080P"),
+            last_frame={EVERY: EVERY},
+            audio=(EVERY,),
+        ),
+        VideoModelSpec(name="Hunyuan", versions=("1.5",), default_version="1.5"),
+    ]
+    return {spec.name: spec for spec in specs}
+
+
+@dataclass(frozen=True)
+class Video:
+    default_model: str = "Kling"
+    max_prompt_chars: int = 2000
+    # A video that cannot be made to fit the server's upload limit stays on disk this long,
+    # for the Download button of /history.
+    keep_hours: float = 72.0
+    # Transcoding to fit stops here rather than post something unwatchable: the shorter
+    # side in pixels, and the video bitrate in kbit/s.
+    min_short_side: int = 240
+    min_video_kbps: int = 150
+
+
 @dataclass(frozen=True)
 class Limits:
     running_per_guild: int = 2
@@ -159,6 +275,8 @@ class Tunables:
     polling: Polling = field(default_factory=Polling)
     downloads: Downloads = field(default_factory=Downloads)
     discord: DiscordTunables = field(default_factory=DiscordTunables)
+    video_models: dict[str, VideoModelSpec] = field(default_factory=_default_video_models)
+    video: Video = field(default_factory=Video)
     # After MPS says "not now" to a Create (rate limited, too many running tasks, or
     # unreachable), submissions pause this long, doubling up to the maximum.
     create_backoff: tuple[float, float] = (2.0, 60.0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import ModelSpec, Tunables
+from .config import EVERY, VIDEO_ASPECTS, VIDEO_RESOLUTIONS, ModelSpec, Tunables, VideoModelSpec
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,13 @@ RANGES: dict[str, Range] = {
     "max_reference_bytes": Range(1),
     "models.*.max_images": Range(1),
     "models.*.max_references.*": Range(0),
+    "video_models.*.durations*": Range(1, high=60),
+    "video_models.*.version_durations.*": Range(1, high=60),
+    "video_models.*.default_duration": Range(1, high=60),
+    "video.max_prompt_chars": Range(1),
+    "video.keep_hours": _POSITIVE,
+    "video.min_short_side": Range(16),
+    "video.min_video_kbps": Range(1),
 }
 _DEFAULT_RANGE = Range(0)
 
@@ -201,6 +208,38 @@ def _model(name: str, data: object) -> ModelSpec:
     return spec
 
 
+def _video_model(name: str, data: object) -> VideoModelSpec:
+    where = f"video_models.{name}"
+    if not isinstance(data, dict):
+        raise _Refused(f"{where} must be an object")
+    spec = _build(VideoModelSpec, {"name": name, **data}, f"{where}.")
+    _check_video_model(spec)
+    return spec
+
+
+def _check_video_model(spec: VideoModelSpec) -> None:
+    where = f"video_models.{spec.name}"
+    if spec.default_version not in spec.versions:
+        raise _Refused(f"{where}.default_version must be one of its versions")
+    for key, values, allowed in (
+        ("resolutions", spec.resolutions, VIDEO_RESOLUTIONS),
+        ("aspects", spec.aspects, VIDEO_ASPECTS),
+    ):
+        if not values or any(v not in allowed for v in values):
+            raise _Refused(f"{where}.{key} must be a non-empty list of: {', '.join(allowed)}")
+    if spec.default_resolution not in spec.resolutions:
+        raise _Refused(f"{where}.default_resolution must be one of its resolutions")
+    if not spec.durations or any(not d for d in spec.version_durations.values()):
+        raise _Refused(f"{where}: every list of durations needs at least one value")
+    versions = (*spec.versions, EVERY)
+    for key in (*spec.version_durations, *spec.last_frame, *spec.audio):
+        if key not in versions:
+            raise _Refused(f'{where}: {key!r} is not one of its versions (or "*")')
+    for version, needed in spec.last_frame.items():
+        if needed != EVERY and needed not in spec.resolutions:
+            raise _Refused(f'{where}.last_frame.{version} must be one of its resolutions or "*"')
+
+
 def tunables_from_json(data: object) -> Tunables:
     """Defaults overridden by `data`; a wrong type, range or key raises ValueError by name."""
     if not isinstance(data, dict):
@@ -209,6 +248,9 @@ def tunables_from_json(data: object) -> Tunables:
     models = data.pop("models", None)
     if models is not None and not isinstance(models, dict):
         raise _Refused("models must be an object of models by name")
+    video_models = data.pop("video_models", None)
+    if video_models is not None and not isinstance(video_models, dict):
+        raise _Refused("video_models must be an object of models by name")
     defaults = Tunables()
     values: dict[str, Any] = {}
     hints = typing.get_type_hints(Tunables)
@@ -225,6 +267,10 @@ def tunables_from_json(data: object) -> Tunables:
             values[key] = _convert(value, hints[key], key)
     if models is not None:
         values["models"] = {name: _model(name, spec) for name, spec in models.items()}
+    if video_models is not None:
+        values["video_models"] = {
+            name: _video_model(name, spec) for name, spec in video_models.items()
+        }
     tunables = dataclasses.replace(defaults, **values)
     if tunables.default_model not in tunables.models:
         raise _Refused(f"default_model {tunables.default_model!r} is not in models")
@@ -239,6 +285,10 @@ def _check_together(tunables: Tunables) -> None:
         raise _Refused("polling.target_interval must not be over polling.max_interval")
     if discord.token_margin >= discord.token_lifetime:
         raise _Refused("discord.token_margin must be under discord.token_lifetime")
+    if tunables.video.default_model not in tunables.video_models:
+        raise _Refused(
+            f"video.default_model {tunables.video.default_model!r} is not in video_models"
+        )
 
 
 def load_tunables(path: Path | None) -> Tunables:

@@ -60,7 +60,7 @@ async def test_chinese_user_sees_chinese_queue_position_and_result(tmp_path) -> 
         # One running job per user: the second waited in the queue, and said so in Chinese.
         assert any("排队中:本服务器队列第 1 位" in text for text in texts)
         labels = [c["label"] for row in done.components for c in row["components"]]
-        assert labels == ["重新生成", "变体", "删除"]
+        assert labels == ["重新生成", "变体", "生成视频", "删除"]
         assert done.embeds[0]["fields"][0]["name"] == "模型"
 
 
@@ -169,11 +169,12 @@ async def test_sync_registers_chinese_names_and_descriptions(tmp_path) -> None:
         options = {o["name"]: o for o in imagine["options"]}
         assert options["prompt"]["name_localizations"]["zh-CN"] == "提示词"
         assert options["prompt"]["max_length"] == 1000
-        for name in ("history", "queue"):
+        for name in ("history", "queue", "animate"):
             assert fake.command(name, fake.guild.id)["name_localizations"]["zh-CN"]
         code, _ = await stack.run_cli("sync", "--guild", str(fake.guild.id))
         assert code == 0
-        assert fake.command_creates[fake.guild.id] == 3  # a second sync created nothing new
+        # imagine, history, queue, animate; a second sync created nothing new
+        assert fake.command_creates[fake.guild.id] == 4
 
 
 async def test_sync_needs_only_the_discord_token(tmp_path) -> None:

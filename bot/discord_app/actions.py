@@ -4,6 +4,9 @@ cancel, turn history pages. Cogs and buttons stay thin and call these."""
 from __future__ import annotations
 
 import dataclasses
+import io
+import time
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -16,10 +19,13 @@ from ..mps.models import TaskKind
 from ..references import check_reference_bytes, read_head
 from ..rules.rulebook import Ask
 from ..storage.jobs import Job, JobState, JobStore
+from ..video_options import VideoOptions, validate_video
 from .errors import Refusal, locale_of, report_error, say
 from .listings import Listings
 from .messenger import JobMessenger
 from .tracker import JobTracker
+from .video_details import download_offered
+from .video_rescue import rescue_upload
 
 REFERENCE_TYPES = ("image/jpeg", "image/png", "image/webp")
 
@@ -112,6 +118,55 @@ class JobActions:
         self.tracker.track(job.id)
         return job
 
+    async def start_video(self, interaction: discord.Interaction, options: VideoOptions) -> Job:
+        """`start` for a video: validate (free), admit as a video, defer, queue."""
+        if interaction.guild_id is None:
+            raise Refusal("error.guild_only")
+        valid = validate_video(options, self.tunables)
+        roles = getattr(interaction.user, "roles", ())
+        ask = Ask(
+            interaction.guild_id,
+            interaction.user.id,
+            TaskKind.VIDEO,
+            model=valid.spec.name,
+            prompt=valid.request.prompt,
+            channel_id=interaction.channel_id,
+            roles=tuple(r.id for r in roles),
+        )
+        admission = await self.engine.admit(ask)
+        try:
+            await interaction.response.defer(thinking=True)
+        except BaseException:
+            admission.release()
+            raise
+        job = await self.engine.submit(
+            JobRequest(
+                kind=TaskKind.VIDEO,
+                guild_id=interaction.guild_id,
+                user_id=interaction.user.id,
+                model=valid.spec.name,
+                prompt=valid.request.prompt,
+                request=valid.request.to_api(),
+                options=valid.record(options),
+                frontend={
+                    "channel_id": interaction.channel_id,
+                    "attachment_size_limit": interaction.filesize_limit,
+                },
+                locale=locale_of(interaction),
+            ),
+            admission,
+        )
+        self.messenger.remember(job.id, interaction)
+        self.tracker.track(job.id)
+        return job
+
+    async def _start_like(self, interaction: discord.Interaction, job: Job) -> None:
+        """A new job asked exactly as `job` was, image or video."""
+        if job.kind is TaskKind.VIDEO:
+            await self.start_video(interaction, VideoOptions.from_record(job.options))
+        else:
+            await self.start(interaction, ImageOptions.from_record(job.options))
+
     async def _job_in_guild(self, interaction: discord.Interaction, job_id: int) -> Job:
         job = await self.store.get(job_id)
         if job is None or job.guild_id != interaction.guild_id:
@@ -121,13 +176,13 @@ class JobActions:
     async def reroll(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
         """Same prompt and options again; the new job belongs to whoever pressed."""
         job = await self._job_in_guild(interaction, job_id)
-        await self.start(interaction, ImageOptions.from_record(job.options))
+        await self._start_like(interaction, job)
 
     async def rerun(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
         job = await self._job_in_guild(interaction, job_id)
         if job.user_id != interaction.user.id:
             raise Refusal("error.not_your_job")
-        await self.start(interaction, ImageOptions.from_record(job.options))
+        await self._start_like(interaction, job)
 
     async def vary(self, interaction: discord.Interaction, job_id: int, index: int) -> None:
         """The result itself becomes the reference image of a new job."""
@@ -139,6 +194,35 @@ class JobActions:
         url = message.attachments[index].url
         options = dataclasses.replace(ImageOptions.from_record(job.options), references=(url,))
         await self.start(interaction, options)
+
+    async def animate(self, interaction: discord.Interaction, job_id: int, index: int) -> None:
+        """The image result becomes the first frame of a video, with the image's prompt."""
+        job = await self._job_in_guild(interaction, job_id)
+        message = interaction.message
+        if job.kind is not TaskKind.IMAGE or message is None:
+            raise Refusal("error.result_gone")
+        if index >= len(message.attachments):
+            raise Refusal("error.result_gone")
+        # As for Vary: the URL on the message just pressed is freshly signed.
+        url = message.attachments[index].url
+        await self.start_video(interaction, VideoOptions(prompt=job.prompt, first_frame=url))
+
+    async def download(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
+        """A video that was made but was too big to post: try again, smaller, privately."""
+        job = await self._job_in_guild(interaction, job_id)
+        if job.user_id != interaction.user.id:
+            raise Refusal("error.not_your_job")
+        video = self.tunables.video
+        if not download_offered(job, video.keep_hours, time.time()):
+            raise Refusal("video.error.download_gone")
+        files = [(Path(r.path), r.filename) for r in job.results]
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        upload = await rescue_upload(files, interaction.filesize_limit, video)
+        await interaction.followup.send(
+            say(interaction, "video.download_ready", job=job.id),
+            file=discord.File(io.BytesIO(upload.data), filename=upload.filename),
+            ephemeral=True,
+        )
 
     # -- managing jobs ---------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import discord
 from discord import ui
 
 from ..i18n import t
+from ..mps.models import TaskKind
 from ..storage.jobs import Job
 
 
@@ -77,6 +78,18 @@ class VaryButton(_JobButton, prefix="imagine:vary", indexed=True):
     action = "vary"
 
 
+class AnimateButton(_JobButton, prefix="imagine:animate", indexed=True):
+    """The image at `index` becomes the first frame of a video."""
+
+    action = "animate"
+
+
+class DownloadButton(_JobButton, prefix="history:download"):
+    """A video that could not be posted, offered again from /history."""
+
+    action = "download"
+
+
 class DeleteButton(_JobButton, prefix="imagine:delete"):
     action = "delete"
 
@@ -95,17 +108,32 @@ class HistoryPageButton(_JobButton, prefix="history:page", indexed=True):
     action = "history_page"
 
 
-ALL_BUTTONS = (RerollButton, VaryButton, DeleteButton, RerunButton, CancelButton, HistoryPageButton)
+ALL_BUTTONS = (
+    RerollButton,
+    VaryButton,
+    AnimateButton,
+    DeleteButton,
+    RerunButton,
+    CancelButton,
+    HistoryPageButton,
+    DownloadButton,
+)
 
 
 def result_view(job: Job, images: int, locale: str) -> ui.View:
     view = ui.View(timeout=None)
     view.add_item(RerollButton(job.id, label=t(locale, "button.reroll"), emoji="🔁"))
+    if job.kind is TaskKind.VIDEO:
+        images = 0  # nothing to vary or animate
     if images == 1:
         view.add_item(VaryButton(job.id, 0, label=t(locale, "button.vary"), emoji="🎲"))
+        view.add_item(AnimateButton(job.id, 0, label=t(locale, "video.button.animate"), emoji="🎬"))
     else:
         for index in range(min(images, 4)):
             view.add_item(VaryButton(job.id, index, label=t(locale, "button.vary_n", n=index + 1)))
+        for index in range(min(images, 4)):
+            label = t(locale, "video.button.animate_n", n=index + 1)
+            view.add_item(AnimateButton(job.id, index, label=label))
     view.add_item(
         DeleteButton(
             job.id, label=t(locale, "button.delete"), emoji="🗑️", style=discord.ButtonStyle.danger

@@ -6,7 +6,6 @@ over the server's upload limit are re-encoded to fit (in a worker thread).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
@@ -19,7 +18,7 @@ from ..storage.jobs import Job, JobStore
 from . import render
 from .buttons import result_view
 from .messenger import JobMessenger
-from .uploads import UploadError, fit_uploads
+from .uploads import UploadError, prepare_uploads
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ class Delivery:
         message = None
         for attempt_limit in (limit, DEFAULT_UPLOAD_LIMIT // 2):
             try:
-                uploads = await asyncio.to_thread(fit_uploads, files, attempt_limit)
+                uploads = await prepare_uploads(job, files, attempt_limit, self.tunables.video)
             except UploadError as exc:
                 await self.engine.fail_delivery(
                     job.id, "ResultUnreadable", t(locale, exc.key, **exc.params)

@@ -11,10 +11,10 @@ from ..formatting import shorten
 from ..i18n import t
 from ..storage.jobs import Job, JobState, JobStore
 from ..storage.messages import JobMessage, JobMessages
-from ..wording import failure_text
 from . import render
-from .buttons import CancelButton, HistoryPageButton, RerunButton
+from .buttons import CancelButton, DownloadButton, HistoryPageButton, RerunButton
 from .errors import locale_of
+from .video_details import download_offered, is_video, job_failure_text, video_fields
 
 
 class Listings:
@@ -51,7 +51,9 @@ class Listings:
         return embed, view
 
     async def job(self, job: Job, locale: str) -> tuple[discord.Embed, ui.View]:
-        return job_details(job, locale, await self.messages.get(job.id))
+        return job_details(
+            job, locale, await self.messages.get(job.id), self.tunables.video.keep_hours
+        )
 
     async def queue(self, interaction: discord.Interaction) -> tuple[discord.Embed, ui.View]:
         """The user's queued and running jobs here, and how long the server's queue is.
@@ -83,8 +85,11 @@ class Listings:
         return embed, view
 
 
-def job_details(job: Job, locale: str, message: JobMessage | None) -> tuple[discord.Embed, ui.View]:
-    """One job with every parameter it was asked with, and a Re-run button."""
+def job_details(
+    job: Job, locale: str, message: JobMessage | None, keep_hours: float = 0.0
+) -> tuple[discord.Embed, ui.View]:
+    """One job with every parameter it was asked with, and a Re-run button (and a Download
+    one for a video that was made but could not be posted)."""
     embed = discord.Embed(
         title=t(locale, "history.job_title", job=job.id), colour=render.COLOUR_NEUTRAL
     )
@@ -100,11 +105,12 @@ def job_details(job: Job, locale: str, message: JobMessage | None) -> tuple[disc
             t(locale, "common.yes") if options.get("enhance_prompt") else None,
         ),
         ("discord.field_references", len(options.get("references") or ()) or None),
+        *(video_fields(job, locale) if is_video(job) else ()),
         ("discord.field_state", t(locale, f"state.{job.state.value}")),
         ("discord.field_created", f"<t:{int(job.created_at)}:f>"),
     ]
     if job.state is JobState.FAILED:
-        rows.append(("discord.field_error", failure_text(locale, job, 1800)))
+        rows.append(("discord.field_error", job_failure_text(locale, job, 1800)))
     for key, value in rows:
         if value not in (None, ""):
             embed.add_field(
@@ -117,4 +123,6 @@ def job_details(job: Job, locale: str, message: JobMessage | None) -> tuple[disc
         embed.add_field(name=t(locale, "discord.jump"), value=link, inline=False)
     view = ui.View(timeout=None)
     view.add_item(RerunButton(job.id, label=t(locale, "button.rerun"), emoji="🔁"))
+    if download_offered(job, keep_hours):
+        view.add_item(DownloadButton(job.id, label=t(locale, "video.button.download"), emoji="📥"))
     return embed, view

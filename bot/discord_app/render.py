@@ -10,7 +10,8 @@ from ..formatting import bar, elapsed, shorten
 from ..i18n import t
 from ..storage.jobs import Job, JobState
 from ..storage.messages import JobMessage
-from ..wording import failure_text, status_line
+from ..wording import status_line
+from .video_details import is_video, job_failure_text, video_fields
 
 PROMPT_PREVIEW = 200
 COLOUR_WORKING = discord.Colour.blurple()
@@ -21,7 +22,8 @@ COLOUR_NEUTRAL = discord.Colour.light_grey()
 
 def _base(job: Job, locale: str, colour: discord.Colour, *, show_prompt: bool = True):
     title = shorten(job.prompt, PROMPT_PREVIEW) if show_prompt and job.prompt else None
-    embed = discord.Embed(title=title or t(locale, "discord.title_untitled"), colour=colour)
+    untitled = "video.title_untitled" if is_video(job) else "discord.title_untitled"
+    embed = discord.Embed(title=title or t(locale, untitled), colour=colour)
     embed.set_footer(text=t(locale, "discord.footer", job=job.id, model=_model_label(job)))
     return embed
 
@@ -68,6 +70,8 @@ def result_embed(
     size = job.options.get("shown_size")
     if size:
         embed.add_field(name=t(locale, "discord.field_size"), value=str(size))
+    for key, value in video_fields(job, locale) if is_video(job) else ():
+        embed.add_field(name=t(locale, key), value=value)
     if took is not None:
         embed.add_field(name=t(locale, "discord.field_time"), value=elapsed(took))
     embed.add_field(name=t(locale, "discord.field_job"), value=f"#{job.id}")
@@ -76,7 +80,7 @@ def result_embed(
         embed.add_field(
             name=t(locale, "discord.field_negative"), value=shorten(negative, 1024), inline=False
         )
-    if first_filename:
+    if first_filename and not is_video(job):  # a video plays as the attachment itself
         embed.set_image(url=f"attachment://{first_filename}")
     return embed
 
@@ -86,7 +90,7 @@ def failure_embed(job: Job, locale: str, timeout_seconds: float) -> discord.Embe
     blocked = job.error_category == ErrorCategory.CONTENT_VIOLATION
     colour = COLOUR_NEUTRAL if job.state is JobState.CANCELLED else COLOUR_FAILED
     embed = _base(job, locale, colour, show_prompt=not blocked)
-    embed.description = failure_text(locale, job, timeout_seconds)
+    embed.description = job_failure_text(locale, job, timeout_seconds)
     return embed
 
 
@@ -118,6 +122,8 @@ def jump_url(job: Job, message: JobMessage | None) -> str | None:
 
 def history_line(job: Job, locale: str, message: JobMessage | None) -> str:
     state = t(locale, f"state.{job.state.value}")
+    if is_video(job):
+        state = f"🎬 {state}"
     when = f"<t:{int(job.created_at)}:R>"
     line = f"**#{job.id}** {STATE_ICONS[job.state]} {state} · {when} · {shorten(job.prompt, 80)}"
     link = jump_url(job, message)

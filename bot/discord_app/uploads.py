@@ -6,6 +6,7 @@ Pillow work is CPU-bound: callers run `fit_uploads` in a worker thread. Every fa
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from dataclasses import dataclass
@@ -13,8 +14,12 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..config import Video
 from ..i18n import DEFAULT_LOCALE, t
 from ..imaging import PILLOW_ERRORS
+from ..media.transcode import Floor, TranscodeError, fit_video
+from ..mps.models import TaskKind
+from ..storage.jobs import Job
 
 log = logging.getLogger(__name__)
 
@@ -130,3 +135,42 @@ def _read(path: Path) -> bytes:
         # The path goes to the log only: the error's text is shown to users.
         log.error("cannot read result file %s: %s", path, exc)
         raise UploadError("upload.unreadable") from None
+
+
+async def prepare_uploads(
+    job: Job, paths: list[tuple[Path, str]], per_file: int, video: Video
+) -> list[Upload]:
+    """A job's result files ready to post under `per_file` bytes each, prepared in a worker
+    thread: images through `fit_uploads`, a video transcoded when it is too big."""
+    if job.kind is not TaskKind.VIDEO:
+        return await asyncio.to_thread(fit_uploads, paths, per_file)
+    floor = Floor(video.min_short_side, video.min_video_kbps * 1000)
+    try:
+        return await asyncio.to_thread(fit_video_uploads, paths, per_file, floor)
+    except TranscodeError as exc:
+        # The file stays on disk: /history offers it again for `keep_hours`.
+        raise UploadError(
+            exc.key, job=job.id, hours=f"{video.keep_hours:g}", **exc.params
+        ) from None
+
+
+def fit_video_uploads(paths: list[tuple[Path, str]], per_file: int, floor: Floor) -> list[Upload]:
+    """Each video as it is when it fits, else transcoded to fit. Raises TranscodeError."""
+    out = []
+    budget = min(per_file, REQUEST_LIMIT // max(1, len(paths[:MAX_FILES])))
+    for path, name in paths[:MAX_FILES]:
+        size = _size(Path(path))
+        if size <= budget:
+            out.append(Upload(name, _read(Path(path))))
+            continue
+        stem = name.rsplit(".", 1)[0]
+        out.append(Upload(f"{stem}.mp4", fit_video(Path(path), budget, floor), reencoded=True))
+    return out
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError as exc:
+        log.error("cannot read result file %s: %s", path, exc)
+        raise TranscodeError("video.unreadable") from None

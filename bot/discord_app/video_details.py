@@ -1,0 +1,66 @@
+"""How a video job reads in embeds: its duration, resolution and sound, and why it failed.
+
+Pure functions of the job and the locale, used by `render` and `listings`."""
+
+from __future__ import annotations
+
+import time
+
+from ..engine.events import ErrorCategory
+from ..i18n import t
+from ..mps.models import TaskKind
+from ..storage.jobs import Job, JobState
+from ..wording import failure_text
+
+# Failures whose general wording says "image"; a video job gets its own.
+_OWN_WORDING = (ErrorCategory.DELIVERY_FAILED, ErrorCategory.TIMEOUT)
+
+
+def is_video(job: Job) -> bool:
+    return job.kind is TaskKind.VIDEO
+
+
+def video_fields(job: Job, locale: str) -> list[tuple[str, str]]:
+    """(name key, value) pairs: duration, resolution and shape, sound, frames given."""
+    options = job.options
+    shape = " · ".join(str(v) for v in (options.get("resolution"), options.get("aspect")) if v)
+    frames = [
+        t(locale, key)
+        for key, present in (
+            ("video.first_frame", options.get("first_frame")),
+            ("video.last_frame", options.get("last_frame")),
+        )
+        if present
+    ]
+    rows = [
+        ("video.field_duration", t(locale, "video.seconds", n=options.get("duration"))),
+        ("video.field_resolution", shape),
+        (
+            "video.field_audio",
+            t(locale, "common.yes") if options.get("audio") else t(locale, "video.no"),
+        ),
+        ("video.field_frames", ", ".join(frames)),
+    ]
+    return [(key, value) for key, value in rows if value]
+
+
+def job_failure_text(locale: str, job: Job, timeout_seconds: float) -> str:
+    category = job.error_category
+    if is_video(job) and job.state is JobState.FAILED and category in _OWN_WORDING:
+        return t(
+            locale,
+            f"video.failure.{category}",
+            message=job.error_message or "",
+            minutes=int(timeout_seconds // 60),
+        )
+    return failure_text(locale, job, timeout_seconds)
+
+
+def download_offered(job: Job, keep_hours: float, now: float | None = None) -> bool:
+    """A video that was made but could not be posted is offered again for a while."""
+    if not is_video(job) or job.state is not JobState.FAILED or not job.results:
+        return False
+    if job.error_category != ErrorCategory.DELIVERY_FAILED:
+        return False
+    ended = job.finished_at or job.updated_at
+    return (now if now is not None else time.time()) < ended + keep_hours * 3600

@@ -1,0 +1,1 @@
+"""Audio and video work that needs no Discord: transcoding results to fit upload limits."""
