@@ -58,6 +58,7 @@ RANGES: dict[str, Range] = {
     "max_reference_bytes": Range(1),
     "models.*.max_images": Range(1),
     "models.*.max_references.*": Range(0),
+    "models.*.price_per_image": Range(0),
 }
 _DEFAULT_RANGE = Range(0)
 
