@@ -48,10 +48,9 @@ class Usage(commands.Cog):
             now=time.time(),
         )
         png = await asyncio.to_thread(draw_daily_chart, report.days)
-        await interaction.followup.send(
+        await interaction.edit_original_response(
             embed=usage_embed(locale_of(interaction), report, days, CHART_NAME),
-            file=discord.File(io.BytesIO(png), filename=CHART_NAME),
-            ephemeral=True,
+            attachments=[discord.File(io.BytesIO(png), filename=CHART_NAME)],
         )
 
 
