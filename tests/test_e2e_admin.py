@@ -48,6 +48,10 @@ def settings_rows(stack) -> list[tuple]:
 async def test_members_without_manage_server_cannot_change_settings(tmp_path) -> None:
     async with bot_stack(tmp_path) as stack:
         fake = stack.fake
+        for name in ("settings", "usage"):
+            command = fake.command(name, fake.guild.id)
+            assert int(command["default_member_permissions"]) == MANAGE_GUILD
+        assert fake.command("quota", fake.guild.id).get("default_member_permissions") is None
         # bob lacks Manage Server; the server let him see the command anyway.
         denied = await fake.invoke(
             "settings", "limits", user="bob", options={"daily_per_user": 1}, locale="en-US"
