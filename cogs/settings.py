@@ -91,7 +91,19 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Serv
     ) -> None:
         """Set limits; 0 means no limit."""
         assert interaction.guild_id is not None
-        given = {k: v for k, v in locals().items() if k in LIMITS and v is not None}
+        asked = {
+            "daily_per_user": daily_per_user,
+            "daily_server": daily_server,
+            "monthly_server": monthly_server,
+            "running_per_user": running_per_user,
+            "queued_per_user": queued_per_user,
+            "cooldown_seconds": cooldown_seconds,
+            "daily_video_per_user": daily_video_per_user,
+            "daily_video_server": daily_video_server,
+            "monthly_video_server": monthly_video_server,
+        }
+        assert asked.keys() == set(LIMITS)
+        given = {name: value for name, value in asked.items() if value is not None}
         if not given:
             await self._saved(interaction, "admin.nothing_given")
             return
