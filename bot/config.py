@@ -30,6 +30,8 @@ class ModelSpec:
     max_references: dict[str, int] = field(default_factory=dict)
     max_images: int = 1
     negative_prompt: bool = False
+    # What one created task costs on the Tencent bill, for /usage's estimate; None: unknown.
+    price_per_image: float | None = None
 
     def references_allowed(self, version: str) -> int:
         return self.max_references.get(version, self.max_references.get("*", 0))

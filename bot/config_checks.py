@@ -65,6 +65,7 @@ RANGES: dict[str, Range] = {
     "video.keep_hours": _POSITIVE,
     "video.min_short_side": Range(16),
     "video.min_video_kbps": Range(1),
+    "models.*.price_per_image": Range(0),
 }
 _DEFAULT_RANGE = Range(0)
 

@@ -22,10 +22,14 @@ from .engine.engine import JobEngine
 from .engine.limiter import QuotaGate
 from .mps.client import MpsClient
 from .mps.signer import Credentials
+from .rules.guild_settings import defaults
+from .rules.quotas import QuotaBook
 from .rules.rulebook import Rulebook
+from .rules.settings_store import SettingsStore
 from .settings import Settings
 from .storage.jobs import JobStore
 from .storage.lock import open_locked_database
+from .storage.usage import UsageReader
 
 
 @dataclass
@@ -76,9 +80,16 @@ def build_engine(
         session=session,
         tunables=tunables,
         results_dir=results_dir,
-        rules=rules or Rulebook(tunables.limits),
+        rules=rules or server_rules(db, tunables),
         **engine_options,
     )
+
+
+def server_rules(db: aiosqlite.Connection, tunables: Tunables) -> Rulebook:
+    """The tunables' limits, each server's settings on top, and the quotas; call
+    `await rules.load()` before the first ask so stored settings apply."""
+    settings = SettingsStore(db, defaults(tunables))
+    return Rulebook(tunables.limits, settings=settings, quotas=QuotaBook(settings, UsageReader(db)))
 
 
 @asynccontextmanager
@@ -99,6 +110,7 @@ async def open_runtime(settings: Settings, *, start_engine: bool = True) -> Asyn
             tunables=settings.tunables,
             results_dir=results_dir(settings),
         )
+        await engine.rules.load()
         await engine.learn_from_history()
         if start_engine:
             await engine.start()

@@ -71,12 +71,22 @@ class Imagine(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         wanted = current.lower()
         choices = []
+        allowed = self._allowed_models(interaction.guild_id)
         for spec in self.tunables.models.values():
+            if allowed and spec.name not in allowed:
+                continue
             for version in spec.versions:
                 label = f"{spec.name} {version}"
                 if wanted in label.lower():
                     choices.append(app_commands.Choice(name=label, value=f"{spec.name}:{version}"))
         return choices[:25]
+
+    def _allowed_models(self, guild_id: int | None) -> frozenset[str]:
+        """The models this server allows (empty: every one)."""
+        if self.frontend is None or guild_id is None:
+            return frozenset()
+        store = self.frontend.engine.rules.settings
+        return store.get(guild_id).models if store is not None else frozenset()
 
 
 async def setup(bot: commands.Bot) -> None:

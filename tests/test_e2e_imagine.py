@@ -173,8 +173,9 @@ async def test_sync_registers_chinese_names_and_descriptions(tmp_path) -> None:
             assert fake.command(name, fake.guild.id)["name_localizations"]["zh-CN"]
         code, _ = await stack.run_cli("sync", "--guild", str(fake.guild.id))
         assert code == 0
-        # imagine, history, queue, animate; a second sync created nothing new
-        assert fake.command_creates[fake.guild.id] == 4
+        # imagine, history, queue, animate, settings, quota, usage; a second sync created
+        # nothing new
+        assert fake.command_creates[fake.guild.id] == 7
 
 
 async def test_sync_needs_only_the_discord_token(tmp_path) -> None:

@@ -87,10 +87,19 @@ class JobActions:
         """Validate (free), defer within Discord's 3 seconds, then queue the job."""
         if interaction.guild_id is None:
             raise Refusal("error.guild_only")
-        valid = validate_image(options, self.tunables)
+        valid = validate_image(self._server_defaults(interaction.guild_id, options), self.tunables)
         # Every rule is checked (and the place reserved) before the public "thinking…".
         admission = await self.engine.admit(
-            Ask(interaction.guild_id, interaction.user.id, TaskKind.IMAGE)
+            Ask(
+                interaction.guild_id,
+                interaction.user.id,
+                TaskKind.IMAGE,
+                model=valid.spec.name,
+                prompt=valid.request.prompt,
+                negative_prompt=valid.request.negative_prompt,
+                channel_id=interaction.channel_id,
+                roles=tuple(r.id for r in getattr(interaction.user, "roles", ())),
+            )
         )
         try:
             await interaction.response.defer(thinking=True)
@@ -167,6 +176,38 @@ class JobActions:
         else:
             await self.start(interaction, ImageOptions.from_record(job.options))
 
+    def _server_defaults(self, guild_id: int, options: ImageOptions) -> ImageOptions:
+        """The server's default model (and size, for that model) where none was chosen."""
+        store = self.engine.rules.settings
+        if store is None:
+            return options
+        guild = store.get(guild_id)
+        if options.model is None:
+            options = dataclasses.replace(options, model=guild.get("default_model"))
+        size = guild.get("default_size")
+        spec = self.tunables.models.get(options.model or "")
+        if (
+            size
+            and options.size is None
+            and options.aspect is None
+            and spec is not None
+            and spec.name == guild.get("default_model")
+            and size in spec.sizes
+        ):
+            options = dataclasses.replace(options, size=size)
+        return options
+
+    def _may_press(self, interaction: discord.Interaction, job: Job) -> None:
+        """Re-roll, Vary and Animate spend the presser's quota; a server may keep them to the
+        owner of the result."""
+        store = self.engine.rules.settings
+        if (
+            store is not None
+            and job.user_id != interaction.user.id
+            and store.get(job.guild_id).get("buttons") == "owner"
+        ):
+            raise Refusal("admin.refused.buttons")
+
     async def _job_in_guild(self, interaction: discord.Interaction, job_id: int) -> Job:
         job = await self.store.get(job_id)
         if job is None or job.guild_id != interaction.guild_id:
@@ -176,6 +217,7 @@ class JobActions:
     async def reroll(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
         """Same prompt and options again; the new job belongs to whoever pressed."""
         job = await self._job_in_guild(interaction, job_id)
+        self._may_press(interaction, job)
         await self._start_like(interaction, job)
 
     async def rerun(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
@@ -187,6 +229,7 @@ class JobActions:
     async def vary(self, interaction: discord.Interaction, job_id: int, index: int) -> None:
         """The result itself becomes the reference image of a new job."""
         job = await self._job_in_guild(interaction, job_id)
+        self._may_press(interaction, job)
         message = interaction.message
         if message is None or index >= len(message.attachments):
             raise Refusal("error.result_gone")
@@ -198,6 +241,7 @@ class JobActions:
     async def animate(self, interaction: discord.Interaction, job_id: int, index: int) -> None:
         """The image result becomes the first frame of a video, with the image's prompt."""
         job = await self._job_in_guild(interaction, job_id)
+        self._may_press(interaction, job)
         message = interaction.message
         if job.kind is not TaskKind.IMAGE or message is None:
             raise Refusal("error.result_gone")

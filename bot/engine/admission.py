@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..mps.models import TaskKind
+
 
 class Admission:
     """One reserved place; `release()` gives it back (idempotent)."""
 
-    def __init__(self, ledger: Reservations, key: tuple[int, int]) -> None:
+    def __init__(self, ledger: Reservations, key: tuple[int, int, TaskKind]) -> None:
         self._ledger: Reservations | None = ledger
         self.key = key
 
@@ -29,17 +31,21 @@ class Admission:
 
 class Reservations:
     def __init__(self) -> None:
-        self._held: Counter[tuple[int, int]] = Counter()
+        self._held: Counter[tuple[int, int, TaskKind]] = Counter()
 
     def count(self, guild_id: int, user_id: int) -> int:
-        return self._held[(guild_id, user_id)]
+        return sum(n for (g, u, _), n in self._held.items() if (g, u) == (guild_id, user_id))
 
-    def reserve(self, guild_id: int, user_id: int) -> Admission:
-        key = (guild_id, user_id)
+    def by_user(self, guild_id: int, kind: TaskKind) -> Counter[int]:
+        """Places held in a server for jobs of `kind`, per member."""
+        return Counter({u: n for (g, u, k), n in self._held.items() if (g, k) == (guild_id, kind)})
+
+    def reserve(self, guild_id: int, user_id: int, kind: TaskKind = TaskKind.IMAGE) -> Admission:
+        key = (guild_id, user_id, kind)
         self._held[key] += 1
         return Admission(self, key)
 
-    def _give_back(self, key: tuple[int, int]) -> None:
+    def _give_back(self, key: tuple[int, int, TaskKind]) -> None:
         self._held[key] -= 1
         if self._held[key] <= 0:
             del self._held[key]

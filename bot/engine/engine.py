@@ -23,7 +23,7 @@ import aiohttp
 from ..config import Tunables
 from ..mps.client import MpsClient
 from ..mps.models import TaskKind
-from ..rules.rulebook import Ask, QueueLimitError, Rulebook
+from ..rules.rulebook import Ask, Pending, QueueLimitError, Rulebook
 from ..storage.jobs import Job, JobState, JobStore
 from .admission import Admission, Reservations
 from .bus import EventBus, JobFollower, Listener
@@ -182,14 +182,24 @@ class JobEngine:
 
         Raises `RuleRefusal` (e.g. `QueueLimitError`). The place is reserved before the
         first `await`, so concurrent asks cannot exceed a limit together; pass the
-        admission to `submit`, or `release()` it if the job is not submitted after all."""
+        admission to `submit`, or `release()` it if the job is not submitted after all.
+        The rules also get, taken in the same step, the jobs of this kind not accepted
+        by MPS yet (live ones and reserved places, this ask's included): quotas count
+        them with the accepted ones."""
         limit = self.rules.queued_limit(ask)
         waiting = self._registry.queue.user_queued(ask.guild_id, ask.user_id)
         if waiting + self._reservations.count(ask.guild_id, ask.user_id) >= limit:
             raise QueueLimitError(limit)
-        admission = self._reservations.reserve(ask.guild_id, ask.user_id)
+        admission = self._reservations.reserve(ask.guild_id, ask.user_id, ask.kind)
+        reserved = self._reservations.by_user(ask.guild_id, ask.kind)
+        pending = reserved + self._registry.unsubmitted(ask.guild_id, ask.kind)
+        snapshot = Pending(
+            user=pending[ask.user_id],
+            guild=sum(pending.values()),
+            user_reserved=reserved[ask.user_id],
+        )
         try:
-            await self.rules.check(ask)
+            await self.rules.check(ask, snapshot)
         except BaseException:
             admission.release()
             raise

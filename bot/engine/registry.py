@@ -8,6 +8,7 @@ the front ends' questions.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -62,6 +63,17 @@ class Registry:
 
     def ids(self) -> list[int]:
         return sorted(self._live)
+
+    def unsubmitted(self, guild_id: int, kind: TaskKind) -> Counter[int]:
+        """A server's live jobs of `kind` that MPS has not accepted yet, per member.
+
+        `submitted` is set in the same step as `task_id`, before the row's `submitted_at`
+        is written (and that write is queued on the connection before anything reads)."""
+        return Counter(
+            live.user_id
+            for live in self._live.values()
+            if live.guild_id == guild_id and live.kind is kind and live.submitted is None
+        )
 
     def track(self, job: Job) -> LiveJob:
         since = self._wall() - job.created_at

@@ -11,41 +11,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..config import Limits
-from ..mps.models import TaskKind
+from .asks import Ask, Pending, QueueLimitError, RuleRefusal
+from .guild_settings import UNLIMITED
+from .quotas import QuotaBook
+from .settings_store import SettingsStore
 
-
-class RuleRefusal(Exception):
-    """A rule refuses the request; `key` and `params` name a localised explanation."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-
-class QueueLimitError(RuleRefusal):
-    """The member already has as many queued jobs as allowed."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__("error.queue_full", limit=limit)
-        self.limit = limit
-
-
-@dataclass(frozen=True)
-class Ask:
-    """Someone asks for a job: who, where, what kind, and with what words.
-
-    Front ends fill in what they know; `roles` are the member's role ids (a Discord idea,
-    but to the rules just groups a member belongs to), `channel_id` where it was asked."""
-
-    guild_id: int
-    user_id: int
-    kind: TaskKind = TaskKind.IMAGE
-    model: str | None = None
-    prompt: str | None = None
-    negative_prompt: str | None = None
-    channel_id: int | None = None
-    roles: tuple[int, ...] = ()
+__all__ = ["Ask", "Check", "Pending", "QueueLimitError", "RuleRefusal", "Rulebook", "RunningLimits"]
 
 
 # A rule that needs to look things up; it raises RuleRefusal to refuse.
@@ -59,29 +30,68 @@ class RunningLimits:
 
 
 class Rulebook:
-    def __init__(self, limits: Limits) -> None:
+    """`settings` (per-server choices) and `quotas` are optional: without them the rulebook
+    applies the tunables' limits alone, as the CLI and the benchmark need."""
+
+    def __init__(
+        self,
+        limits: Limits,
+        *,
+        settings: SettingsStore | None = None,
+        quotas: QuotaBook | None = None,
+    ) -> None:
         self.limits = limits
+        self.settings = settings
+        self.quotas = quotas
         self._checks: list[Check] = []
 
     def add_check(self, check: Check) -> None:
         """Add a rule (quotas, blocks, blocked words…); checks run in the order added."""
         self._checks.append(check)
 
+    async def load(self) -> None:
+        """Read every server's settings (once, at start)."""
+        if self.settings is not None:
+            await self.settings.load()
+
     @property
     def running_total(self) -> int | None:
         """Tasks in flight for the whole account at most; None leaves it to the others."""
         return self.limits.running_total
 
+    def _server_limit(self, guild_id: int, name: str, default: int) -> int:
+        if self.settings is None:
+            return default
+        return self.settings.get(guild_id).limit(name) or UNLIMITED
+
     def running_limits(self, guild_id: int) -> RunningLimits:
-        return RunningLimits(self.limits.running_per_guild, self.limits.running_per_user)
+        per_user = self._server_limit(guild_id, "running_per_user", self.limits.running_per_user)
+        return RunningLimits(self.limits.running_per_guild, per_user)
 
     def queued_limit(self, ask: Ask) -> int:
-        return self.limits.queued_per_user
+        return self._server_limit(ask.guild_id, "queued_per_user", self.limits.queued_per_user)
 
-    async def check(self, ask: Ask) -> None:
+    async def check(self, ask: Ask, pending: Pending | None = None) -> None:
         """Rules that need to look things up (quotas, blocks); raise RuleRefusal to refuse.
 
         Called after the engine reserved the member's queue place, so concurrent asks
-        cannot all pass a check that counts them."""
+        cannot all pass a check that counts them; `pending` is the engine's count of
+        jobs not yet accepted by MPS, taken with that reservation (this ask included)."""
+        if self.settings is not None:
+            guild = self.settings.get(ask.guild_id)
+            if not guild.allows_channel(ask.channel_id):
+                raise RuleRefusal(
+                    "admin.refused.channel",
+                    # Channel mentions show the channel's name and ping nobody.
+                    channels=", ".join(f"<#{c}>" for c in sorted(guild.channels)),
+                )
+            if not guild.allows_model(ask.model):
+                raise RuleRefusal(
+                    "admin.refused.model",
+                    model=ask.model,
+                    allowed=", ".join(sorted(guild.models)),
+                )
+        if self.quotas is not None:
+            await self.quotas.check(ask, pending or Pending())
         for check in self._checks:
             await check(ask)

@@ -1,0 +1,53 @@
+"""What the rules are asked about, and how they say no."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..mps.models import TaskKind
+
+
+class RuleRefusal(Exception):
+    """A rule refuses the request; `key` and `params` name a localised explanation."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+class QueueLimitError(RuleRefusal):
+    """The member already has as many queued jobs as allowed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("error.queue_full", limit=limit)
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Someone asks for a job: who, where, what kind, and with what words.
+
+    Front ends fill in what they know; `roles` are the member's role ids (a Discord idea,
+    but to the rules just groups a member belongs to), `channel_id` where it was asked."""
+
+    guild_id: int
+    user_id: int
+    kind: TaskKind = TaskKind.IMAGE
+    model: str | None = None
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    channel_id: int | None = None
+    roles: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Jobs of the ask's kind that will count once MPS accepts them but do not count yet:
+    asked and not yet accepted (queued, being submitted) plus places reserved by asks
+    still being checked, this ask included. Taken by the engine before its first `await`,
+    so concurrent asks see each other."""
+
+    user: int = 1  # of the asking member
+    guild: int = 1  # of the whole server
+    user_reserved: int = 1  # the member's asks being checked right now, this one included

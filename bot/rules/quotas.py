@@ -1,0 +1,141 @@
+"""Daily and monthly quotas and the cooldown, per server and per member.
+
+A job counts once MPS accepted its Create (the jobs table says so with `submitted_at`).
+Jobs asked but not accepted yet, and asks still being checked, come from the engine as a
+`Pending` snapshot taken before any `await`; counting both means concurrent asks cannot
+together exceed a limit, and a job cancelled or refused before its Create stops counting
+by itself (it leaves the engine and never gets a `submitted_at`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..mps.models import TaskKind
+from ..storage.usage import UsageReader
+from .asks import Ask, Pending, RuleRefusal
+from .guild_settings import GuildSettings
+from .settings_store import SettingsStore
+from .windows import Window, day_window, month_window
+
+
+@dataclass(frozen=True)
+class QuotaLine:
+    """One limit as it stands for a member: `limit` 0 means no limit."""
+
+    name: str  # e.g. "daily_per_user"
+    used: int
+    limit: int
+    resets_at: float
+    source: str  # "server", "default", "role" or "user"
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit == 0 else max(0, self.limit - self.used)
+
+
+@dataclass(frozen=True)
+class QuotaReport:
+    lines: tuple[QuotaLine, ...]
+    cooldown_left: float  # seconds, 0 when none
+    cooldown_seconds: int
+
+
+# Which limits bind which kind of job, with (per member?, per month?).
+_LIMITS: dict[TaskKind, tuple[tuple[str, bool, bool], ...]] = {
+    TaskKind.IMAGE: (
+        ("daily_per_user", True, False),
+        ("daily_server", False, False),
+        ("monthly_server", False, True),
+    ),
+    TaskKind.VIDEO: (
+        ("daily_video_per_user", True, False),
+        ("daily_video_server", False, False),
+        ("monthly_video_server", False, True),
+    ),
+}
+
+
+class QuotaBook:
+    def __init__(
+        self,
+        settings: SettingsStore,
+        usage: UsageReader,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.usage = usage
+        self._clock = clock
+
+    def _limit(self, guild: GuildSettings, name: str, ask: Ask) -> tuple[int, str]:
+        if name == "daily_per_user":
+            return guild.daily_per_user(ask.user_id, ask.roles)
+        return guild.limit(name), guild.source(name)
+
+    async def lines(
+        self, ask: Ask, pending: Pending | None = None, *, only_limited: bool = False
+    ) -> list[QuotaLine]:
+        """Every quota of the ask's kind: accepted in the window, plus `pending`."""
+        guild = self.settings.get(ask.guild_id)
+        now = self._clock()
+        timezone = guild.get("timezone")
+        out = []
+        for name, per_user, monthly in _LIMITS[ask.kind]:
+            limit, source = self._limit(guild, name, ask)
+            if only_limited and limit == 0:
+                continue
+            window: Window = (month_window if monthly else day_window)(now, timezone)
+            used = await self.usage.count_accepted(
+                ask.guild_id,
+                ask.kind,
+                window.start,
+                window.end,
+                user_id=ask.user_id if per_user else None,
+            )
+            if pending is not None:
+                used += pending.user if per_user else pending.guild
+            out.append(QuotaLine(name, used, limit, window.end, source))
+        return out
+
+    async def cooldown_left(self, ask: Ask, pending: Pending | None = None) -> float:
+        seconds = self.settings.get(ask.guild_id).limit("cooldown_seconds")
+        if seconds == 0:
+            return 0.0
+        now = self._clock()
+        if pending is not None and pending.user_reserved > 1:
+            return float(seconds)  # another ask of the member is being admitted right now
+        last = await self.usage.last_asked(ask.guild_id, ask.user_id)
+        return 0.0 if last is None else max(0.0, last + seconds - now)
+
+    async def check(self, ask: Ask, pending: Pending) -> None:
+        """Refuse when this ask would take a member or the server past a limit."""
+        left = await self.cooldown_left(ask, pending)
+        if left > 0:
+            raise RuleRefusal(
+                "admin.refused.cooldown",
+                seconds=int(left + 0.999),
+                reset=int(self._clock() + left + 0.999),
+            )
+        for line in await self.lines(ask, pending, only_limited=True):
+            # `used` includes this ask: it may go up to the limit, not past it.
+            if line.used > line.limit:
+                raise RuleRefusal(
+                    f"admin.refused.{line.name}",
+                    used=min(line.used - 1, line.limit),
+                    limit=line.limit,
+                    reset=int(line.resets_at),
+                )
+
+    async def report(self, guild_id: int, user_id: int, roles: tuple[int, ...]) -> QuotaReport:
+        """What a member has used and left, of images and videos, and their cooldown."""
+        lines: list[QuotaLine] = []
+        for kind in (TaskKind.IMAGE, TaskKind.VIDEO):
+            lines += await self.lines(Ask(guild_id, user_id, kind, roles=roles))
+        ask = Ask(guild_id, user_id, roles=roles)
+        return QuotaReport(
+            tuple(lines),
+            await self.cooldown_left(ask),
+            self.settings.get(guild_id).limit("cooldown_seconds"),
+        )
