@@ -4,6 +4,7 @@ cancel, turn history pages. Cogs and buttons stay thin and call these."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import discord
@@ -16,6 +17,7 @@ from ..mps.models import TaskKind
 from ..references import check_reference_bytes, read_head
 from ..rules.rulebook import Ask
 from ..storage.jobs import Job, JobState, JobStore
+from . import render
 from .errors import Refusal, locale_of, report_error, say
 from .listings import Listings
 from .messenger import JobMessenger
@@ -48,7 +50,10 @@ class JobActions:
         tracker: JobTracker,
         listings: Listings,
         tunables: Tunables,
+        warnings: Callable[[int, int], Awaitable[list[str]]] | None = None,
     ) -> None:
+        # A moderator's warning that could not be sent by DM waits for the member here.
+        self.warnings = warnings
         self.session = session  # reads uploaded references' first bytes
         self.engine = engine
         self.store = store  # read only: the engine writes jobs
@@ -84,7 +89,16 @@ class JobActions:
         valid = validate_image(options, self.tunables)
         # Every rule is checked (and the place reserved) before the public "thinking…".
         admission = await self.engine.admit(
-            Ask(interaction.guild_id, interaction.user.id, TaskKind.IMAGE)
+            Ask(
+                interaction.guild_id,
+                interaction.user.id,
+                TaskKind.IMAGE,
+                model=valid.spec.name,
+                prompt=valid.request.prompt,
+                negative_prompt=valid.request.negative_prompt,
+                channel_id=interaction.channel_id,
+                roles=tuple(r.id for r in getattr(interaction.user, "roles", ())),
+            )
         )
         try:
             await interaction.response.defer(thinking=True)
@@ -109,8 +123,26 @@ class JobActions:
             admission,
         )
         self.messenger.remember(job.id, interaction)
+        await self._show_warnings(interaction, job)
         self.tracker.track(job.id)
         return job
+
+    async def _show_warnings(self, interaction: discord.Interaction, job: Job) -> None:
+        if self.warnings is None or interaction.guild_id is None:
+            return
+        texts = await self.warnings(interaction.guild_id, interaction.user.id)
+        if not texts:
+            return
+        # The job's message first (a follow-up to a bare deferral would replace it), then
+        # the warning, privately.
+        progress = self.engine.progress(job.id)
+        if progress is not None:
+            locale = locale_of(interaction)
+            await interaction.edit_original_response(
+                embed=render.progress_embed(job, progress, locale)
+            )
+        header = say(interaction, "moderation.warning_header")
+        await interaction.followup.send("\n\n".join([header, *texts]), ephemeral=True)
 
     async def _job_in_guild(self, interaction: discord.Interaction, job_id: int) -> Job:
         job = await self.store.get(job_id)
