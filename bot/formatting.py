@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def elapsed(seconds: float) -> str:
     """`m:ss`, as people read a stopwatch."""
@@ -19,3 +21,35 @@ def bar(fraction: float, width: int = 12) -> str:
 def shorten(text: str | None, limit: int) -> str:
     text = (text or "").strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_MARKDOWN = re.compile(r"([\\*_~`|\[\]()<>])")
+_LINE_START = re.compile(r"^(\s*)([#>\-+]|\d+\.)", re.MULTILINE)
+_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
+_ZWSP = "\u200b"
+
+
+def plain(text: str | None, limit: int | None = None) -> str:
+    """User text that renders as itself in Discord: no markdown, no masked link, no mention.
+
+    Markdown characters are backslash-escaped, `@everyone`/`@here` and `<@id>`-style
+    mentions are broken with a zero-width space. With `limit`, the text is shortened
+    first and the escaped result never exceeds `limit` characters nor ends in a lone `\\`."""
+    text = (text or "").strip()
+    if limit is not None:
+        text = shorten(text, limit)
+    text = _MENTION.sub(_break_mention, text)
+    out = _MARKDOWN.sub(r"\\\1", text)
+    out = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
+    if limit is not None and len(out) > limit:
+        out = out[: limit - 1]
+        if out.endswith("\\") and not out.endswith("\\\\"):
+            out = out[:-1]
+        out += "…"
+    return out
+
+
+def _break_mention(match: re.Match[str]) -> str:
+    if match.group(1):
+        return f"@{_ZWSP}{match.group(1)}"
+    return f"<{match.group(2)}{_ZWSP}{match.group(3)}>"

@@ -18,13 +18,15 @@ _DIR = Path(__file__).with_name("locales")
 
 
 def merged_json(folder: Path) -> dict[str, str]:
-    """Every `*.json` object in `folder`, merged; a key defined twice is a mistake."""
+    """Every `*.json` object in `folder`, merged; a key defined twice must agree."""
     merged: dict[str, str] = {}
     for path in sorted(folder.glob("*.json")):
         strings = json.loads(path.read_text(encoding="utf-8"))
-        twice = merged.keys() & strings.keys()
-        if twice:
-            raise ValueError(f"{path}: keys already defined elsewhere: {sorted(twice)}")
+        # The same key in two files must say the same thing (command names such as
+        # "duration" are shared by several commands); different texts are a mistake.
+        clash = sorted(k for k in merged.keys() & strings.keys() if merged[k] != strings[k])
+        if clash:
+            raise ValueError(f"{path}: keys defined elsewhere with other text: {clash}")
         merged.update(strings)
     return merged
 

@@ -20,6 +20,8 @@ import aiosqlite
 from .config import Tunables
 from .engine.engine import JobEngine
 from .engine.limiter import QuotaGate
+from .moderation.service import Moderation
+from .moderation.store import ModerationStore
 from .mps.client import MpsClient
 from .mps.signer import Credentials
 from .rules.guild_settings import defaults
@@ -40,6 +42,7 @@ class Runtime:
     store: JobStore
     client: MpsClient
     engine: JobEngine
+    moderation: Moderation
 
 
 def results_dir(settings: Settings) -> Path:
@@ -111,10 +114,15 @@ async def open_runtime(settings: Settings, *, start_engine: bool = True) -> Asyn
             results_dir=results_dir(settings),
         )
         await engine.rules.load()
+        # Blocks and blocked words are rules every front end obeys; incidents are recorded
+        # from the engine's events.
+        moderation = Moderation(ModerationStore(db))
+        moderation.attach(engine)
         await engine.learn_from_history()
         if start_engine:
             await engine.start()
         try:
-            yield Runtime(settings, session, db, engine.store, engine.client, engine)
+            yield Runtime(settings, session, db, engine.store, engine.client, engine, moderation)
         finally:
             await engine.close()
+            await moderation.close()

@@ -22,6 +22,14 @@ from bot.rules.guild_settings import BUTTONS, LIMITS, check_limit, check_timezon
 from bot.rules.rulebook import RuleRefusal
 from bot.rules.settings_store import SettingsStore
 
+CLEAR_CHOICES = [
+    app_commands.Choice(name="Log channel", value="log_channel"),
+    app_commands.Choice(name="Moderator role", value="moderator_role"),
+    app_commands.Choice(name="Blocked words", value="blocked_words"),
+    app_commands.Choice(name="Warning text", value="warning_text"),
+    app_commands.Choice(name="Automatic block", value="auto_block"),
+]
+
 BUTTON_CHOICES = [
     app_commands.Choice(name="Anyone", value="anyone"),
     app_commands.Choice(name="Only the person who asked", value="owner"),
@@ -33,9 +41,12 @@ BUTTON_CHOICES = [
 class Settings(commands.GroupCog, group_name="settings", group_description="Server settings"):
     channels = app_commands.Group(name="channels", description="Where /imagine may be used")
 
-    def __init__(self, store: SettingsStore | None, tunables: Tunables) -> None:
+    def __init__(
+        self, store: SettingsStore | None, tunables: Tunables, frontend: FrontEnd | None
+    ) -> None:
         self.store = store
         self.tunables = tunables
+        self.frontend = frontend
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -297,6 +308,46 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Serv
         await self._store().set_values(interaction.guild_id, {"buttons": who.value})
         await self._saved(interaction)
 
+    @app_commands.command(
+        name="moderation", description="Log channel, moderators, blocked words, warnings"
+    )
+    @app_commands.describe(
+        log_channel="Where incidents and appeals are posted",
+        moderator_role="A role whose members moderate (Manage Messages always does)",
+        blocked_words="Words refused before anything is generated, separated by commas",
+        warning_text="What a warned member is sent",
+        auto_block_incidents="Block a member automatically after this many incidents (0: never)",
+        auto_block_days="…within this many days",
+        clear="Remove one of these settings",
+    )
+    @app_commands.choices(clear=CLEAR_CHOICES)
+    async def moderation(
+        self,
+        interaction: discord.Interaction,
+        log_channel: discord.TextChannel | None = None,
+        moderator_role: discord.Role | None = None,
+        blocked_words: app_commands.Range[str, 1, 1000] | None = None,
+        warning_text: app_commands.Range[str, 1, 1500] | None = None,
+        auto_block_incidents: app_commands.Range[int, 0, 100] | None = None,
+        auto_block_days: app_commands.Range[int, 1, 365] | None = None,
+        clear: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """Log channel, moderators, blocked words, warnings."""
+        assert self.frontend is not None
+        embed = await self.frontend.moderation_actions.settings(
+            interaction,
+            {
+                "log_channel_id": log_channel.id if log_channel else None,
+                "moderator_role_id": moderator_role.id if moderator_role else None,
+                "blocked_words": blocked_words,
+                "warning_text": warning_text,
+                "auto_block_count": auto_block_incidents,
+                "auto_block_days": auto_block_days,
+            },
+            clear.value if clear else None,
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
     @app_commands.command(name="timezone", description="The time zone where days and months reset")
     @app_commands.describe(name="An IANA name such as Asia/Shanghai")
     async def timezone(self, interaction: discord.Interaction, name: str) -> None:
@@ -321,4 +372,4 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Serv
 async def setup(bot: commands.Bot) -> None:
     frontend: FrontEnd | None = bot.frontend  # type: ignore[attr-defined]
     store = frontend.engine.rules.settings if frontend is not None else None
-    await bot.add_cog(Settings(store, bot.tunables))  # type: ignore[attr-defined]
+    await bot.add_cog(Settings(store, bot.tunables, frontend))  # type: ignore[attr-defined]

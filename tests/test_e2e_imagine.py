@@ -106,8 +106,7 @@ async def test_bad_input_is_refused_at_once_and_costs_nothing(tmp_path) -> None:
 
 async def test_blocked_prompt_becomes_an_incident_and_is_not_repeated(tmp_path) -> None:
     from bot.mps.emulator import EmulatorConfig
-    from bot.storage.database import open_database
-    from bot.storage.jobs import JobStore
+    from tests.moderation_helpers import stored_incidents
 
     config = EmulatorConfig(
         image_wait=(0.1, 0.1), image_run=(0.2, 0.2), banned_words=("forbidden",)
@@ -126,13 +125,9 @@ async def test_blocked_prompt_becomes_an_incident_and_is_not_repeated(tmp_path) 
             timeout=20,
         )
         assert "forbidden" not in str(message.embeds)
-        db = await open_database(stack.db_path)
-        try:
-            (incident,) = await JobStore(db).incidents(fake.guild.id)
-        finally:
-            await db.close()
-        assert incident["prompt"] == "something forbidden"
-        assert incident["code"] == "InvalidParameter.ViolationContent"
+        (incident,) = await stored_incidents(stack.db_path, fake.guild.id, count=1)
+        assert incident.prompt == "something forbidden"
+        assert incident.code == "InvalidParameter.ViolationContent"
 
 
 async def test_large_result_is_reencoded_under_the_upload_limit(tmp_path) -> None:
@@ -169,13 +164,13 @@ async def test_sync_registers_chinese_names_and_descriptions(tmp_path) -> None:
         options = {o["name"]: o for o in imagine["options"]}
         assert options["prompt"]["name_localizations"]["zh-CN"] == "提示词"
         assert options["prompt"]["max_length"] == 1000
-        for name in ("history", "queue", "animate"):
+        for name in ("history", "queue", "animate", "moderation", "settings", "quota", "usage"):
             assert fake.command(name, fake.guild.id)["name_localizations"]["zh-CN"]
         code, _ = await stack.run_cli("sync", "--guild", str(fake.guild.id))
         assert code == 0
-        # imagine, history, queue, animate, settings, quota, usage; a second sync created
-        # nothing new
-        assert fake.command_creates[fake.guild.id] == 7
+        # imagine, history, queue, animate, settings, quota, usage, moderation; a second
+        # sync created nothing new
+        assert fake.command_creates[fake.guild.id] == 8
 
 
 async def test_sync_needs_only_the_discord_token(tmp_path) -> None:

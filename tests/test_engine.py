@@ -12,6 +12,8 @@ from PIL import Image
 
 from bot.config import Limits, Polling
 from bot.engine.events import ErrorCategory, EventType
+from bot.moderation.service import Moderation
+from bot.moderation.store import ModerationStore
 from bot.storage.jobs import JobState
 
 from .conftest import (
@@ -184,6 +186,8 @@ async def test_timeout_cancel_and_expired_results(tmp_path) -> None:
 async def test_moderation_failure_and_task_failure_are_classified(tmp_path) -> None:
     config = fast_emulator_config(banned_words=("forbidden",))
     async with running_emulator(config) as emu, engine_harness(emu, tmp_path / "db.sqlite3") as h:
+        moderation = Moderation(ModerationStore(h.store.db))
+        moderation.attach(h.engine)
         blocked = await h.submit(prompt="a forbidden thing", negative_prompt="blur")
         emu.fail_next_task("model overloaded")
         failed = await h.submit(user=2)
@@ -191,9 +195,12 @@ async def test_moderation_failure_and_task_failure_are_classified(tmp_path) -> N
         job = await h.store.get(blocked)
         assert job.error_category == ErrorCategory.CONTENT_VIOLATION
         assert job.error_code == "InvalidParameter.ViolationContent"
-        (incident,) = await h.store.incidents(guild_id=1)
-        assert incident["prompt"] == "a forbidden thing"
-        assert incident["negative_prompt"] == "blur"
+        # The moderation core, listening to the engine, recorded the incident.
+        await moderation.settled()
+        (incident,) = await moderation.store.incidents(1)
+        assert incident.prompt == "a forbidden thing"
+        assert incident.negative_prompt == "blur"
+        assert incident.job_id == blocked and incident.code == "InvalidParameter.ViolationContent"
         job = await h.store.get(failed)
         assert job.error_category == ErrorCategory.GENERATION_FAILED
         assert job.error_message == "model overloaded"

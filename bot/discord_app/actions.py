@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -20,6 +21,7 @@ from ..references import check_reference_bytes, read_head
 from ..rules.rulebook import Ask
 from ..storage.jobs import Job, JobState, JobStore
 from ..video_options import VideoOptions, validate_video
+from . import render
 from .errors import Refusal, locale_of, report_error, say
 from .listings import Listings
 from .messenger import JobMessenger
@@ -54,7 +56,10 @@ class JobActions:
         tracker: JobTracker,
         listings: Listings,
         tunables: Tunables,
+        warnings: Callable[[int, int], Awaitable[list[str]]] | None = None,
     ) -> None:
+        # A moderator's warning that could not be sent by DM waits for the member here.
+        self.warnings = warnings
         self.session = session  # reads uploaded references' first bytes
         self.engine = engine
         self.store = store  # read only: the engine writes jobs
@@ -124,6 +129,7 @@ class JobActions:
             admission,
         )
         self.messenger.remember(job.id, interaction)
+        await self._show_warnings(interaction, job)
         self.tracker.track(job.id)
         return job
 
@@ -207,6 +213,23 @@ class JobActions:
             and store.get(job.guild_id).get("buttons") == "owner"
         ):
             raise Refusal("admin.refused.buttons")
+
+    async def _show_warnings(self, interaction: discord.Interaction, job: Job) -> None:
+        if self.warnings is None or interaction.guild_id is None:
+            return
+        texts = await self.warnings(interaction.guild_id, interaction.user.id)
+        if not texts:
+            return
+        # The job's message first (a follow-up to a bare deferral would replace it), then
+        # the warning, privately.
+        progress = self.engine.progress(job.id)
+        if progress is not None:
+            locale = locale_of(interaction)
+            await interaction.edit_original_response(
+                embed=render.progress_embed(job, progress, locale)
+            )
+        header = say(interaction, "moderation.warning_header")
+        await interaction.followup.send("\n\n".join([header, *texts]), ephemeral=True)
 
     async def _job_in_guild(self, interaction: discord.Interaction, job_id: int) -> Job:
         job = await self.store.get(job_id)

@@ -9,11 +9,13 @@ import discord
 from discord.ext import commands
 
 from ..config import Tunables
+from ..i18n import resolve
 from ..runtime import Runtime
 from ..storage.messages import JobMessages
 from .buttons import ALL_BUTTONS
 from .errors import ImagineTree
 from .frontend import FrontEnd
+from .mod_buttons import MODERATION_BUTTONS
 from .translator import CommandTranslator
 
 log = logging.getLogger(__name__)
@@ -54,12 +56,21 @@ class ImagineBot(commands.Bot):
                 channels=lambda channel_id, guild_id: self.get_partial_messageable(
                     channel_id, guild_id=guild_id
                 ),
+                moderation=runtime.moderation,
+                dm=lambda user_id: self.create_dm(discord.Object(user_id)),
+                guild_locale=self.guild_locale,
             )
             self.button_handler = self.frontend.actions
+            self.moderation_handler = self.frontend.moderation_actions
+
+    def guild_locale(self, guild_id: int) -> str:
+        """The server's language, for what the bot posts there unasked (the moderation log)."""
+        guild = self.get_guild(guild_id)
+        return resolve(guild.preferred_locale.value if guild else None)
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CommandTranslator())
-        self.add_dynamic_items(*ALL_BUTTONS)
+        self.add_dynamic_items(*ALL_BUTTONS, *MODERATION_BUTTONS)
         await self.load_extensions()
         if self.frontend is not None:
             await self.frontend.start()

@@ -10,7 +10,9 @@ from discord import app_commands
 
 from ..generation import ValidationError
 from ..i18n import resolve, t
+from ..moderation.service import Blocked, ModerationRefusal
 from ..rules.rulebook import RuleRefusal
+from .mod_buttons import blocked_reply
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,9 @@ def message_for(error: BaseException, locale: str) -> str:
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
     match error:
-        case ValidationError() | Refusal() | RuleRefusal():
+        case Blocked():
+            return blocked_reply(error.block, locale)[0]
+        case ValidationError() | Refusal() | RuleRefusal() | ModerationRefusal():
             return t(locale, error.key, **error.params)
         case app_commands.NoPrivateMessage():
             return t(locale, "error.guild_only")
@@ -53,17 +57,25 @@ def message_for(error: BaseException, locale: str) -> str:
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Answer with the error, ephemeral where Discord still allows it."""
-    text = message_for(error, locale_of(interaction))
+    locale = locale_of(interaction)
+    text = message_for(error, locale)
+    original = getattr(error, "original", error)
+    # A blocked member may appeal: the refusal carries the Appeal button.
+    view = blocked_reply(original.block, locale)[1] if isinstance(original, Blocked) else None
     try:
         if not interaction.response.is_done():
-            await interaction.response.send_message(text, ephemeral=True)
+            await interaction.response.send_message(
+                text, ephemeral=True, view=view or discord.utils.MISSING
+            )
         elif interaction.response.type in (
             discord.InteractionResponseType.deferred_channel_message,
         ):
             # A public "thinking…" message is waiting: it becomes the error.
             await interaction.edit_original_response(content=text, embed=None, view=None)
         else:
-            await interaction.followup.send(text, ephemeral=True)
+            await interaction.followup.send(
+                text, ephemeral=True, view=view or discord.utils.MISSING
+            )
     except discord.HTTPException:
         log.warning("could not tell the user about an error", exc_info=True)
 

@@ -7,16 +7,21 @@ interaction tokens it holds in memory): `start()` resumes tracking after a resta
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aiohttp
 
 from ..config import Tunables
 from ..engine.engine import JobEngine
+from ..moderation.service import Moderation
 from ..storage.jobs import JobStore
 from ..storage.messages import JobMessages
 from .actions import JobActions
 from .delivery import Delivery
 from .listings import Listings
 from .messenger import ChannelOpener, JobMessenger
+from .mod_actions import DmOpener, ModerationActions
+from .modlog import ModerationLog
 from .tracker import JobTracker
 
 
@@ -30,6 +35,9 @@ class FrontEnd:
         messages: JobMessages,
         tunables: Tunables,
         channels: ChannelOpener,
+        moderation: Moderation,
+        dm: DmOpener,
+        guild_locale: Callable[[int], str],
     ) -> None:
         self.engine = engine
         self.store = store
@@ -54,11 +62,21 @@ class FrontEnd:
             tracker=self.tracker,
             listings=self.listings,
             tunables=tunables,
+            warnings=moderation.take_warnings,
+        )
+        self.moderation = moderation
+        self.modlog = ModerationLog(
+            moderation=moderation, channels=channels, guild_locale=guild_locale
+        )
+        self.moderation_actions = ModerationActions(
+            moderation=moderation, modlog=self.modlog, dm=dm
         )
 
     async def start(self) -> None:
         """Jobs left unfinished by the last run get their messages updated again."""
+        self.modlog.start()
         await self.tracker.resume()
 
     async def close(self) -> None:
+        await self.modlog.close()
         await self.tracker.close()

@@ -7,7 +7,7 @@ from discord import ui
 
 from ..config import Tunables
 from ..engine.engine import JobEngine
-from ..formatting import shorten
+from ..formatting import plain, shorten
 from ..i18n import t
 from ..storage.jobs import Job, JobState, JobStore
 from ..storage.messages import JobMessage, JobMessages
@@ -74,7 +74,7 @@ class Listings:
                     view.add_item(CancelButton(job.id, label=label))
             else:
                 status = t(locale, f"status.{progress.state}")
-            lines.append(f"**#{job.id}** · {status} · {shorten(job.prompt, 60)}")
+            lines.append(f"**#{job.id}** · {status} · {plain(job.prompt, 60)}")
         embed = discord.Embed(title=t(locale, "queue.title"), colour=render.COLOUR_NEUTRAL)
         embed.description = "\n".join(lines) or t(locale, "queue.none")
         counts = self.engine.counts(guild_id)
@@ -93,11 +93,11 @@ def job_details(
     embed = discord.Embed(
         title=t(locale, "history.job_title", job=job.id), colour=render.COLOUR_NEUTRAL
     )
-    embed.description = shorten(job.prompt, 4000) or None
+    embed.description = plain(job.prompt, 4000) or None
     options = job.options
     rows = [
         ("discord.field_model", f"{job.model} {options.get('version') or ''}".strip()),
-        ("discord.field_negative", options.get("negative_prompt")),
+        ("discord.field_negative", plain(options.get("negative_prompt"), 1024)),
         ("discord.field_size", options.get("shown_size")),
         ("discord.field_count", options.get("count")),
         (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import discord
 
 from ..engine.events import ErrorCategory, Progress
-from ..formatting import bar, elapsed, shorten
+from ..formatting import bar, elapsed, plain
 from ..i18n import t
 from ..storage.jobs import Job, JobState
 from ..storage.messages import JobMessage
@@ -21,7 +21,7 @@ COLOUR_NEUTRAL = discord.Colour.light_grey()
 
 
 def _base(job: Job, locale: str, colour: discord.Colour, *, show_prompt: bool = True):
-    title = shorten(job.prompt, PROMPT_PREVIEW) if show_prompt and job.prompt else None
+    title = plain(job.prompt, PROMPT_PREVIEW) if show_prompt and job.prompt else None
     untitled = "video.title_untitled" if is_video(job) else "discord.title_untitled"
     embed = discord.Embed(title=title or t(locale, untitled), colour=colour)
     embed.set_footer(text=t(locale, "discord.footer", job=job.id, model=_model_label(job)))
@@ -78,7 +78,7 @@ def result_embed(
     negative = job.options.get("negative_prompt")
     if negative:
         embed.add_field(
-            name=t(locale, "discord.field_negative"), value=shorten(negative, 1024), inline=False
+            name=t(locale, "discord.field_negative"), value=plain(negative, 1024), inline=False
         )
     if first_filename and not is_video(job):  # a video plays as the attachment itself
         embed.set_image(url=f"attachment://{first_filename}")
@@ -125,7 +125,7 @@ def history_line(job: Job, locale: str, message: JobMessage | None) -> str:
     if is_video(job):
         state = f"🎬 {state}"
     when = f"<t:{int(job.created_at)}:R>"
-    line = f"**#{job.id}** {STATE_ICONS[job.state]} {state} · {when} · {shorten(job.prompt, 80)}"
+    line = f"**#{job.id}** {STATE_ICONS[job.state]} {state} · {when} · {plain(job.prompt, 80)}"
     link = jump_url(job, message)
     if link and job.state is JobState.DELIVERED:
         line += f" · [{t(locale, 'discord.jump')}]({link})"

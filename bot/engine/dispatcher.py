@@ -138,7 +138,7 @@ class Dispatcher:
             await self._requeue(live, exc)
             return
         except errors.MpsError as exc:
-            await self._create_failed(live, exc, job.request.get("NegativePrompt"))
+            await self._create_failed(live, exc)
             return
         self.pause.accepted()
         live.task_id = created.task_id
@@ -155,9 +155,9 @@ class Dispatcher:
         self.registry.schedule_poll(live, due)
         await self.outcomes.emit(EventType.SUBMITTED, live.job_id)
 
-    async def _create_failed(
-        self, live: LiveJob, exc: errors.MpsError, negative: str | None
-    ) -> None:
+    async def _create_failed(self, live: LiveJob, exc: errors.MpsError) -> None:
+        # A content violation becomes an incident in the moderation core, which listens
+        # to the FAILED event: the engine does not write the incidents table.
         category = (
             ErrorCategory.UNKNOWN_OUTCOME if exc.may_have_created else (ErrorCategory.SERVICE_ERROR)
         )
@@ -165,10 +165,6 @@ class Dispatcher:
             if isinstance(exc, cls):
                 category = mapped
                 break
-        if category is ErrorCategory.CONTENT_VIOLATION:
-            job = await self.store.get(live.job_id)
-            if job is not None:
-                await self.store.add_incident(job, exc.code, exc.message, negative)
         if category is ErrorCategory.OPERATOR:
             log.error(
                 "MPS rejected the account or credentials (%s); pausing submissions for %.0fs",

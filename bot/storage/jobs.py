@@ -259,32 +259,6 @@ class JobStore:
         ) as cur:
             return [r[0] for r in await cur.fetchall()]
 
-    async def add_incident(
-        self, job: Job, code: str, message: str, negative_prompt: str | None
-    ) -> int:
-        cur = await self.db.execute(
-            "INSERT INTO incidents (job_id, guild_id, user_id, prompt, negative_prompt, code,"
-            " message, created_at) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                job.id,
-                job.guild_id,
-                job.user_id,
-                job.prompt,
-                negative_prompt,
-                code,
-                message,
-                self._clock(),
-            ),
-        )
-        return cur.lastrowid
-
-    async def incidents(self, guild_id: int, status: str = "open") -> list[dict[str, Any]]:
-        async with self.db.execute(
-            "SELECT * FROM incidents WHERE guild_id = ? AND status = ? ORDER BY id DESC",
-            (guild_id, status),
-        ) as cur:
-            return [dict(r) for r in await cur.fetchall()]
-
 
 def _with_results(job: Job, results: tuple[ResultFile, ...]) -> Job:
     return replace(job, results=results)

@@ -1,0 +1,180 @@
+"""Moderation buttons that survive a restart: the custom id carries the incident, block or
+appeal id; the moderation tables hold the rest. Callbacks go to the client's
+`moderation_handler` (`ModerationActions`), which checks who may press what."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+import discord
+from discord import ui
+
+from ..formatting import plain
+from ..i18n import t
+from ..moderation.models import Block
+
+
+class ModerationHandler(Protocol):
+    async def run_guarded(
+        self, interaction: discord.Interaction, action: str, *args: Any
+    ) -> None: ...
+
+
+class HasModerationHandler(Protocol):
+    moderation_handler: ModerationHandler
+
+
+async def _run(interaction: discord.Interaction, action: str, *args: Any) -> None:
+    client: HasModerationHandler = interaction.client  # type: ignore[assignment]
+    await client.moderation_handler.run_guarded(interaction, action, *args)
+
+
+class IncidentButton(
+    ui.DynamicItem[ui.Button],
+    template=r"^mod:(?P<action>dismiss|warn|block):(?P<incident>\d+)(?::(?P<duration>24h|7d|perm))?$",
+):
+    """Dismiss / Warn / Block <duration> on an incident posted in the log channel."""
+
+    def __init__(
+        self,
+        action: str,
+        incident_id: int,
+        duration: str | None = None,
+        *,
+        label: str = "",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
+        custom_id = f"mod:{action}:{incident_id}" + (f":{duration}" if duration else "")
+        super().__init__(ui.Button(label=label or None, style=style, custom_id=custom_id))
+        self.action, self.incident_id, self.duration = action, incident_id, duration
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]
+    ) -> IncidentButton:
+        return cls(match["action"], int(match["incident"]), match["duration"])
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        action = f"block:{self.duration}" if self.action == "block" else self.action
+        await _run(interaction, "decide", self.incident_id, action)
+
+
+class AppealButton(ui.DynamicItem[ui.Button], template=r"^mod:appeal:(?P<block>\d+)$"):
+    def __init__(self, block_id: int, *, label: str = "") -> None:
+        super().__init__(
+            ui.Button(
+                label=label or None,
+                style=discord.ButtonStyle.primary,
+                custom_id=f"mod:appeal:{block_id}",
+            )
+        )
+        self.block_id = block_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]
+    ) -> AppealButton:
+        return cls(int(match["block"]))
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await _run(interaction, "appeal", self.block_id)
+
+
+class AppealDecisionButton(
+    ui.DynamicItem[ui.Button], template=r"^mod:(?P<choice>lift|keep):(?P<appeal>\d+)$"
+):
+    def __init__(
+        self,
+        choice: str,
+        appeal_id: int,
+        *,
+        label: str = "",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
+        super().__init__(
+            ui.Button(label=label or None, style=style, custom_id=f"mod:{choice}:{appeal_id}")
+        )
+        self.choice, self.appeal_id = choice, appeal_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]
+    ) -> AppealDecisionButton:
+        return cls(match["choice"], int(match["appeal"]))
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await _run(interaction, "decide_appeal", self.appeal_id, self.choice == "lift")
+
+
+class IncidentsPageButton(
+    ui.DynamicItem[ui.Button],
+    template=r"^modlist:(?P<page>\d+):(?P<status>[a-z]*):(?P<member>\d+)$",
+):
+    """A page of `/moderation incidents`; the filters ride in the id (member 0: anyone)."""
+
+    def __init__(self, page: int, status: str, member: int, *, label: str = "") -> None:
+        super().__init__(
+            ui.Button(label=label or None, custom_id=f"modlist:{page}:{status}:{member}")
+        )
+        self.page, self.status, self.member = page, status, member
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]
+    ) -> IncidentsPageButton:
+        return cls(int(match["page"]), match["status"], int(match["member"]))
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await _run(interaction, "incidents_page", self.page, self.status, self.member)
+
+
+MODERATION_BUTTONS = (IncidentButton, AppealButton, AppealDecisionButton, IncidentsPageButton)
+
+
+def incident_view(incident_id: int, locale: str) -> ui.View:
+    view = ui.View(timeout=None)
+    danger = discord.ButtonStyle.danger
+    view.add_item(
+        IncidentButton("dismiss", incident_id, label=t(locale, "moderation.button.dismiss"))
+    )
+    view.add_item(IncidentButton("warn", incident_id, label=t(locale, "moderation.button.warn")))
+    for duration in ("24h", "7d", "perm"):
+        label = t(locale, f"moderation.button.block_{duration}")
+        view.add_item(IncidentButton("block", incident_id, duration, label=label, style=danger))
+    return view
+
+
+def appeal_decision_view(appeal_id: int, locale: str) -> ui.View:
+    view = ui.View(timeout=None)
+    view.add_item(
+        AppealDecisionButton(
+            "lift",
+            appeal_id,
+            label=t(locale, "moderation.button.lift"),
+            style=discord.ButtonStyle.success,
+        )
+    )
+    view.add_item(
+        AppealDecisionButton("keep", appeal_id, label=t(locale, "moderation.button.keep"))
+    )
+    return view
+
+
+def block_end(block: Block, locale: str) -> str:
+    if block.until is None:
+        return t(locale, "moderation.permanent")
+    return f"<t:{int(block.until)}:R>"
+
+
+def blocked_reply(block: Block, locale: str) -> tuple[str, ui.View]:
+    """What a blocked member is told (privately), with the one Appeal button."""
+    text = t(
+        locale,
+        "moderation.blocked",
+        reason=plain(block.reason, 500),
+        until=block_end(block, locale),
+    )
+    view = ui.View(timeout=None)
+    view.add_item(AppealButton(block.id, label=t(locale, "moderation.button.appeal")))
+    return text, view

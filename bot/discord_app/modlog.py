@@ -1,0 +1,136 @@
+"""The moderation log channel: each incident and each appeal posted for moderators, and
+how those posts look before and after a decision. Pure renderers plus one poster."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import discord
+
+from ..engine.tasks import OwnedTasks
+from ..formatting import plain
+from ..i18n import t
+from ..moderation.models import Appeal, Block, Incident
+from ..moderation.service import Moderation
+from .messenger import ChannelOpener
+from .mod_buttons import appeal_decision_view, block_end, incident_view
+
+log = logging.getLogger(__name__)
+
+COLOUR_OPEN = discord.Colour.orange()
+COLOUR_DONE = discord.Colour.light_grey()
+
+
+def spoiler(text: str | None, limit: int) -> str | None:
+    """User text, escaped, behind a spoiler: moderators choose to read it."""
+    shown = plain(text, limit - 4)
+    return f"||{shown}||" if shown else None
+
+
+def incident_embed(incident: Incident, locale: str, decision: str | None = None) -> discord.Embed:
+    embed = discord.Embed(
+        title=t(locale, "moderation.incident_title", incident=incident.id, code=incident.code),
+        description=spoiler(incident.prompt, 2000) or t(locale, "moderation.no_prompt"),
+        colour=COLOUR_DONE if decision else COLOUR_OPEN,
+    )
+    fields = [
+        ("moderation.field_member", f"<@{incident.user_id}>"),
+        ("moderation.field_channel", f"<#{incident.channel_id}>" if incident.channel_id else None),
+        ("moderation.field_model", plain(incident.model, 100) or None),
+        ("moderation.field_negative", spoiler(incident.negative_prompt, 1024)),
+        ("moderation.field_reference", spoiler(incident.reference, 1024)),
+        ("moderation.field_message", plain(incident.message, 1024) or None),
+        ("moderation.field_time", f"<t:{int(incident.created_at)}:f>"),
+    ]
+    for key, value in fields:
+        if value:
+            embed.add_field(name=t(locale, key), value=value, inline=len(value) < 40)
+    if decision:
+        embed.add_field(name=t(locale, "moderation.field_decision"), value=decision, inline=False)
+    return embed
+
+
+def decision_text(locale: str, action: str, moderator_id: int, when: float) -> str:
+    return t(
+        locale,
+        f"moderation.decided.{action.replace(':', '_')}",
+        moderator=f"<@{moderator_id}>",
+        when=f"<t:{int(when)}:R>",
+    )
+
+
+def appeal_embed(
+    appeal: Appeal, block: Block, locale: str, decision: str | None = None
+) -> discord.Embed:
+    embed = discord.Embed(
+        title=t(locale, "moderation.appeal_title", appeal=appeal.id),
+        colour=COLOUR_DONE if decision else COLOUR_OPEN,
+    )
+    embed.add_field(name=t(locale, "moderation.field_member"), value=f"<@{appeal.user_id}>")
+    embed.add_field(name=t(locale, "moderation.field_block_ends"), value=block_end(block, locale))
+    embed.add_field(
+        name=t(locale, "moderation.field_reason"), value=plain(block.reason, 1024), inline=False
+    )
+    if decision:
+        embed.add_field(name=t(locale, "moderation.field_decision"), value=decision, inline=False)
+    return embed
+
+
+class ModerationLog:
+    """Posts every new incident and every appeal to the server's log channel, if it has one."""
+
+    def __init__(
+        self,
+        *,
+        moderation: Moderation,
+        channels: ChannelOpener,
+        guild_locale: Callable[[int], str],
+    ) -> None:
+        self.moderation = moderation
+        self._channels = channels
+        self._guild_locale = guild_locale
+        self._tasks = OwnedTasks("moderation-log")
+
+    def start(self) -> None:
+        self.moderation.add_listener(self._on_incident)
+
+    async def close(self) -> None:
+        self.moderation.remove_listener(self._on_incident)
+        await self._tasks.cancel()
+
+    def _on_incident(self, incident: Incident) -> None:
+        self._tasks.spawn(self.post_incident(incident), f"post-incident-{incident.id}")
+
+    async def post_incident(self, incident: Incident) -> None:
+        settings = await self.moderation.store.settings(incident.guild_id)
+        if settings.log_channel_id is None:
+            return  # still listed by /moderation incidents
+        locale = self._guild_locale(incident.guild_id)
+        channel = self._channels(settings.log_channel_id, incident.guild_id)
+        try:
+            message = await channel.send(
+                content=t(locale, "moderation.new_incident", member=f"<@{incident.user_id}>"),
+                embed=incident_embed(incident, locale),
+                view=incident_view(incident.id, locale),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.HTTPException as exc:
+            log.warning("incident %d: could not post to the log channel: %s", incident.id, exc)
+            return
+        await self.moderation.store.set_incident_post(incident.id, channel.id, message.id)
+
+    async def post_appeal(self, appeal: Appeal, block: Block) -> bool:
+        settings = await self.moderation.store.settings(appeal.guild_id)
+        if settings.log_channel_id is None:
+            return False
+        locale = self._guild_locale(appeal.guild_id)
+        channel = self._channels(settings.log_channel_id, appeal.guild_id)
+        message = await channel.send(
+            content=t(locale, "moderation.new_appeal", member=f"<@{appeal.user_id}>"),
+            embed=appeal_embed(appeal, block, locale),
+            view=appeal_decision_view(appeal.id, locale),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        await self.moderation.store.set_appeal_post(appeal.id, channel.id, message.id)
+        return True

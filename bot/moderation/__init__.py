@@ -1,0 +1,1 @@
+"""Moderation, free of Discord: incidents, blocks, warnings, appeals and the audit log."""

@@ -1,0 +1,150 @@
+"""What moderation knows: incidents, blocks, appeals, a server's settings, audit entries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+DAY = 86400.0
+# Block lengths offered to moderators; None is permanent.
+DURATIONS: dict[str, float | None] = {
+    "1h": 3600.0,
+    "24h": DAY,
+    "7d": 7 * DAY,
+    "30d": 30 * DAY,
+    "perm": None,
+}
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    WARNED = "warned"
+    BLOCKED = "blocked"
+
+
+class AuditAction(StrEnum):
+    DISMISS = "dismiss"
+    WARN = "warn"
+    BLOCK = "block"
+    AUTO_BLOCK = "auto_block"
+    UNBLOCK = "unblock"
+    APPEAL = "appeal"
+    APPEAL_ACCEPTED = "appeal_accepted"
+    APPEAL_REJECTED = "appeal_rejected"
+    SETTINGS = "settings"
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    guild_id: int
+    user_id: int
+    channel_id: int | None
+    job_id: int | None
+    prompt: str | None
+    negative_prompt: str | None
+    model: str | None
+    reference: str | None
+    code: str
+    message: str | None
+    created_at: float
+    status: IncidentStatus
+    reviewer_id: int | None
+    reviewed_at: float | None
+    note: str | None
+    log_channel_id: int | None
+    log_message_id: int | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Incident:
+        data = dict(row)
+        data["status"] = IncidentStatus(data["status"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Block:
+    id: int
+    guild_id: int
+    user_id: int
+    reason: str
+    created_by: int | None  # None: the automatic block
+    created_at: float
+    until: float | None  # None: permanent
+    incident_id: int | None
+    lifted_at: float | None
+    lifted_by: int | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Block:
+        return cls(**dict(row))
+
+    def active(self, now: float) -> bool:
+        return self.lifted_at is None and (self.until is None or self.until > now)
+
+
+@dataclass(frozen=True)
+class Appeal:
+    id: int
+    block_id: int
+    guild_id: int
+    user_id: int
+    created_at: float
+    status: str
+    decided_by: int | None
+    decided_at: float | None
+    log_channel_id: int | None
+    log_message_id: int | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Appeal:
+        return cls(**dict(row))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    guild_id: int
+    actor_id: int | None
+    action: str
+    user_id: int | None
+    incident_id: int | None
+    block_id: int | None
+    reason: str | None
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: Any) -> AuditEntry:
+        return cls(**dict(row))
+
+
+@dataclass(frozen=True)
+class ModerationSettings:
+    guild_id: int
+    log_channel_id: int | None = None
+    moderator_role_id: int | None = None
+    blocked_words: tuple[str, ...] = field(default=())
+    warning_text: str | None = None
+    auto_block_count: int = 0  # 0: no automatic block
+    auto_block_days: int = 7
+
+    @classmethod
+    def from_row(cls, row: Any) -> ModerationSettings:
+        data = dict(row)
+        data.pop("updated_at", None)
+        data["blocked_words"] = tuple(json.loads(data["blocked_words"]))
+        return cls(**data)
+
+    def blocked_word_in(self, *texts: str | None) -> str | None:
+        """The first blocked word found in any of the texts, ignoring case."""
+        haystack = " ".join(t for t in texts if t).casefold()
+        return next((w for w in self.blocked_words if w.casefold() in haystack), None)
+
+
+def parse_words(text: str) -> tuple[str, ...]:
+    """Blocked words as typed: separated by commas or new lines, blanks dropped."""
+    words = (w.strip() for w in text.replace("\n", ",").replace(",", ",").split(","))
+    return tuple(dict.fromkeys(w for w in words if w))

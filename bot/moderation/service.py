@@ -1,0 +1,329 @@
+"""The moderation core: records incidents, refuses blocked members and blocked words (as
+rulebook checks, before anything reaches Tencent), and carries out moderators' decisions,
+each written to the audit log.
+
+It listens to the engine's events for content-policy failures and tells its own listeners
+(the Discord log channel) about every new incident; it knows nothing of Discord.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..engine.engine import JobEngine
+from ..engine.events import ErrorCategory, EventType, JobEvent
+from ..engine.tasks import OwnedTasks
+from ..rules.rulebook import Ask, RuleRefusal
+from ..storage.jobs import Job
+from .models import (
+    DAY,
+    DURATIONS,
+    Appeal,
+    AuditAction,
+    Block,
+    Incident,
+    IncidentStatus,
+    ModerationSettings,
+)
+from .store import ModerationStore
+
+log = logging.getLogger(__name__)
+
+BLOCKED_WORD = "BlockedWord"
+
+IncidentListener = Callable[[Incident], None]
+
+
+class Blocked(RuleRefusal):
+    """The member is blocked in this server; the front end explains `block` and offers an
+    appeal."""
+
+    def __init__(self, block: Block) -> None:
+        super().__init__("moderation.blocked")
+        self.block = block
+
+
+class ModerationRefusal(Exception):
+    """A moderation request that cannot be done; `key` names the localised reason."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Decision:
+    incident: Incident
+    action: AuditAction
+    moderator_id: int
+    block: Block | None = None
+    warning: str | None = None  # the text to send the member, for a warning
+
+
+def is_moderator(
+    settings: ModerationSettings, manage_messages: bool, roles: tuple[int, ...]
+) -> bool:
+    """Members with Manage Messages always moderate; so does the configured moderator role."""
+    return manage_messages or (
+        settings.moderator_role_id is not None and settings.moderator_role_id in roles
+    )
+
+
+def _reference(job: Job) -> str | None:
+    references = job.options.get("references") or ()
+    return references[0] if references else None
+
+
+class Moderation:
+    def __init__(self, store: ModerationStore, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        self._listeners: list[IncidentListener] = []
+        self._tasks = OwnedTasks("moderation")
+
+    def attach(self, engine: JobEngine) -> None:
+        """Listen to the engine's failures and add the block and blocked-word rules."""
+        engine.add_listener(self._on_event)
+        engine.rules.add_check(self.check_block)
+        engine.rules.add_check(self.check_words)
+
+    def add_listener(self, listener: IncidentListener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: IncidentListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    async def close(self) -> None:
+        await self._tasks.wait(5.0)
+        await self._tasks.cancel()
+
+    async def settled(self) -> None:
+        """Wait until every incident seen so far is recorded (for tests and shutdown)."""
+        await self._tasks.wait(10.0)
+
+    # -- incidents -------------------------------------------------------------------------
+
+    def _on_event(self, event: JobEvent) -> None:
+        job = event.job
+        if event.type is EventType.FAILED and job.error_category == ErrorCategory.CONTENT_VIOLATION:
+            self._tasks.spawn(self.record_job_incident(job), f"incident-{job.id}")
+
+    async def record_job_incident(self, job: Job) -> Incident:
+        """A job Tencent refused (its Create or its output): one incident per job."""
+        known = await self.store.incident_for_job(job.id)
+        if known is not None:
+            return known
+        return await self.record(
+            guild_id=job.guild_id,
+            user_id=job.user_id,
+            channel_id=job.frontend.get("channel_id"),
+            job_id=job.id,
+            prompt=job.prompt,
+            negative_prompt=job.options.get("negative_prompt") or job.request.get("NegativePrompt"),
+            model=job.model,
+            reference=_reference(job),
+            code=job.error_code or "ContentViolation",
+            message=job.error_message,
+        )
+
+    async def record(self, **fields: object) -> Incident:
+        incident = await self.store.add_incident(**fields)  # type: ignore[arg-type]
+        log.info("incident %d in guild %d (%s)", incident.id, incident.guild_id, incident.code)
+        await self._maybe_auto_block(incident)
+        for listener in list(self._listeners):
+            try:
+                listener(incident)
+            except Exception:
+                log.exception("incident listener failed")
+        return incident
+
+    async def _maybe_auto_block(self, incident: Incident) -> None:
+        settings = await self.store.settings(incident.guild_id)
+        if settings.auto_block_count <= 0:
+            return
+        since = self.clock() - settings.auto_block_days * DAY
+        count = await self.store.incidents_since(incident.guild_id, incident.user_id, since)
+        if count < settings.auto_block_count:
+            return
+        if await self.store.active_block(incident.guild_id, incident.user_id) is not None:
+            return
+        reason = f"{count} incidents within {settings.auto_block_days} days"
+        block = await self.store.add_block(
+            guild_id=incident.guild_id,
+            user_id=incident.user_id,
+            reason=reason,
+            created_by=None,
+            until=None,
+            incident_id=incident.id,
+        )
+        await self.store.audit(
+            incident.guild_id,
+            None,
+            AuditAction.AUTO_BLOCK,
+            user_id=incident.user_id,
+            incident_id=incident.id,
+            block_id=block.id,
+            reason=reason,
+        )
+
+    # -- rules (run by the engine's rulebook before anything is queued) --------------------
+
+    async def check_block(self, ask: Ask) -> None:
+        block = await self.store.active_block(ask.guild_id, ask.user_id)
+        if block is not None:
+            raise Blocked(block)
+
+    async def check_words(self, ask: Ask) -> None:
+        settings = await self.store.settings(ask.guild_id)
+        word = settings.blocked_word_in(ask.prompt, ask.negative_prompt)
+        if word is None:
+            return
+        await self.record(
+            guild_id=ask.guild_id,
+            user_id=ask.user_id,
+            channel_id=ask.channel_id,
+            job_id=None,
+            prompt=ask.prompt,
+            negative_prompt=ask.negative_prompt,
+            model=ask.model,
+            reference=None,
+            code=BLOCKED_WORD,
+            message=f"blocked word: {word}",
+        )
+        raise RuleRefusal("moderation.blocked_word")
+
+    # -- moderators' decisions -------------------------------------------------------------
+
+    async def decide(
+        self, guild_id: int, incident_id: int, action: str, moderator_id: int
+    ) -> Decision:
+        """Dismiss, warn, or block (`block:<duration>`) for an open incident of this server."""
+        incident = await self.store.incident(guild_id, incident_id)
+        if incident is None:
+            raise ModerationRefusal("moderation.incident_not_found", incident=incident_id)
+        kind, _, duration = action.partition(":")
+        status = {
+            "dismiss": IncidentStatus.DISMISSED,
+            "warn": IncidentStatus.WARNED,
+            "block": IncidentStatus.BLOCKED,
+        }[kind]
+        # The status changes first (one decision wins), then its effect follows.
+        if not await self.store.decide_incident(guild_id, incident_id, status, moderator_id):
+            raise ModerationRefusal("moderation.already_decided", incident=incident_id)
+        incident = await self.store.incident(guild_id, incident_id)
+        assert incident is not None
+        if kind == "block":
+            block = await self.block(
+                guild_id,
+                incident.user_id,
+                moderator_id,
+                duration,
+                f"incident #{incident_id} ({incident.code})",
+                incident_id=incident_id,
+            )
+            return Decision(incident, AuditAction.BLOCK, moderator_id, block=block)
+        if kind == "warn":
+            settings = await self.store.settings(guild_id)
+            await self.store.audit(
+                guild_id,
+                moderator_id,
+                AuditAction.WARN,
+                user_id=incident.user_id,
+                incident_id=incident_id,
+            )
+            return Decision(incident, AuditAction.WARN, moderator_id, warning=settings.warning_text)
+        await self.store.audit(
+            guild_id,
+            moderator_id,
+            AuditAction.DISMISS,
+            user_id=incident.user_id,
+            incident_id=incident_id,
+        )
+        return Decision(incident, AuditAction.DISMISS, moderator_id)
+
+    async def block(
+        self,
+        guild_id: int,
+        user_id: int,
+        moderator_id: int,
+        duration: str,
+        reason: str,
+        *,
+        incident_id: int | None = None,
+    ) -> Block:
+        if duration not in DURATIONS:
+            raise ModerationRefusal("moderation.bad_duration", duration=duration)
+        length = DURATIONS[duration]
+        block = await self.store.add_block(
+            guild_id=guild_id,
+            user_id=user_id,
+            reason=reason,
+            created_by=moderator_id,
+            until=None if length is None else self.clock() + length,
+            incident_id=incident_id,
+        )
+        await self.store.audit(
+            guild_id,
+            moderator_id,
+            AuditAction.BLOCK,
+            user_id=user_id,
+            incident_id=incident_id,
+            block_id=block.id,
+            reason=f"{duration}: {reason}",
+        )
+        return block
+
+    async def unblock(
+        self, guild_id: int, user_id: int, moderator_id: int, reason: str | None = None
+    ) -> int:
+        lifted = await self.store.lift_blocks(guild_id, user_id, moderator_id)
+        if lifted:
+            await self.store.audit(
+                guild_id, moderator_id, AuditAction.UNBLOCK, user_id=user_id, reason=reason
+            )
+        return lifted
+
+    async def keep_warning(self, guild_id: int, user_id: int, text: str) -> None:
+        """The member's DMs are closed: show the warning with their next command."""
+        await self.store.add_pending_warning(guild_id, user_id, text)
+
+    async def take_warnings(self, guild_id: int, user_id: int) -> list[str]:
+        return await self.store.take_pending_warnings(guild_id, user_id)
+
+    # -- appeals ---------------------------------------------------------------------------
+
+    async def appeal(self, guild_id: int, block_id: int, user_id: int) -> Appeal:
+        block = await self.store.block(guild_id, block_id)
+        if block is None or block.user_id != user_id or not block.active(self.clock()):
+            raise ModerationRefusal("moderation.appeal_not_blocked")
+        appeal = await self.store.add_appeal(block)
+        if appeal is None:
+            raise ModerationRefusal("moderation.appeal_twice")
+        await self.store.audit(
+            guild_id, user_id, AuditAction.APPEAL, user_id=user_id, block_id=block_id
+        )
+        return appeal
+
+    async def decide_appeal(
+        self, guild_id: int, appeal_id: int, moderator_id: int, *, accept: bool
+    ) -> Appeal:
+        appeal = await self.store.appeal(guild_id, appeal_id)
+        if appeal is None:
+            raise ModerationRefusal("moderation.appeal_not_found", appeal=appeal_id)
+        status = "accepted" if accept else "rejected"
+        if not await self.store.decide_appeal(guild_id, appeal_id, status, moderator_id):
+            raise ModerationRefusal("moderation.appeal_decided", appeal=appeal_id)
+        if accept:
+            await self.store.lift_blocks(guild_id, appeal.user_id, moderator_id)
+        action = AuditAction.APPEAL_ACCEPTED if accept else AuditAction.APPEAL_REJECTED
+        await self.store.audit(
+            guild_id, moderator_id, action, user_id=appeal.user_id, block_id=appeal.block_id
+        )
+        found = await self.store.appeal(guild_id, appeal_id)
+        assert found is not None
+        return found

@@ -1,0 +1,309 @@
+"""Moderation rows. This store is the only writer of the moderation tables (incidents,
+moderation_settings, blocks, appeals, pending_warnings, moderation_audit).
+
+Every read and write names its server: nothing of one server is reachable from another.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiosqlite
+
+from .models import (
+    Appeal,
+    AuditEntry,
+    Block,
+    Incident,
+    IncidentStatus,
+    ModerationSettings,
+)
+
+_SETTING_COLUMNS = {
+    "log_channel_id",
+    "moderator_role_id",
+    "blocked_words",
+    "warning_text",
+    "auto_block_count",
+    "auto_block_days",
+}
+
+
+class ModerationStore:
+    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def _one(self, sql: str, params: tuple) -> Any:
+        async with self.db.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def _all(self, sql: str, params: tuple) -> list[Any]:
+        async with self.db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    # -- settings --------------------------------------------------------------------------
+
+    async def settings(self, guild_id: int) -> ModerationSettings:
+        row = await self._one("SELECT * FROM moderation_settings WHERE guild_id = ?", (guild_id,))
+        return ModerationSettings.from_row(row) if row else ModerationSettings(guild_id)
+
+    async def save_settings(self, guild_id: int, **changes: Any) -> ModerationSettings:
+        unknown = set(changes) - _SETTING_COLUMNS
+        if unknown:
+            raise KeyError(f"not a moderation setting: {sorted(unknown)}")
+        if "blocked_words" in changes:
+            changes["blocked_words"] = json.dumps(
+                list(changes["blocked_words"]), ensure_ascii=False
+            )
+        await self.db.execute(
+            "INSERT INTO moderation_settings (guild_id, updated_at) VALUES (?, ?)"
+            " ON CONFLICT(guild_id) DO NOTHING",
+            (guild_id, self.clock()),
+        )
+        if changes:
+            sets = ", ".join(f"{k} = ?" for k in changes)
+            await self.db.execute(
+                f"UPDATE moderation_settings SET {sets}, updated_at = ? WHERE guild_id = ?",
+                (*changes.values(), self.clock(), guild_id),
+            )
+        return await self.settings(guild_id)
+
+    # -- incidents -------------------------------------------------------------------------
+
+    async def add_incident(
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        channel_id: int | None,
+        job_id: int | None,
+        prompt: str | None,
+        negative_prompt: str | None,
+        model: str | None,
+        reference: str | None,
+        code: str,
+        message: str | None,
+    ) -> Incident:
+        cur = await self.db.execute(
+            "INSERT INTO incidents (guild_id, user_id, channel_id, job_id, prompt,"
+            " negative_prompt, model, reference, code, message, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                guild_id,
+                user_id,
+                channel_id,
+                job_id,
+                prompt,
+                negative_prompt,
+                model,
+                reference,
+                code,
+                (message or "")[:1000] or None,
+                self.clock(),
+            ),
+        )
+        incident = await self.incident(guild_id, cur.lastrowid)
+        assert incident is not None
+        return incident
+
+    async def incident_for_job(self, job_id: int) -> Incident | None:
+        row = await self._one("SELECT * FROM incidents WHERE job_id = ?", (job_id,))
+        return Incident.from_row(row) if row else None
+
+    async def incident(self, guild_id: int, incident_id: int) -> Incident | None:
+        row = await self._one(
+            "SELECT * FROM incidents WHERE id = ? AND guild_id = ?", (incident_id, guild_id)
+        )
+        return Incident.from_row(row) if row else None
+
+    def _filter(self, guild_id: int, status: str | None, user_id: int | None) -> tuple[str, tuple]:
+        where, params = ["guild_id = ?"], [guild_id]
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        if user_id:
+            where.append("user_id = ?")
+            params.append(user_id)
+        return " AND ".join(where), tuple(params)
+
+    async def incidents(
+        self,
+        guild_id: int,
+        *,
+        status: str | None = None,
+        user_id: int | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[Incident]:
+        where, params = self._filter(guild_id, status, user_id)
+        rows = await self._all(
+            f"SELECT * FROM incidents WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [Incident.from_row(r) for r in rows]
+
+    async def count_incidents(
+        self, guild_id: int, *, status: str | None = None, user_id: int | None = None
+    ) -> int:
+        where, params = self._filter(guild_id, status, user_id)
+        row = await self._one(f"SELECT COUNT(*) FROM incidents WHERE {where}", params)
+        return row[0]
+
+    async def incidents_since(self, guild_id: int, user_id: int, since: float) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM incidents WHERE guild_id = ? AND user_id = ? AND created_at >= ?",
+            (guild_id, user_id, since),
+        )
+        return row[0]
+
+    async def decide_incident(
+        self, guild_id: int, incident_id: int, status: IncidentStatus, reviewer_id: int | None
+    ) -> bool:
+        """Close an open incident; False if someone decided it already (one decision wins)."""
+        cur = await self.db.execute(
+            "UPDATE incidents SET status = ?, reviewer_id = ?, reviewed_at = ?"
+            " WHERE id = ? AND guild_id = ? AND status = 'open'",
+            (status.value, reviewer_id, self.clock(), incident_id, guild_id),
+        )
+        return cur.rowcount == 1
+
+    async def set_incident_post(self, incident_id: int, channel_id: int, message_id: int) -> None:
+        await self.db.execute(
+            "UPDATE incidents SET log_channel_id = ?, log_message_id = ? WHERE id = ?",
+            (channel_id, message_id, incident_id),
+        )
+
+    # -- blocks ----------------------------------------------------------------------------
+
+    async def add_block(
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        reason: str,
+        created_by: int | None,
+        until: float | None,
+        incident_id: int | None = None,
+    ) -> Block:
+        cur = await self.db.execute(
+            "INSERT INTO blocks (guild_id, user_id, reason, created_by, created_at, until,"
+            " incident_id) VALUES (?,?,?,?,?,?,?)",
+            (guild_id, user_id, reason, created_by, self.clock(), until, incident_id),
+        )
+        block = await self.block(guild_id, cur.lastrowid)
+        assert block is not None
+        return block
+
+    async def block(self, guild_id: int, block_id: int) -> Block | None:
+        row = await self._one(
+            "SELECT * FROM blocks WHERE id = ? AND guild_id = ?", (block_id, guild_id)
+        )
+        return Block.from_row(row) if row else None
+
+    async def active_block(self, guild_id: int, user_id: int) -> Block | None:
+        """The member's block that ends last (a permanent one first), if any is in force."""
+        row = await self._one(
+            "SELECT * FROM blocks WHERE guild_id = ? AND user_id = ? AND lifted_at IS NULL"
+            " AND (until IS NULL OR until > ?) ORDER BY until IS NOT NULL, until DESC LIMIT 1",
+            (guild_id, user_id, self.clock()),
+        )
+        return Block.from_row(row) if row else None
+
+    async def lift_blocks(self, guild_id: int, user_id: int, lifted_by: int | None) -> int:
+        cur = await self.db.execute(
+            "UPDATE blocks SET lifted_at = ?, lifted_by = ? WHERE guild_id = ? AND user_id = ?"
+            " AND lifted_at IS NULL AND (until IS NULL OR until > ?)",
+            (self.clock(), lifted_by, guild_id, user_id, self.clock()),
+        )
+        return cur.rowcount
+
+    # -- appeals ---------------------------------------------------------------------------
+
+    async def add_appeal(self, block: Block) -> Appeal | None:
+        """None if this block was appealed already: one appeal per block."""
+        try:
+            cur = await self.db.execute(
+                "INSERT INTO appeals (block_id, guild_id, user_id, created_at) VALUES (?,?,?,?)",
+                (block.id, block.guild_id, block.user_id, self.clock()),
+            )
+        except sqlite3.IntegrityError:
+            return None
+        return await self.appeal(block.guild_id, cur.lastrowid)
+
+    async def appeal(self, guild_id: int, appeal_id: int) -> Appeal | None:
+        row = await self._one(
+            "SELECT * FROM appeals WHERE id = ? AND guild_id = ?", (appeal_id, guild_id)
+        )
+        return Appeal.from_row(row) if row else None
+
+    async def decide_appeal(
+        self, guild_id: int, appeal_id: int, status: str, decided_by: int
+    ) -> bool:
+        cur = await self.db.execute(
+            "UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?"
+            " WHERE id = ? AND guild_id = ? AND status = 'open'",
+            (status, decided_by, self.clock(), appeal_id, guild_id),
+        )
+        return cur.rowcount == 1
+
+    async def set_appeal_post(self, appeal_id: int, channel_id: int, message_id: int) -> None:
+        await self.db.execute(
+            "UPDATE appeals SET log_channel_id = ?, log_message_id = ? WHERE id = ?",
+            (channel_id, message_id, appeal_id),
+        )
+
+    # -- warnings that wait for the member -------------------------------------------------
+
+    async def add_pending_warning(self, guild_id: int, user_id: int, text: str) -> None:
+        await self.db.execute(
+            "INSERT INTO pending_warnings (guild_id, user_id, text, created_at) VALUES (?,?,?,?)",
+            (guild_id, user_id, text, self.clock()),
+        )
+
+    async def take_pending_warnings(self, guild_id: int, user_id: int) -> list[str]:
+        """The member's unseen warnings, marked seen in the same step (shown once)."""
+        rows = await self._all(
+            "SELECT id, text FROM pending_warnings WHERE guild_id = ? AND user_id = ?"
+            " AND shown_at IS NULL ORDER BY id",
+            (guild_id, user_id),
+        )
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        cur = await self.db.execute(
+            f"UPDATE pending_warnings SET shown_at = ? WHERE id IN ({marks}) AND shown_at IS NULL",
+            (self.clock(), *(r[0] for r in rows)),
+        )
+        return [r[1] for r in rows] if cur.rowcount == len(rows) else []
+
+    # -- audit log -------------------------------------------------------------------------
+
+    async def audit(
+        self,
+        guild_id: int,
+        actor_id: int | None,
+        action: str,
+        *,
+        user_id: int | None = None,
+        incident_id: int | None = None,
+        block_id: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO moderation_audit (guild_id, actor_id, action, user_id, incident_id,"
+            " block_id, reason, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (guild_id, actor_id, action, user_id, incident_id, block_id, reason, self.clock()),
+        )
+
+    async def audit_for(self, guild_id: int, user_id: int, limit: int = 20) -> list[AuditEntry]:
+        rows = await self._all(
+            "SELECT * FROM moderation_audit WHERE guild_id = ? AND user_id = ?"
+            " ORDER BY id DESC LIMIT ?",
+            (guild_id, user_id, limit),
+        )
+        return [AuditEntry.from_row(r) for r in rows]

@@ -1,0 +1,90 @@
+"""`/moderation`: incidents, blocks and each member's moderation history, for moderators."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_app.frontend import FrontEnd
+
+STATUS_CHOICES = [
+    app_commands.Choice(name="Open", value="open"),
+    app_commands.Choice(name="Dismissed", value="dismissed"),
+    app_commands.Choice(name="Warned", value="warned"),
+    app_commands.Choice(name="Blocked", value="blocked"),
+]
+DURATION_CHOICES = [
+    app_commands.Choice(name="1 hour", value="1h"),
+    app_commands.Choice(name="24 hours", value="24h"),
+    app_commands.Choice(name="7 days", value="7d"),
+    app_commands.Choice(name="30 days", value="30d"),
+    app_commands.Choice(name="Permanently", value="perm"),
+]
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_messages=True)
+class Moderation(
+    commands.GroupCog,
+    group_name="moderation",
+    group_description="Review incidents and block members",
+):
+    def __init__(self, frontend: FrontEnd | None) -> None:
+        self.frontend = frontend
+        super().__init__()
+
+    @property
+    def actions(self):
+        assert self.frontend is not None
+        return self.frontend.moderation_actions
+
+    @app_commands.command(name="incidents", description="Prompts that broke the rules here")
+    @app_commands.describe(status="Only incidents in this state", member="Only this member's")
+    @app_commands.choices(status=STATUS_CHOICES)
+    async def incidents(
+        self,
+        interaction: discord.Interaction,
+        status: app_commands.Choice[str] | None = None,
+        member: discord.Member | None = None,
+    ) -> None:
+        """Prompts that broke the rules here."""
+        await self.actions.require_moderator(interaction)
+        embed, view = await self.actions.incidents(
+            interaction, 0, status.value if status else None, member.id if member else None
+        )
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    @app_commands.command(name="block", description="Stop a member from generating images here")
+    @app_commands.describe(
+        member="Who to block", duration="For how long", reason="Why (the member sees it)"
+    )
+    @app_commands.choices(duration=DURATION_CHOICES)
+    async def block(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        duration: app_commands.Choice[str],
+        reason: app_commands.Range[str, 1, 500],
+    ) -> None:
+        """Stop a member from generating images here."""
+        text = await self.actions.block(interaction, member.id, duration.value, reason)
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="unblock", description="Let a blocked member generate images again")
+    @app_commands.describe(member="Who to unblock")
+    async def unblock(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        """Let a blocked member generate images again."""
+        text = await self.actions.unblock(interaction, member.id)
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="history", description="A member's incidents, blocks and warnings")
+    @app_commands.describe(member="Whose history")
+    async def history(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        """A member's incidents, blocks and warnings."""
+        embed = await self.actions.history(interaction, member.id)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Moderation(bot.frontend))  # type: ignore[attr-defined]

@@ -1,0 +1,177 @@
+"""The moderation core without Discord: incidents from the engine, rules, auto-block,
+one server's records kept from another, and text escaping."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.formatting import plain
+from bot.moderation.models import IncidentStatus
+from bot.moderation.service import Blocked, Moderation, ModerationRefusal
+from bot.moderation.store import ModerationStore
+from bot.rules.rulebook import Ask, RuleRefusal
+from bot.storage.database import open_database
+from tests.conftest import engine_harness, fast_emulator_config, running_emulator
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def core(tmp_path):
+    db = await open_database(tmp_path / "db.sqlite3")
+    clock = Clock()
+    try:
+        yield Moderation(ModerationStore(db, clock), clock), clock
+    finally:
+        await db.close()
+
+
+async def test_output_blocked_task_becomes_an_incident_with_everything_asked(tmp_path) -> None:
+    config = fast_emulator_config(banned_output_words=("lighthouse",))
+    async with (
+        running_emulator(config) as emu,
+        engine_harness(emu, tmp_path / "db.sqlite3") as h,
+    ):
+        moderation = Moderation(ModerationStore(h.store.db))
+        moderation.attach(h.engine)
+        blocked = await h.submit(guild=7, user=3, prompt="a lighthouse", negative_prompt="fog")
+        fine = await h.submit(guild=7, user=4, prompt="a cat")
+        await h.wait_until(lambda: h.terminal(blocked) and h.terminal(fine))
+        await moderation.settled()
+        (incident,) = await moderation.store.incidents(7)
+        assert (incident.job_id, incident.user_id, incident.code) == (blocked, 3, "OutputBlocked")
+        assert (incident.prompt, incident.negative_prompt, incident.model) == (
+            "a lighthouse",
+            "fog",
+            "Hunyuan",
+        )
+        assert incident.status is IncidentStatus.OPEN
+
+
+async def test_blocked_words_and_blocks_are_rules(core) -> None:
+    moderation, clock = core
+    seen = []
+    moderation.add_listener(seen.append)
+    await moderation.store.save_settings(1, blocked_words=("Dragon",))
+    with pytest.raises(RuleRefusal) as caught:
+        await moderation.check_words(Ask(1, 5, prompt="ok", negative_prompt="a DRAGON", model="M"))
+    assert caught.value.key == "moderation.blocked_word"
+    (incident,) = seen
+    assert (incident.code, incident.negative_prompt, incident.model) == (
+        "BlockedWord",
+        "a DRAGON",
+        "M",
+    )
+    await moderation.check_words(Ask(2, 5, prompt="a dragon"))  # another server's words
+
+    block = await moderation.block(1, 5, 99, "24h", "spam")
+    with pytest.raises(Blocked) as refused:
+        await moderation.check_block(Ask(1, 5))
+    assert refused.value.block == block
+    await moderation.check_block(Ask(2, 5))  # blocked here only
+    clock.now += 86400
+    await moderation.check_block(Ask(1, 5))  # the block ended
+
+
+async def test_auto_block_after_n_incidents_within_d_days(core) -> None:
+    moderation, clock = core
+    fields = dict(
+        guild_id=1,
+        user_id=5,
+        channel_id=None,
+        job_id=None,
+        prompt="x",
+        negative_prompt=None,
+        model=None,
+        reference=None,
+        code="BlockedWord",
+        message=None,
+    )
+    await moderation.record(**fields)
+    await moderation.record(**fields)
+    assert await moderation.store.active_block(1, 5) is None  # off by default
+    await moderation.store.save_settings(1, auto_block_count=3, auto_block_days=1)
+    clock.now += 2 * 86400  # the first two are too old now
+    await moderation.record(**fields)
+    await moderation.record(**fields)
+    assert await moderation.store.active_block(1, 5) is None
+    await moderation.record(**fields)
+    block = await moderation.store.active_block(1, 5)
+    assert block is not None and block.created_by is None and block.until is None
+    (entry,) = await moderation.store.audit_for(1, 5)
+    assert (entry.action, entry.actor_id) == ("auto_block", None)
+
+
+async def test_one_servers_records_are_invisible_from_another(core) -> None:
+    moderation, _ = core
+    incident = await moderation.record(
+        guild_id=1,
+        user_id=5,
+        channel_id=2,
+        job_id=None,
+        prompt="x",
+        negative_prompt=None,
+        model=None,
+        reference=None,
+        code="BlockedWord",
+        message=None,
+    )
+    assert await moderation.store.incident(2, incident.id) is None
+    assert await moderation.store.incidents(2) == []
+    with pytest.raises(ModerationRefusal):
+        await moderation.decide(2, incident.id, "block:perm", 99)
+    decision = await moderation.decide(1, incident.id, "warn", 99)
+    assert decision.incident.status is IncidentStatus.WARNED
+    with pytest.raises(ModerationRefusal):  # one decision per incident
+        await moderation.decide(1, incident.id, "dismiss", 98)
+    block = await moderation.block(1, 5, 99, "perm", "r")
+    with pytest.raises(ModerationRefusal):
+        await moderation.appeal(2, block.id, 5)
+    appeal = await moderation.appeal(1, block.id, 5)
+    with pytest.raises(ModerationRefusal):
+        await moderation.appeal(1, block.id, 5)  # one appeal per block
+    with pytest.raises(ModerationRefusal):
+        await moderation.decide_appeal(2, appeal.id, 99, accept=True)
+    assert await moderation.store.audit_for(2, 5) == []
+
+
+def test_user_text_renders_as_plain_text() -> None:
+    shown = plain("[Verify your account](https://evil.example) @here <@&12> **b** `c`")
+    assert shown == (
+        "\\[Verify your account\\]\\(https://evil.example\\) @\u200bhere \\<@&\u200b12\\>"
+        " \\*\\*b\\*\\* \\`c\\`"
+    )
+    assert plain("# title\n> quote") == "\\# title\n\\> quote"
+    short = plain("*" * 300, 100)
+    assert len(short) <= 100 and short.endswith("…") and not short.endswith("\\…")
+
+
+def test_moderation_strings_exist_in_both_languages_with_the_same_placeholders() -> None:
+    import json
+    import string
+    from pathlib import Path
+
+    from bot.moderation.models import AuditAction
+
+    folder = Path(__file__).resolve().parent.parent / "bot" / "locales"
+    english, chinese = (
+        json.loads((folder / loc / "moderation.json").read_text(encoding="utf-8"))
+        for loc in ("en-US", "zh-CN")
+    )
+    assert english.keys() == chinese.keys()
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    assert all(fields(english[k]) == fields(chinese[k]) for k in english)
+    used = {f"moderation.action.{a.value}" for a in AuditAction} | {
+        f"moderation.decided.{d}"
+        for d in ("dismiss", "warn", "block_24h", "block_7d", "block_perm", "lift", "keep")
+    }
+    assert used <= english.keys()
