@@ -205,3 +205,37 @@ async def test_bad_video_options_are_refused_before_any_call(tmp_path) -> None:
         assert zh.original.ephemeral and "秒" in zh.original.content
         assert emu.stats()["actions"] == {}  # not one call reached Tencent
         assert await stored_jobs(stack) == []
+
+
+async def test_video_limits_count_apart_from_image_limits(tmp_path) -> None:
+    config = EmulatorConfig(**FAST_VIDEO, seed=9)
+    async with bot_stack(tmp_path, emulator_config=config, config=CONFIG) as stack:
+        fake, emu = stack.fake, stack.emulator
+        setup = await fake.invoke(
+            "settings", "limits", options={"daily_video_per_user": 1, "daily_per_user": 2}
+        )
+        await setup.wait_for_response(timeout=15)
+
+        def accepted(action: str) -> int:
+            return emu.stats()["actions"].get(action, {}).get("accepted", 0)
+
+        first = await fake.invoke("animate", options={"prompt": "waves"}, user="alice")
+        await delivered(fake, first)
+        second = await fake.invoke("animate", options={"prompt": "more waves"}, user="alice")
+        await second.wait_for_response(timeout=15)
+        refusal = await second.wait_for_original(lambda m: m.content, timeout=15)
+        assert refusal.ephemeral and "1 of your 1 videos" in refusal.content
+        assert accepted("CreateAigcVideoTask") == 1
+        # The video spent nothing of the image budget: two images still go through.
+        for prompt in ("a fox", "a hare"):
+            await delivered(
+                fake, await fake.invoke("imagine", options={"prompt": prompt}, user="alice")
+            )
+        assert accepted("CreateAigcImageTask") == 2
+        third = await fake.invoke("imagine", options={"prompt": "a deer"}, user="alice")
+        await third.wait_for_response(timeout=15)
+        refused = await third.wait_for_original(lambda m: m.content, timeout=15)
+        assert "2 of your 2 images" in refused.content
+        # Another member's videos are theirs to spend.
+        await delivered(fake, await fake.invoke("animate", options={"prompt": "rain"}, user="bob"))
+        assert accepted("CreateAigcVideoTask") == 2
