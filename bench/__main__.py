@@ -5,6 +5,7 @@ Examples::
     python -m bench                      # default profile: 2,000 jobs, 100 guilds
     python -m bench --profile small      # few jobs in flight (unsaturated)
     python -m bench --profile bursty --json out/bursty.json
+    python -m bench --profile discord    # the real bot against a fake Discord and the emulator
     MPS_ENDPOINT=http://127.0.0.1:8765 python -m bench --profile small --k 1
 
 Without --endpoint (or MPS_ENDPOINT) the benchmark starts its own emulator per variant with
@@ -19,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 
+from .discord_profile import PROFILES as DISCORD_PROFILES
 from .profiles import PROFILES
 from .report import render
 from .runner import Options, run, say
@@ -30,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--profile", choices=sorted(PROFILES), default="default")
+    p.add_argument("--profile", choices=sorted([*PROFILES, *DISCORD_PROFILES]), default="default")
     p.add_argument(
         "--json",
         default="bench-results.json",
@@ -62,6 +64,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.profile in DISCORD_PROFILES:
+        from .discord_run import main_discord
+
+        return main_discord(args)
     try:
         profile = PROFILES[args.profile].scaled(
             jobs=args.jobs, guilds=args.guilds, users=args.users

@@ -266,6 +266,18 @@ class DiscordTunables:
     token_lifetime: float = 900.0
     token_margin: float = 60.0
     history_page_size: int = 5
+    # Pace edits under Discord's rate limits (per channel with the bot token, per interaction
+    # token): progress edits that would overrun them are dropped, results go first.
+    edit_budget: bool = True
+    channel_edit_limit: int = 5
+    channel_edit_window: float = 5.0
+    token_edit_limit: int = 5
+    token_edit_window: float = 2.0
+    # Added to each window: a request counts from its send until this long after the window
+    # that follows its answer.
+    edit_margin: float = 0.25
+    # Channel slots per window that progress edits leave free for results.
+    final_reserve: int = 2
 
 
 @dataclass(frozen=True)

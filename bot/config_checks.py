@@ -53,6 +53,12 @@ RANGES: dict[str, Range] = {
     "discord.token_margin": Range(0),
     # One history page is one embed description (4096 characters): 25 lines fit.
     "discord.history_page_size": Range(1, high=25),
+    "discord.channel_edit_limit": Range(1),
+    "discord.token_edit_limit": Range(1),
+    "discord.channel_edit_window": _POSITIVE,
+    "discord.token_edit_window": _POSITIVE,
+    "discord.edit_margin": Range(0),
+    "discord.final_reserve": Range(0),
     "create_backoff": _POSITIVE,
     "max_prompt_chars": Range(1),
     "max_reference_bytes": Range(1),

@@ -43,3 +43,29 @@ async def test_video_job_completes_with_its_own_describe_action(tmp_path) -> Non
         assert actions["CreateAigcVideoTask"]["accepted"] == 1
         assert actions["DescribeAigcVideoTask"]["accepted"] >= 1
         assert actions["CreateAigcImageTask"]["accepted"] == 1
+
+
+async def test_a_restart_learns_video_durations_from_history(tmp_path) -> None:
+    config = fast_emulator_config(video_wait=(0.05, 0.05), video_run=(0.2, 0.3))
+    tunables = fast_tunables()
+    tunables = replace(tunables, polling=replace(tunables.polling, video_expected=(0.2, 0.4)))
+    request = VideoTaskRequest(
+        model_name="Kling", model_version="2.1", prompt="waves at night", duration=5
+    )
+    async with running_emulator(config) as emu:
+        async with engine_harness(emu, tmp_path / "db.sqlite3", tunables) as h:
+            job = await h.engine.submit(
+                JobRequest(
+                    kind=TaskKind.VIDEO,
+                    guild_id=1,
+                    user_id=1,
+                    model="Kling",
+                    prompt="waves at night",
+                    request=request.to_api(),
+                )
+            )
+            await h.wait_until(lambda: h.terminal(job.id))
+        async with engine_harness(emu, tmp_path / "db.sqlite3", tunables) as h:
+            await h.engine.learn_from_history()
+            assert h.engine.durations.model(TaskKind.VIDEO, "Kling").count == 1
+            assert h.engine.durations.model(TaskKind.IMAGE, "Hunyuan").count == 0

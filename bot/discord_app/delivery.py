@@ -93,9 +93,9 @@ class Delivery:
             # Edits do not notify anyone: after a long wait, tell the owner it is ready.
             link = render.message_link(job.guild_id, message.channel.id, message.id)
             try:
-                await message.channel.send(
+                await self.messenger.notify(
+                    message.channel,
                     t(locale, "discord.ready_ping", user=f"<@{job.user_id}>", link=link),
-                    allowed_mentions=discord.AllowedMentions(users=True),
                 )
             except discord.HTTPException as exc:
                 log.warning("job %d: could not notify its owner: %s", job.id, exc)

@@ -3,6 +3,10 @@
 One small task per unfinished job: it follows the job's events, renders its progress, edits
 the message when the text changed (at most once per `progress_interval`), and hands the
 finished job to `Delivery`. A restart simply starts the trackers again.
+
+When the messenger drops a progress edit (its channel's edit budget is spent), the tracker
+asks again as soon as the budget may have room, rendering the latest progress then: the
+edits that do go out always show the newest state.
 """
 
 from __future__ import annotations
@@ -78,14 +82,21 @@ class JobTracker:
                 return
             progress = self.engine.progress(job.id)
             now = time.monotonic()
+            retry: float | None = None
             if progress is not None and now - last_edit >= interval:
                 embed = render.progress_embed(job, progress, job_locale(job))
                 if embed.to_dict() != last_shown:
                     try:
-                        await self.messenger.edit(job, embed=embed)
-                        last_shown, last_edit = embed.to_dict(), now
+                        if await self.messenger.edit(job, embed=embed, progress=True) is None:
+                            retry = self.messenger.progress_retry_in(job)
+                            retry = interval / 5 if retry is None else retry
+                        else:
+                            last_shown, last_edit = embed.to_dict(), now
                     except discord.HTTPException as exc:
                         # A progress edit may fail; the next one or the result will follow.
                         log.warning("job %d: progress edit failed: %s", job.id, exc)
+            if retry is not None:
+                await follower.changed(within=min(interval, max(0.25, retry)))
+                continue
             wait = interval - (time.monotonic() - last_edit)
             await follower.changed(within=max(0.2, wait))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import ModelSpec, Polling
+from ..config import Polling
 from ..mps.models import TaskKind
 from ..storage.jobs import JobStore
 from .polling import DurationModel, DurationPrior
@@ -29,9 +29,9 @@ class DurationBook:
     def snapshot(self) -> dict[tuple[TaskKind, str], DurationModel]:
         return dict(self._models)
 
-    async def learn_from_history(self, store: JobStore, specs: list[ModelSpec]) -> None:
-        """Seed each model from finished jobs in the database."""
-        for spec in specs:
-            model = self.model(spec.kind, spec.name)
-            for seconds in reversed(await store.recent_durations(spec.name, spec.kind)):
+    async def learn_from_history(self, store: JobStore, models: list[tuple[TaskKind, str]]) -> None:
+        """Seed each (kind, model name) from finished jobs in the database."""
+        for kind, name in models:
+            model = self.model(kind, name)
+            for seconds in reversed(await store.recent_durations(name, kind)):
                 model.add(seconds)

@@ -323,7 +323,9 @@ class JobEngine:
 
     async def learn_from_history(self) -> None:
         """Seed the duration models from finished jobs in the database."""
-        await self.durations.learn_from_history(self.store, list(self.tunables.models.values()))
+        models = [(spec.kind, spec.name) for spec in self.tunables.models.values()]
+        models += [(TaskKind.VIDEO, spec.name) for spec in self.tunables.video_models.values()]
+        await self.durations.learn_from_history(self.store, models)
 
 
 def _state_of(live: LiveJob, position: int | None) -> str:

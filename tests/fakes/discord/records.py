@@ -130,6 +130,12 @@ class FakeMessage:
     def edits(self) -> list[MessageRevision]:
         return self.history[1:]
 
+    @property
+    def first_attached(self) -> MessageRevision | None:
+        """The first revision (creation or edit) that carried attachments: when and how
+        (``via``) the files were posted."""
+        return next((r for r in self.history if r.attachments), None)
+
     def attachment(self, filename: str) -> StoredAttachment:
         for attachment in self.attachments:
             if attachment.filename == filename:
