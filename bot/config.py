@@ -162,3 +162,6 @@ class Tunables:
     create_backoff: tuple[float, float] = (2.0, 60.0)
     max_prompt_chars: int = 1000
     max_reference_bytes: int = 7 * 1024 * 1024
+    # At shutdown, how long Creates already on the wire may take to answer. With the
+    # Discord close it must fit Docker's default 10 s stop timeout.
+    shutdown_grace: float = 6.0

@@ -77,6 +77,7 @@ class JobEngine:
             registry=self._registry,
             store=store,
             client=client,
+            gate=gate,
             outcomes=self._outcomes,
             durations=self.durations,
             tunables=tunables,
@@ -142,8 +143,16 @@ class JobEngine:
             self._registry.hold_slot(live)
             self._registry.schedule_poll(live, self._clock())  # ask about it right away
 
-    async def close(self, grace: float = 15.0) -> None:
-        """Stop cleanly: let in-flight Creates store their TaskIds, then stop the rest."""
+    def stop_submitting(self) -> None:
+        """Send no more Creates; jobs that were not sent stay queued for the next start."""
+        self._dispatcher.stopping = True
+
+    async def close(self, grace: float | None = None) -> None:
+        """Stop cleanly: send no new Create, let those on the wire store their TaskIds
+        (for at most `grace` seconds), then stop the rest."""
+        if grace is None:
+            grace = self.tunables.shutdown_grace
+        self.stop_submitting()
         for loop in self._loops:
             loop.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)

@@ -188,12 +188,18 @@ class MpsClient:
         raise AssertionError("unreachable")
 
     async def create_task(
-        self, kind: TaskKind, request: ImageTaskRequest | VideoTaskRequest | dict[str, Any]
+        self,
+        kind: TaskKind,
+        request: ImageTaskRequest | VideoTaskRequest | dict[str, Any],
+        permit: AbstractAsyncContextManager[Any] | None = None,
     ) -> CreatedTask:
-        """Create a task; `request` may be a typed request or its API dict (as stored)."""
+        """Create a task; `request` may be a typed request or its API dict (as stored).
+
+        `permit` is a Create quota slot the caller already holds: the engine takes it
+        before it marks the job as submitting, so only a Create on the wire is uncertain."""
         params = request if isinstance(request, dict) else request.to_api()
         response = await self._with_retries(
-            kind.create_action, params, self.retry.create_attempts, create=True
+            kind.create_action, params, self.retry.create_attempts, create=True, permit=permit
         )
         task_id = response.get("TaskId")
         if not task_id:
