@@ -136,6 +136,9 @@ class Downloads:
     # A result image with more pixels than this is refused, not decoded: a header that
     # promises gigapixels would otherwise take the process' memory with it.
     max_pixels: int = 50_000_000
+    # Result files of jobs that ended without being delivered (delivery failed, the bot
+    # stopped) are kept this long for an admin, then removed.
+    keep_failed_seconds: float = 3 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,14 @@ class DiscordTunables:
     token_lifetime: float = 900.0
     token_margin: float = 60.0
     history_page_size: int = 5
+    # Discord rate limits, server errors and connection resets during delivery are waited
+    # out (results are on disk) for this long before the job is marked failed.
+    delivery_patience: float = 1800.0
+    # Seconds between delivery tries: the first, doubling up to the second (jittered).
+    delivery_backoff: tuple[float, float] = (1.0, 60.0)
+    # After a restart each resumed job's first edit waits up to this long, at random:
+    # no burst of edits all at once.
+    resume_spread: float = 5.0
 
 
 @dataclass(frozen=True)

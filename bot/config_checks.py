@@ -54,6 +54,9 @@ RANGES: dict[str, Range] = {
     # One history page is one embed description (4096 characters): 25 lines fit.
     "discord.history_page_size": Range(1, high=25),
     "create_backoff": _POSITIVE,
+    "discord.delivery_backoff": _POSITIVE,
+    # Docker stops a container 10 s after SIGTERM; Discord's close needs the rest.
+    "shutdown_grace": Range(0, high=8),
     "max_prompt_chars": Range(1),
     "max_reference_bytes": Range(1),
     "models.*.max_images": Range(1),
