@@ -121,13 +121,13 @@ class JobActions:
     async def reroll(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
         """Same prompt and options again; the new job belongs to whoever pressed."""
         job = await self._job_in_guild(interaction, job_id)
-        await self.start(interaction, ImageOptions.from_record(job.options))
+        await self.start(interaction, await fresh_options(interaction, job))
 
     async def rerun(self, interaction: discord.Interaction, job_id: int, _: int) -> None:
         job = await self._job_in_guild(interaction, job_id)
         if job.user_id != interaction.user.id:
             raise Refusal("error.not_your_job")
-        await self.start(interaction, ImageOptions.from_record(job.options))
+        await self.start(interaction, await fresh_options(interaction, job))
 
     async def vary(self, interaction: discord.Interaction, job_id: int, index: int) -> None:
         """The result itself becomes the reference image of a new job."""
@@ -167,3 +167,26 @@ class JobActions:
             raise Refusal("error.not_your_history")
         embed, view = await self.listings.history(interaction, page)
         await interaction.response.edit_message(embed=embed, view=view)
+
+
+REFRESH_URLS = "/attachments/refresh-urls"
+
+
+async def fresh_options(interaction: discord.Interaction, job: Job) -> ImageOptions:
+    """A job's options with its reference images' Discord URLs signed afresh: attachment
+    URLs expire after about a day, and a re-roll may come much later. Discord refreshes at
+    most 50 at a time; a URL it does not know comes back unchanged."""
+    options = ImageOptions.from_record(job.options)
+    urls = list(options.references)
+    if not urls:
+        return options
+    refreshed: dict[str, str] = {}
+    for start in range(0, len(urls), 50):
+        answer = await interaction.client.http.request(
+            discord.http.Route("POST", REFRESH_URLS),
+            json={"attachment_urls": urls[start : start + 50]},
+        )
+        for pair in answer.get("refreshed_urls") or ():
+            if pair.get("original") and pair.get("refreshed"):
+                refreshed[pair["original"]] = pair["refreshed"]
+    return dataclasses.replace(options, references=tuple(refreshed.get(url, url) for url in urls))
