@@ -98,7 +98,7 @@ class Dispatcher:
     async def run(self) -> None:
         registry = self.registry
         wake = registry.wake_dispatch
-        while True:
+        while not self.stopping:
             wake.clear()
             pause = self.pause.remaining()
             if pause > 0:
@@ -132,7 +132,7 @@ class Dispatcher:
         # Every way out of here leaves the job answered: sent, requeued, or failed.
         stage = "before"
         try:
-            job = await self.store.get(live.job_id)
+            job = None if self.stopping else await self.store.get(live.job_id)
             if job is None or job.state is not JobState.QUEUED:
                 self.registry.free_slot(live)
                 return
