@@ -43,9 +43,11 @@ class JobTracker:
         self.tunables = tunables
         self._tracking: set[int] = set()
         self._tasks = OwnedTasks("track")
+        self._closed = False
 
     def track(self, job_id: int, *, delay: float = 0.0) -> None:
-        if job_id in self._tracking:
+        # Closed: Discord's session is going away; the job is tracked again at next start.
+        if job_id in self._tracking or self._closed:
             return
         self._tracking.add(job_id)
         task = self._tasks.spawn(self._run(job_id, delay), f"track-{job_id}")
@@ -60,6 +62,7 @@ class JobTracker:
                 self.track(job.id, delay=random.uniform(0, spread))
 
     async def close(self) -> None:
+        self._closed = True
         await self._tasks.cancel()
 
     async def _run(self, job_id: int, delay: float = 0.0) -> None:
