@@ -156,6 +156,7 @@ async def _reporting(verdict: Verdict) -> AsyncIterator[None]:
 
 
 async def crash_run(home: Path, *, kills: int, jobs_per_kill: int = 3, seed: int = 1) -> Verdict:
+    home.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     emulator = EmulatorConfig(image_wait=(0.2, 1.0), image_run=(0.3, 2.0), seed=seed)
     verdict = Verdict("crash")
@@ -260,6 +261,7 @@ async def _feed_discord_faults(stack: Stack, rng: random.Random, tally: Counter)
 
 
 async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1) -> Verdict:
+    home.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     emulator = EmulatorConfig(image_wait=(0.2, 0.6), image_run=(0.3, 1.5), seed=seed)
     config = {**CHAOS_CONFIG, "polling": {"timeout_seconds": 90, "target_interval": 0.2}}
