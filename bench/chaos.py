@@ -55,6 +55,10 @@ CHAOS_CONFIG: dict[str, Any] = {
 }
 
 
+# A job's state when the process died, in the words of the issue.
+_STEP = {"ready": "delivering"}
+
+
 @dataclass
 class Verdict:
     """What a run checks; `problems` is empty when nothing was lost."""
@@ -156,32 +160,48 @@ async def _reporting(verdict: Verdict) -> AsyncIterator[None]:
 
 
 async def crash_run(home: Path, *, kills: int, jobs_per_kill: int = 3, seed: int = 1) -> Verdict:
-    home.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
     rng = random.Random(seed)
     emulator = EmulatorConfig(image_wait=(0.2, 1.0), image_run=(0.3, 2.0), seed=seed)
     verdict = Verdict("crash")
     seen_at_kill: Counter = Counter()
+    interrupted: set[int] = set()
     prompts = 0
     async with (
         _reporting(verdict),
         bot_stack(home, config=CHAOS_CONFIG, emulator_config=emulator) as stack,
     ):
         for _ in range(kills):
+            # Stretch one step or another now and then, so kills also land while a Create
+            # is on the wire, while results download and while they are posted.
+            stretch = rng.choice(("none", "create", "download", "deliver"))
+            if stretch == "create":
+                stack.emulator.inject_fault("slow", CREATE, delay=1.0)
+            elif stretch == "download":
+                stack.emulator.inject_fault("slow", "Download", delay=1.0)
+            elif stretch == "deliver":
+                stack.fake.fail_next("PATCH", r"/messages/", status=429, retry_after=1.0)
             for _ in range(rng.randint(1, jobs_per_kill)):
                 prompts += 1
                 await _ask(stack, f"chaos {prompts}", rng)
             await asyncio.sleep(rng.uniform(0.1, 2.5))
             await stack.bots[-1].stop(signal.SIGKILL)
-            seen_at_kill.update(r["state"] for r in _rows(stack))
+            for row in _rows(stack):
+                if row["state"] not in FINAL:
+                    seen_at_kill[_STEP.get(row["state"], row["state"])] += 1
+                    interrupted.add(row["id"])
             await stack.start_bot()
         finished = await _all_final(stack, within=120)
         judge(stack, verdict)
         if not finished:
             verdict.problems.append("jobs still unfinished 120 s after the last restart")
+        delivered = {r["id"] for r in _rows(stack) if r["state"] == "delivered"}
         verdict.extra.update(
             kills=kills,
             restarts=len(stack.bots) - 1,
-            states_at_kill=dict(seen_at_kill),
+            unfinished_jobs_at_kills=dict(seen_at_kill),
+            jobs_interrupted=len(interrupted),
+            interrupted_then_delivered=len(interrupted & delivered),
             asked=prompts,
         )
         # Close the bot cleanly: bot_stack checks its logs for tracebacks.
@@ -194,7 +214,7 @@ async def create_window(samples: int = 50) -> dict[str, float]:
     which a crash leaves a job's outcome unknown."""
     from bot.mps.emulator import MpsEmulator
 
-    emu = MpsEmulator(EmulatorConfig(seed=1))
+    emu = MpsEmulator(EmulatorConfig(seed=1, rate_limits={CREATE: 10_000}))
     await emu.start()
     try:
         async with aiohttp.ClientSession() as session:
@@ -261,7 +281,7 @@ async def _feed_discord_faults(stack: Stack, rng: random.Random, tally: Counter)
 
 
 async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1) -> Verdict:
-    home.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
     rng = random.Random(seed)
     emulator = EmulatorConfig(image_wait=(0.2, 0.6), image_run=(0.3, 1.5), seed=seed)
     config = {**CHAOS_CONFIG, "polling": {"timeout_seconds": 90, "target_interval": 0.2}}
