@@ -256,6 +256,9 @@ class Downloads:
     # A result image with more pixels than this is refused, not decoded: a header that
     # promises gigapixels would otherwise take the process' memory with it.
     max_pixels: int = 50_000_000
+    # Result files of jobs that ended without being delivered (delivery failed, the bot
+    # stopped) are kept this long for an admin, then removed.
+    keep_failed_seconds: float = 3 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -278,6 +281,14 @@ class DiscordTunables:
     edit_margin: float = 0.25
     # Channel slots per window that progress edits leave free for results.
     final_reserve: int = 2
+    # Discord rate limits, server errors and connection resets during delivery are waited
+    # out (results are on disk) for this long before the job is marked failed.
+    delivery_patience: float = 1800.0
+    # Seconds between delivery tries: the first, doubling up to the second (jittered).
+    delivery_backoff: tuple[float, float] = (1.0, 60.0)
+    # After a restart each resumed job's first edit waits up to this long, at random:
+    # no burst of edits all at once.
+    resume_spread: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -296,3 +307,6 @@ class Tunables:
     create_backoff: tuple[float, float] = (2.0, 60.0)
     max_prompt_chars: int = 1000
     max_reference_bytes: int = 7 * 1024 * 1024
+    # At shutdown, how long Creates already on the wire may take to answer. With the
+    # Discord close it must fit Docker's default 10 s stop timeout.
+    shutdown_grace: float = 6.0

@@ -100,7 +100,12 @@ async def test_animate_button_rerolls_and_history(tmp_path) -> None:
         assert video_job.request["ImageUrl"].startswith(fake.base_url)
         assert video_job.request["ModelName"] == "Kling"
         assert video_job.request["ModelVersion"] == "3.0"
-        assert again.request == video_job.request  # the same video options again
+        # The same video options again, with the first frame's attachment URL signed afresh.
+        first, again_first = video_job.request["ImageUrl"], again.request["ImageUrl"]
+        assert first.split("?")[0] == again_first.split("?")[0]
+        assert {k: v for k, v in again.request.items() if k != "ImageUrl"} == {
+            k: v for k, v in video_job.request.items() if k != "ImageUrl"
+        }
         assert again.user_id == fake.guild.member("bob").user.id
         assert emu.stats()["actions"]["CreateAigcVideoTask"]["accepted"] == 2
 

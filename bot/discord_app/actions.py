@@ -176,11 +176,26 @@ class JobActions:
         return job
 
     async def _start_like(self, interaction: discord.Interaction, job: Job) -> None:
-        """A new job asked exactly as `job` was, image or video."""
+        """A new job asked exactly as `job` was, image or video, with its uploaded images'
+        URLs refreshed."""
         if job.kind is TaskKind.VIDEO:
-            await self.start_video(interaction, VideoOptions.from_record(job.options))
-        else:
-            await self.start(interaction, ImageOptions.from_record(job.options))
+            video = VideoOptions.from_record(job.options)
+            frames = [url for url in (video.first_frame, video.last_frame) if url]
+            fresh = await refreshed_urls(interaction, frames) if frames else {}
+            video = dataclasses.replace(
+                video,
+                first_frame=fresh.get(video.first_frame or "", video.first_frame),
+                last_frame=fresh.get(video.last_frame or "", video.last_frame),
+            )
+            await self.start_video(interaction, video)
+            return
+        image = ImageOptions.from_record(job.options)
+        if image.references:
+            fresh = await refreshed_urls(interaction, list(image.references))
+            image = dataclasses.replace(
+                image, references=tuple(fresh.get(url, url) for url in image.references)
+            )
+        await self.start(interaction, image)
 
     def _server_defaults(self, guild_id: int, options: ImageOptions) -> ImageOptions:
         """The server's default model (and size, for that model) where none was chosen."""
@@ -318,3 +333,22 @@ class JobActions:
             raise Refusal("error.not_your_history")
         embed, view = await self.listings.history(interaction, page)
         await interaction.response.edit_message(embed=embed, view=view)
+
+
+REFRESH_URLS = "/attachments/refresh-urls"
+
+
+async def refreshed_urls(interaction: discord.Interaction, urls: list[str]) -> dict[str, str]:
+    """Discord attachment URLs signed afresh: they expire after about a day, and a re-roll
+    may come much later. Discord refreshes at most 50 at a time; a URL it does not know
+    comes back unchanged."""
+    refreshed: dict[str, str] = {}
+    for start in range(0, len(urls), 50):
+        answer = await interaction.client.http.request(
+            discord.http.Route("POST", REFRESH_URLS),
+            json={"attachment_urls": urls[start : start + 50]},
+        )
+        for pair in answer.get("refreshed_urls") or ():
+            if pair.get("original") and pair.get("refreshed"):
+                refreshed[pair["original"]] = pair["refreshed"]
+    return refreshed

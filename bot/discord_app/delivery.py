@@ -6,9 +6,15 @@ over the server's upload limit are re-encoded to fit (in a worker thread).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TypeVar
 
+import aiohttp
 import discord
 
 from ..config import Tunables
@@ -27,8 +33,31 @@ TOO_LARGE = (40005, 50045)
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 
 
+# A connection reset or a dropped answer. discord.py retries a reset only for the
+# Windows/BSD errno, so on Linux (ECONNRESET, 104) it reaches us.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientConnectionError, OSError)
+
+T = TypeVar("T")
+
+
 def job_locale(job: Job) -> str:
     return job.locale or "en-US"
+
+
+def transient(exc: BaseException) -> bool:
+    """Worth waiting for: Discord will take the same request again in a while."""
+    if isinstance(exc, discord.HTTPException):
+        return exc.status == 429 or exc.status >= 500
+    return isinstance(exc, (discord.RateLimited, *CONNECTION_ERRORS))
+
+
+def failure_of(exc: BaseException) -> tuple[str, str]:
+    """(code, message) recorded on a job whose delivery failed: no paths, no URLs."""
+    if isinstance(exc, discord.HTTPException):
+        return str(exc.code or exc.status), exc.text or f"HTTP {exc.status}"
+    if isinstance(exc, CONNECTION_ERRORS):
+        return "ConnectionError", "the connection to Discord failed"
+    return "InternalError", "unexpected error while posting the result"
 
 
 class Delivery:
@@ -45,16 +74,49 @@ class Delivery:
         self.messenger = messenger
         self.tunables = tunables
 
-    async def show_failure(self, job: Job) -> None:
+    async def _patiently(self, job: Job, send: Callable[[], Awaitable[T]]) -> T:
+        """Send, waiting out rate limits, server errors and connection resets with backoff
+        (jittered) for up to `delivery_patience`; other errors, and the last one, raise."""
+        settings = self.tunables.discord
+        first, most = settings.delivery_backoff
+        give_up = time.monotonic() + settings.delivery_patience
+        tries = 0
+        while True:
+            try:
+                return await send()
+            except Exception as exc:
+                if not transient(exc):
+                    raise
+                delay = random.uniform(0.5, 1.0) * min(most, first * 2**tries)
+                if time.monotonic() + delay > give_up:
+                    raise
+                tries += 1
+                log.info("job %d: Discord said %r; trying again in %.1fs", job.id, exc, delay)
+                await asyncio.sleep(delay)
+
+    async def show_failure(self, job: Job | None) -> None:
+        if job is None:
+            return
         embed = render.failure_embed(job, job_locale(job), self.tunables.polling.timeout_seconds)
         try:
-            await self.messenger.edit(job, embed=embed, view=None)
-        except discord.HTTPException as exc:
-            log.warning("job %d: could not show its failure: %s", job.id, exc)
+            await self._patiently(job, lambda: self.messenger.edit(job, embed=embed, view=None))
+        except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+            log.warning("job %d: could not show its failure: %r", job.id, exc)
         self.messenger.forget(job.id)
 
     async def deliver(self, job: Job) -> None:
-        """Post the results as attachments on the job's message, then mark it delivered."""
+        """Post the results as attachments on the job's message, then mark it delivered.
+
+        Whatever goes wrong, the job ends delivered or failed with a message saying why."""
+        try:
+            await self._deliver(job)
+        except Exception as exc:
+            log.error("job %d: delivery failed unexpectedly", job.id, exc_info=exc)
+            code, text = failure_of(exc)
+            await self.engine.fail_delivery(job.id, code, text)
+            await self.show_failure(await self.store.get(job.id))
+
+    async def _deliver(self, job: Job) -> None:
         locale = job_locale(job)
         token_was_alive = self.messenger.token_alive(job.id)
         limit = int(job.frontend.get("attachment_size_limit") or DEFAULT_UPLOAD_LIMIT)
@@ -72,12 +134,15 @@ class Delivery:
             embed = render.result_embed(job, locale, uploads[0].filename, took)
             view = result_view(job, len(uploads), locale)
             try:
-                message = await self.messenger.edit(job, embed=embed, view=view, uploads=uploads)
+                send = partial(self.messenger.edit, job, embed=embed, view=view, uploads=uploads)
+                message = await self._patiently(job, send)
                 break
-            except discord.HTTPException as exc:
-                if exc.code not in TOO_LARGE and exc.status != 413:
-                    log.warning("job %d: delivery failed: %s", job.id, exc)
-                    await self.engine.fail_delivery(job.id, str(exc.code), exc.text)
+            except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+                if not isinstance(exc, discord.HTTPException) or (
+                    exc.code not in TOO_LARGE and exc.status != 413
+                ):
+                    log.warning("job %d: delivery failed: %r", job.id, exc)
+                    await self.engine.fail_delivery(job.id, *failure_of(exc))
                     return await self.show_failure(await self.store.get(job.id))
                 log.info(
                     "job %d: upload refused as too large at %d bytes; shrinking",
@@ -97,5 +162,5 @@ class Delivery:
                     message.channel,
                     t(locale, "discord.ready_ping", user=f"<@{job.user_id}>", link=link),
                 )
-            except discord.HTTPException as exc:
-                log.warning("job %d: could not notify its owner: %s", job.id, exc)
+            except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+                log.warning("job %d: could not notify its owner: %r", job.id, exc)

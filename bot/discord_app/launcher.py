@@ -17,6 +17,9 @@ from .client import ImagineBot
 
 log = logging.getLogger(__name__)
 
+# With the engine's shutdown grace (6 s by default) this fits Docker's 10 s stop timeout.
+DISCORD_CLOSE_SECONDS = 2.0
+
 
 def _point_at(settings: Settings) -> None:
     """Only a local fake Discord needs this; real deployments leave both unset."""
@@ -49,7 +52,14 @@ async def _serve(settings: Settings) -> int:
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if stopper in done:
                 log.info("shutting down: unfinished jobs resume at the next start")
-                await bot.close()
+                # No new Create from here on; those on the wire get the engine's grace.
+                runtime.engine.stop_submitting()
+                # Docker kills the process 10 s after SIGTERM: Discord's close gets a
+                # bounded share, the engine's grace (closed on leaving open_runtime) the rest.
+                try:
+                    await asyncio.wait_for(bot.close(), DISCORD_CLOSE_SECONDS)
+                except TimeoutError:
+                    log.warning("Discord did not close within %.0fs", DISCORD_CLOSE_SECONDS)
             stopper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner  # re-raises a login failure or a fatal gateway error

@@ -11,7 +11,9 @@ edits that do go out always show the newest state.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 
 import discord
@@ -22,7 +24,7 @@ from ..engine.engine import JobEngine
 from ..engine.tasks import OwnedTasks
 from ..storage.jobs import JobState, JobStore
 from . import render
-from .delivery import Delivery, job_locale
+from .delivery import CONNECTION_ERRORS, Delivery, job_locale
 from .messenger import JobMessenger
 
 log = logging.getLogger(__name__)
@@ -45,24 +47,31 @@ class JobTracker:
         self.tunables = tunables
         self._tracking: set[int] = set()
         self._tasks = OwnedTasks("track")
+        self._closed = False
 
-    def track(self, job_id: int) -> None:
-        if job_id in self._tracking:
+    def track(self, job_id: int, *, delay: float = 0.0) -> None:
+        # Closed: Discord's session is going away; the job is tracked again at next start.
+        if job_id in self._tracking or self._closed:
             return
         self._tracking.add(job_id)
-        task = self._tasks.spawn(self._run(job_id), f"track-{job_id}")
+        task = self._tasks.spawn(self._run(job_id, delay), f"track-{job_id}")
         task.add_done_callback(lambda _: self._tracking.discard(job_id))
 
     async def resume(self) -> None:
-        """After a restart: follow every unfinished job that came from Discord."""
+        """After a restart: follow every unfinished job that came from Discord, each one's
+        first edit at a random moment of `resume_spread` (no burst of edits at once)."""
+        spread = self.tunables.discord.resume_spread
         for job in await self.store.unfinished():
             if job.frontend.get("channel_id"):
-                self.track(job.id)
+                self.track(job.id, delay=random.uniform(0, spread))
 
     async def close(self) -> None:
+        self._closed = True
         await self._tasks.cancel()
 
-    async def _run(self, job_id: int) -> None:
+    async def _run(self, job_id: int, delay: float = 0.0) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
         with await self.engine.follow(job_id) as follower:
             await self._follow(follower)
 
@@ -92,7 +101,7 @@ class JobTracker:
                             retry = interval / 5 if retry is None else retry
                         else:
                             last_shown, last_edit = embed.to_dict(), now
-                    except discord.HTTPException as exc:
+                    except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
                         # A progress edit may fail; the next one or the result will follow.
                         log.warning("job %d: progress edit failed: %s", job.id, exc)
             if retry is not None:

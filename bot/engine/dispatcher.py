@@ -7,16 +7,19 @@ the job goes back to the head of its queue and submissions pause for a while.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from ..config import Tunables
 from ..mps import errors
 from ..mps.client import MpsClient
+from ..mps.models import CreatedTask
 from ..storage.jobs import JobState, JobStore
 from .durations import DurationBook
 from .events import ErrorCategory, EventType
-from .limiter import wait_event
+from .limiter import QuotaGate, wait_event
 from .outcomes import Outcomes
 from .registry import LiveJob, Registry
 from .tasks import OwnedTasks
@@ -24,6 +27,8 @@ from .tasks import OwnedTasks
 log = logging.getLogger(__name__)
 
 _OPERATOR_PAUSE = 60.0
+# Storing a billed task's TaskId is retried this often (first, most), until it works.
+_STORE_RETRY = (0.1, 5.0)
 
 _CREATE_FAILURES: tuple[tuple[type[errors.MpsError], ErrorCategory], ...] = (
     (errors.ContentViolationError, ErrorCategory.CONTENT_VIOLATION),
@@ -69,6 +74,7 @@ class Dispatcher:
         registry: Registry,
         store: JobStore,
         client: MpsClient,
+        gate: QuotaGate,
         outcomes: Outcomes,
         durations: DurationBook,
         tunables: Tunables,
@@ -78,6 +84,7 @@ class Dispatcher:
         self.registry = registry
         self.store = store
         self.client = client
+        self.gate = gate
         self.outcomes = outcomes
         self.durations = durations
         self.tunables = tunables
@@ -85,11 +92,13 @@ class Dispatcher:
         self.submits = OwnedTasks("submit")
         self._clock = clock
         self._wall = wall
+        # Set at shutdown: jobs still waiting for a Create slot are not sent, stay QUEUED.
+        self.stopping = False
 
     async def run(self) -> None:
         registry = self.registry
         wake = registry.wake_dispatch
-        while True:
+        while not self.stopping:
             wake.clear()
             pause = self.pause.remaining()
             if pause > 0:
@@ -120,31 +129,60 @@ class Dispatcher:
         await self.outcomes.emit(EventType.QUEUED, live.job_id)
 
     async def _submit(self, live: LiveJob) -> None:
-        if not await self.store.transition(live.job_id, [JobState.QUEUED], JobState.SUBMITTING):
-            self.registry.free_slot(live)
-            return
-        job = await self.store.get(live.job_id)
-        assert job is not None
+        # Every way out of here leaves the job answered: sent, requeued, or failed.
+        stage = "before"
         try:
-            created = await self.client.create_task(job.kind, job.request)
-        except (
-            errors.RateLimitedError,
-            errors.ConnectionFailedError,
-            errors.TooManyTasksError,
-        ) as exc:
-            # Certainly nothing was created: the job keeps its place and waits.
-            log.info("job %d deferred by MPS (%s)", live.job_id, exc.code)
-            self.pause.pause(until_a_task_ends=isinstance(exc, errors.TooManyTasksError))
-            await self._requeue(live, exc)
-            return
-        except errors.MpsError as exc:
-            await self._create_failed(live, exc)
-            return
+            job = None if self.stopping else await self.store.get(live.job_id)
+            if job is None or job.state is not JobState.QUEUED:
+                self.registry.free_slot(live)
+                return
+            # The Create's quota slot first: the row says SUBMITTING only while the Create
+            # is really on its way, so a job stopped while it waits for quota stays QUEUED.
+            permit = await self.gate.limiter(job.kind.create_action).reserve()
+            try:
+                if self.stopping or not await self.store.transition(
+                    live.job_id, [JobState.QUEUED], JobState.SUBMITTING
+                ):
+                    self.registry.free_slot(live)
+                    return
+                stage = "sending"
+                created = await self.client.create_task(job.kind, job.request, permit=permit)
+            except (
+                errors.RateLimitedError,
+                errors.ConnectionFailedError,
+                errors.TooManyTasksError,
+            ) as exc:
+                stage = "answered"
+                # Certainly nothing was created: the job keeps its place and waits.
+                log.info("job %d deferred by MPS (%s)", live.job_id, exc.code)
+                self.pause.pause(until_a_task_ends=isinstance(exc, errors.TooManyTasksError))
+                await self._requeue(live, exc)
+                return
+            except errors.MpsError as exc:
+                stage = "answered"
+                await self._create_failed(live, exc)
+                return
+            finally:
+                permit.release()  # no-op when the call already gave it back
+            stage = "accepted"
+            await self._accepted(live, created)
+        except Exception as exc:
+            if stage == "accepted":
+                # The task exists and is being polled; only an announcement was lost.
+                log.warning("job %d: after its Create: %r", live.job_id, exc)
+                return
+            # A Create that may have left cannot be sent again: its outcome is unknown.
+            category = (
+                ErrorCategory.UNKNOWN_OUTCOME if stage == "sending" else ErrorCategory.INTERNAL
+            )
+            await self.outcomes.crashed(live, exc, category)
+
+    async def _accepted(self, live: LiveJob, created: CreatedTask) -> None:
         self.pause.accepted()
         live.task_id = created.task_id
         live.submitted = self._clock()
-        await self.store.update(
-            live.job_id,
+        await self._record_accepted(
+            live,
             state=JobState.RUNNING,
             task_id=created.task_id,
             submitted_at=self._wall(),
@@ -154,6 +192,40 @@ class Dispatcher:
         due = self.durations.model(live.kind, live.model).first_look(live.job_id, live.submitted)
         self.registry.schedule_poll(live, due)
         await self.outcomes.emit(EventType.SUBMITTED, live.job_id)
+
+    async def _record_accepted(self, live: LiveJob, *, state: JobState, **changes: Any) -> None:
+        """Store the TaskId of a billed task. If the database fails, the TaskId stays in
+        memory (the task is polled all the same) and storing it is retried until it works."""
+        try:
+            await self._store_accepted(live, state, changes)
+        except Exception as exc:
+            log.error(
+                "job %d: could not store TaskId %s (%r); retrying",
+                live.job_id,
+                live.task_id,
+                exc,
+            )
+            self.submits.spawn(
+                self._retry_record(live, state, changes), f"store-task-{live.job_id}"
+            )
+
+    async def _store_accepted(self, live: LiveJob, state: JobState, changes: dict) -> None:
+        if not await self.store.transition(live.job_id, [JobState.SUBMITTING], state, **changes):
+            # The job moved on meanwhile (polled, finished): the TaskId must be there anyway.
+            await self.store.update(live.job_id, task_id=changes["task_id"])
+
+    async def _retry_record(self, live: LiveJob, state: JobState, changes: dict) -> None:
+        delay = _STORE_RETRY[0]
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._store_accepted(live, state, changes)
+            except Exception as exc:
+                delay = min(_STORE_RETRY[1], delay * 2)
+                log.warning("job %d: TaskId still not stored (%r)", live.job_id, exc)
+                continue
+            log.info("job %d: TaskId %s stored", live.job_id, live.task_id)
+            return
 
     async def _create_failed(self, live: LiveJob, exc: errors.MpsError) -> None:
         # A content violation becomes an incident in the moderation core, which listens

@@ -46,6 +46,14 @@ class Downloader:
         self.downloads.spawn(self._download(live, urls), f"download-{live.job_id}")
 
     async def _download(self, live: LiveJob, urls: tuple[str, ...]) -> None:
+        try:
+            await self._fetch_and_keep(live, urls)
+        except Exception as exc:
+            # A disk or database error after the files were fetched, or a bug: the job
+            # still ends with an answer and its slot is free.
+            await self.outcomes.crashed(live, exc)
+
+    async def _fetch_and_keep(self, live: LiveJob, urls: tuple[str, ...]) -> None:
         async with self._slots:
             try:
                 files = await download_all(

@@ -12,6 +12,7 @@ disk) and the event bus. Front ends ask it questions; they never touch the parts
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import time
 from collections.abc import Callable
@@ -37,6 +38,8 @@ from .outcomes import Outcomes
 from .poller import Poller
 from .polling import DurationModel
 from .registry import LiveJob, Registry
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class JobEngine:
             registry=self._registry,
             store=store,
             client=client,
+            gate=gate,
             outcomes=self._outcomes,
             durations=self.durations,
             tunables=tunables,
@@ -113,6 +117,7 @@ class JobEngine:
         for job in await self.store.unfinished():
             await self._resume(job)
         self._loops = [asyncio.create_task(self._dispatcher.run(), name="engine-dispatch")]
+        self._loops.append(asyncio.create_task(self._sweep_forever(), name="engine-sweep"))
         self._loops += [
             asyncio.create_task(self._poller.run(kind), name=f"engine-poll-{kind.value}")
             for kind in TaskKind
@@ -142,8 +147,48 @@ class JobEngine:
             self._registry.hold_slot(live)
             self._registry.schedule_poll(live, self._clock())  # ask about it right away
 
-    async def close(self, grace: float = 15.0) -> None:
-        """Stop cleanly: let in-flight Creates store their TaskIds, then stop the rest."""
+    def stop_submitting(self) -> None:
+        """Send no more Creates; jobs that were not sent stay queued for the next start."""
+        self._dispatcher.stopping = True
+
+    async def sweep_results(self) -> int:
+        """Remove the result files of jobs that ended more than `keep_failed_seconds` ago
+        (or that the database no longer knows). Returns how many jobs' files went."""
+        keep = self.tunables.downloads.keep_failed_seconds
+        try:
+            names = await asyncio.to_thread(lambda: [p.name for p in self.results_dir.iterdir()])
+        except OSError:
+            return 0  # no results directory yet
+        removed = 0
+        for name in names:
+            if not name.isdigit():
+                continue
+            job = await self.store.get(int(name))
+            if job is not None and not job.state.final:
+                continue
+            ended = job.finished_at or job.updated_at if job is not None else 0.0
+            if self._wall() - ended < keep:
+                continue
+            await asyncio.to_thread(shutil.rmtree, self.results_dir / name, ignore_errors=True)
+            removed += 1
+        if removed:
+            log.info("removed the result files of %d ended jobs", removed)
+        return removed
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            try:
+                await self.sweep_results()
+            except Exception:
+                log.exception("sweeping old result files failed")
+            await asyncio.sleep(min(3600.0, max(60.0, self.tunables.downloads.keep_failed_seconds)))
+
+    async def close(self, grace: float | None = None) -> None:
+        """Stop cleanly: send no new Create, let those on the wire store their TaskIds
+        (for at most `grace` seconds), then stop the rest."""
+        if grace is None:
+            grace = self.tunables.shutdown_grace
+        self.stop_submitting()
         for loop in self._loops:
             loop.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)

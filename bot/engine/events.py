@@ -41,6 +41,7 @@ class ErrorCategory(StrEnum):
     RESULT_INVALID = "result_invalid"  # the files were not what they claimed to be
     DELIVERY_FAILED = "delivery_failed"
     SERVICE_ERROR = "service_error"
+    INTERNAL = "internal"  # the bot itself failed (a database or disk error, a bug)
 
 
 @dataclass(frozen=True)

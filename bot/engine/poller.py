@@ -25,6 +25,9 @@ from .tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
+# Unexpected errors in a row while looking at one task before the job fails.
+_MAX_CRASHES = 3
+
 
 class Poller:
     def __init__(
@@ -80,6 +83,27 @@ class Poller:
         if live is None or live.task_id is None or live.submitted is None:
             permit.release()
             return
+        try:
+            await self._look(live, permit)
+            live.crashes = 0
+        except Exception as exc:
+            permit.release()
+            await self._look_failed(live, exc)
+
+    async def _look_failed(self, live: LiveJob, exc: Exception) -> None:
+        """An unexpected error while looking at a task (a database error, a bug): the task
+        is billed, so look again a few times before giving up with a clear failure."""
+        live.crashes += 1
+        if live.crashes >= _MAX_CRASHES:
+            await self.outcomes.crashed(live, exc)
+            return
+        delay = min(self.polling.max_interval, self.polling.target_interval * 2**live.crashes)
+        log.warning("job %d: look failed (%r); next try in %.1fs", live.job_id, exc, delay)
+        live.learn = False  # the timing of this task is no longer a clean measurement
+        self.registry.schedule_poll(live, self._clock() + delay)
+
+    async def _look(self, live: LiveJob, permit: Permit) -> None:
+        job_id = live.job_id
         sent = self._clock()
         due = live.due if live.due is not None else sent
         if sent - live.submitted > self.polling.timeout_seconds:
@@ -155,7 +179,7 @@ class Poller:
                 "the task finished without result files",
             )
             return
-        await self.store.update(live.job_id, state=JobState.DOWNLOADING)
+        await self.store.update(live.job_id, state=JobState.DOWNLOADING, task_id=live.task_id)
         self.downloader.start(live, state.urls)
 
     def _learn(self, live: LiveJob) -> None:

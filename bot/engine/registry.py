@@ -34,6 +34,7 @@ class LiveJob:
     seen_unfinished: float | None = None  # seconds after submit of the last non-final answer
     due: float | None = None  # monotonic, when the next look at the task was scheduled for
     poll_failures: int = 0
+    crashes: int = 0  # unexpected errors in a row while handling it
     holds_slot: bool = False  # counted as running in the fair queue
     # A task resumed after a restart was not watched all along: its timing teaches nothing.
     learn: bool = True

@@ -128,10 +128,18 @@ class MpsClient:
             response = envelope["Response"]
         except (ValueError, KeyError, TypeError):
             raise ProtocolError("BadResponse", f"HTTP {status}, not an API envelope") from None
+        if not isinstance(response, dict):
+            raise ProtocolError("BadResponse", f"HTTP {status}, not an API envelope")
         error = response.get("Error")
         if error:
+            if not isinstance(error, dict):
+                raise ProtocolError("BadResponse", "an Error that is not an object")
+            code, message = error.get("Code"), error.get("Message")
+            request_id = response.get("RequestId")
             exc = error_from_response(
-                error.get("Code", "Unknown"), error.get("Message", ""), response.get("RequestId")
+                code if isinstance(code, str) and code else "Unknown",
+                message if isinstance(message, str) else "",
+                request_id if isinstance(request_id, str) else None,
             )
             if isinstance(exc, RateLimitedError) and self.gate is not None:
                 self.gate.report_rate_limited(action)
@@ -188,17 +196,26 @@ class MpsClient:
         raise AssertionError("unreachable")
 
     async def create_task(
-        self, kind: TaskKind, request: ImageTaskRequest | VideoTaskRequest | dict[str, Any]
+        self,
+        kind: TaskKind,
+        request: ImageTaskRequest | VideoTaskRequest | dict[str, Any],
+        permit: AbstractAsyncContextManager[Any] | None = None,
     ) -> CreatedTask:
-        """Create a task; `request` may be a typed request or its API dict (as stored)."""
+        """Create a task; `request` may be a typed request or its API dict (as stored).
+
+        `permit` is a Create quota slot the caller already holds: the engine takes it
+        before it marks the job as submitting, so only a Create on the wire is uncertain."""
         params = request if isinstance(request, dict) else request.to_api()
         response = await self._with_retries(
-            kind.create_action, params, self.retry.create_attempts, create=True
+            kind.create_action, params, self.retry.create_attempts, create=True, permit=permit
         )
         task_id = response.get("TaskId")
-        if not task_id:
+        if not task_id or not isinstance(task_id, str):
             raise ProtocolError("BadResponse", "Create answered without a TaskId")
-        return CreatedTask(task_id=task_id, request_id=response.get("RequestId"))
+        request_id = response.get("RequestId")
+        return CreatedTask(
+            task_id=task_id, request_id=request_id if isinstance(request_id, str) else None
+        )
 
     async def describe_task(
         self,
@@ -213,7 +230,12 @@ class MpsClient:
             create=False,
             permit=permit,
         )
-        return TaskState.from_api(task_id, kind, response)
+        try:
+            return TaskState.from_api(task_id, kind, response)
+        except (TypeError, ValueError, AttributeError, KeyError):
+            # A Describe answer of the wrong shape: a protocol fault like any other, so
+            # the poller looks again later instead of its task dying.
+            raise ProtocolError("BadResponse", "Describe answered a malformed task") from None
 
     async def create_image_task(self, request: ImageTaskRequest) -> CreatedTask:
         return await self.create_task(TaskKind.IMAGE, request)

@@ -1,0 +1,22 @@
+"""A small profile of each chaos run (`python -m bench.chaos` runs the full ones)."""
+
+from __future__ import annotations
+
+from bench.chaos import crash_run, fault_run, table
+
+
+async def test_random_kills_lose_no_job_and_never_create_twice(tmp_path) -> None:
+    verdict = await crash_run(tmp_path, kills=3, jobs_per_kill=2, seed=5)
+    print(table([verdict]))
+    assert verdict.ok, table([verdict])
+    assert verdict.jobs >= 3
+    assert verdict.delivered + sum(verdict.failed.values()) == verdict.jobs
+
+
+async def test_faults_everywhere_still_give_every_user_a_final_answer(tmp_path) -> None:
+    verdict = await fault_run(tmp_path, jobs=8, seed=3)
+    print(table([verdict]))
+    assert verdict.ok, table([verdict])
+    injected = verdict.extra["faults_injected"]
+    assert injected.get("CreateAigcImageTask", 0) + injected.get("DescribeAigcImageTask", 0) > 0
+    assert verdict.delivered + sum(verdict.failed.values()) == verdict.jobs == 8
