@@ -244,3 +244,18 @@ async def test_video_limits_count_apart_from_image_limits(tmp_path) -> None:
         # Another member's videos are theirs to spend.
         await delivered(fake, await fake.invoke("animate", options={"prompt": "rain"}, user="bob"))
         assert accepted("CreateAigcVideoTask") == 2
+
+
+async def test_a_video_outliving_its_token_pings_its_owner_about_a_video(tmp_path) -> None:
+    config = EmulatorConfig(**{**FAST_VIDEO, "video_wait": (0.5, 0.5)}, seed=4)
+    async with bot_stack(tmp_path, emulator_config=config, config=CONFIG) as stack:
+        fake = stack.fake
+        interaction = await fake.invoke("animate", options={"prompt": "tides"}, user="alice")
+        await interaction.wait_for_original(lambda m: m.embeds, timeout=15)
+        fake.expire_token(interaction.token)
+        message = await delivered(fake, interaction)
+        alice = fake.guild.member("alice").user.id
+        ping = await fake.wait_for_message(
+            lambda m: m.channel_id == message.channel_id and f"<@{alice}>" in m.content
+        )
+        assert "your video is ready" in ping.content and str(message.id) in ping.content

@@ -25,6 +25,7 @@ from . import render
 from .buttons import result_view
 from .messenger import JobMessenger
 from .uploads import UploadError, prepare_uploads
+from .video_details import is_video
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +158,10 @@ class Delivery:
         if not token_was_alive:
             # Edits do not notify anyone: after a long wait, tell the owner it is ready.
             link = render.message_link(job.guild_id, message.channel.id, message.id)
+            key = "video.ready_ping" if is_video(job) else "discord.ready_ping"
             try:
                 await self.messenger.notify(
-                    message.channel,
-                    t(locale, "discord.ready_ping", user=f"<@{job.user_id}>", link=link),
+                    message.channel, t(locale, key, user=f"<@{job.user_id}>", link=link)
                 )
             except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
                 log.warning("job %d: could not notify its owner: %r", job.id, exc)
