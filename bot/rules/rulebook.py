@@ -91,7 +91,9 @@ class Rulebook:
                     model=ask.model,
                     allowed=", ".join(sorted(guild.models)),
                 )
-        if self.quotas is not None:
-            await self.quotas.check(ask, pending or Pending())
+        # Added checks (blocks, blocked words) come before quotas: a blocked member hears
+        # about the block, and a blocked word is recorded even when the quota is spent.
         for check in self._checks:
             await check(ask)
+        if self.quotas is not None:
+            await self.quotas.check(ask, pending or Pending())
