@@ -139,7 +139,10 @@ class SettingsStore:
 
     async def set_channel(self, guild_id: int, channel_id: int, allowed: bool) -> None:
         if allowed:
-            sql = "INSERT OR IGNORE INTO guild_channels (guild_id, channel_id) VALUES (?,?)"
+            sql = (
+                "INSERT INTO guild_channels (guild_id, channel_id) VALUES (?,?)"
+                " ON CONFLICT (guild_id, channel_id) DO NOTHING"
+            )
         else:
             sql = "DELETE FROM guild_channels WHERE guild_id = ? AND channel_id = ?"
         await self._write(guild_id, sql, (guild_id, channel_id))

@@ -6,6 +6,7 @@ MPS accepted its Create, that is once it has a `submitted_at`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import aiosqlite
@@ -62,14 +63,18 @@ class UsageReader:
     async def accepted(self, guild_id: int, since: float, until: float) -> list[AcceptedJob]:
         """Every accepted job of a server in [since, until), oldest first."""
         async with self.db.execute(
-            "SELECT submitted_at, kind, model, user_id, state, error_category,"
-            " COALESCE(json_extract(options_json, '$.count'), 1) FROM jobs"
+            "SELECT submitted_at, kind, model, user_id, state, error_category, options_json"
+            " FROM jobs"
             " WHERE guild_id = ? AND submitted_at IS NOT NULL"
             " AND submitted_at >= ? AND submitted_at < ? ORDER BY submitted_at",
             (guild_id, since, until),
         ) as cur:
             rows = await cur.fetchall()
-        return [AcceptedJob(r[0], TaskKind(r[1]), r[2], r[3], r[4], r[5], int(r[6])) for r in rows]
+        # The image count lives in the options JSON; read in Python, not with a database's
+        # own JSON functions, so the query stays portable.
+        return [
+            AcceptedJob(r[0], TaskKind(r[1]), r[2], r[3], r[4], r[5], _count(r[6])) for r in rows
+        ]
 
     async def failures(self, guild_id: int, since: float, until: float) -> dict[str, int]:
         """Failed jobs of a server asked in [since, until), by error category."""
@@ -80,3 +85,11 @@ class UsageReader:
             (guild_id, since, until),
         ) as cur:
             return {r[0]: int(r[1]) for r in await cur.fetchall()}
+
+
+def _count(options_json: str | None) -> int:
+    try:
+        count = json.loads(options_json or "{}").get("count")
+    except (ValueError, AttributeError):
+        return 1
+    return count if isinstance(count, int) and count > 0 else 1
