@@ -14,6 +14,7 @@ from typing import Any
 
 import aiosqlite
 
+from ..storage.sql import run
 from .models import (
     Appeal,
     AuditEntry,
@@ -60,14 +61,16 @@ class ModerationStore:
             changes["blocked_words"] = json.dumps(
                 list(changes["blocked_words"]), ensure_ascii=False
             )
-        await self.db.execute(
+        await run(
+            self.db,
             "INSERT INTO moderation_settings (guild_id, updated_at) VALUES (?, ?)"
             " ON CONFLICT(guild_id) DO NOTHING",
             (guild_id, self.clock()),
         )
         if changes:
             sets = ", ".join(f"{k} = ?" for k in changes)
-            await self.db.execute(
+            await run(
+                self.db,
                 f"UPDATE moderation_settings SET {sets}, updated_at = ? WHERE guild_id = ?",
                 (*changes.values(), self.clock(), guild_id),
             )
@@ -89,7 +92,8 @@ class ModerationStore:
         code: str,
         message: str | None,
     ) -> Incident:
-        cur = await self.db.execute(
+        cur = await run(
+            self.db,
             "INSERT INTO incidents (guild_id, user_id, channel_id, job_id, prompt,"
             " negative_prompt, model, reference, code, message, created_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -165,7 +169,8 @@ class ModerationStore:
         self, guild_id: int, incident_id: int, status: IncidentStatus, reviewer_id: int | None
     ) -> bool:
         """Close an open incident; False if someone decided it already (one decision wins)."""
-        cur = await self.db.execute(
+        cur = await run(
+            self.db,
             "UPDATE incidents SET status = ?, reviewer_id = ?, reviewed_at = ?"
             " WHERE id = ? AND guild_id = ? AND status = 'open'",
             (status.value, reviewer_id, self.clock(), incident_id, guild_id),
@@ -173,7 +178,8 @@ class ModerationStore:
         return cur.rowcount == 1
 
     async def set_incident_post(self, incident_id: int, channel_id: int, message_id: int) -> None:
-        await self.db.execute(
+        await run(
+            self.db,
             "UPDATE incidents SET log_channel_id = ?, log_message_id = ? WHERE id = ?",
             (channel_id, message_id, incident_id),
         )
@@ -190,7 +196,8 @@ class ModerationStore:
         until: float | None,
         incident_id: int | None = None,
     ) -> Block:
-        cur = await self.db.execute(
+        cur = await run(
+            self.db,
             "INSERT INTO blocks (guild_id, user_id, reason, created_by, created_at, until,"
             " incident_id) VALUES (?,?,?,?,?,?,?)",
             (guild_id, user_id, reason, created_by, self.clock(), until, incident_id),
@@ -215,7 +222,8 @@ class ModerationStore:
         return Block.from_row(row) if row else None
 
     async def lift_blocks(self, guild_id: int, user_id: int, lifted_by: int | None) -> int:
-        cur = await self.db.execute(
+        cur = await run(
+            self.db,
             "UPDATE blocks SET lifted_at = ?, lifted_by = ? WHERE guild_id = ? AND user_id = ?"
             " AND lifted_at IS NULL AND (until IS NULL OR until > ?)",
             (self.clock(), lifted_by, guild_id, user_id, self.clock()),
@@ -227,7 +235,8 @@ class ModerationStore:
     async def add_appeal(self, block: Block) -> Appeal | None:
         """None if this block was appealed already: one appeal per block."""
         try:
-            cur = await self.db.execute(
+            cur = await run(
+                self.db,
                 "INSERT INTO appeals (block_id, guild_id, user_id, created_at) VALUES (?,?,?,?)",
                 (block.id, block.guild_id, block.user_id, self.clock()),
             )
@@ -244,7 +253,8 @@ class ModerationStore:
     async def decide_appeal(
         self, guild_id: int, appeal_id: int, status: str, decided_by: int
     ) -> bool:
-        cur = await self.db.execute(
+        cur = await run(
+            self.db,
             "UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?"
             " WHERE id = ? AND guild_id = ? AND status = 'open'",
             (status, decided_by, self.clock(), appeal_id, guild_id),
@@ -252,7 +262,8 @@ class ModerationStore:
         return cur.rowcount == 1
 
     async def set_appeal_post(self, appeal_id: int, channel_id: int, message_id: int) -> None:
-        await self.db.execute(
+        await run(
+            self.db,
             "UPDATE appeals SET log_channel_id = ?, log_message_id = ? WHERE id = ?",
             (channel_id, message_id, appeal_id),
         )
@@ -260,7 +271,8 @@ class ModerationStore:
     # -- warnings that wait for the member -------------------------------------------------
 
     async def add_pending_warning(self, guild_id: int, user_id: int, text: str) -> None:
-        await self.db.execute(
+        await run(
+            self.db,
             "INSERT INTO pending_warnings (guild_id, user_id, text, created_at) VALUES (?,?,?,?)",
             (guild_id, user_id, text, self.clock()),
         )
@@ -275,7 +287,8 @@ class ModerationStore:
         if not rows:
             return []
         marks = ",".join("?" * len(rows))
-        cur = await self.db.execute(
+        cur = await run(
+            self.db,
             f"UPDATE pending_warnings SET shown_at = ? WHERE id IN ({marks}) AND shown_at IS NULL",
             (self.clock(), *(r[0] for r in rows)),
         )
@@ -294,7 +307,8 @@ class ModerationStore:
         block_id: int | None = None,
         reason: str | None = None,
     ) -> None:
-        await self.db.execute(
+        await run(
+            self.db,
             "INSERT INTO moderation_audit (guild_id, actor_id, action, user_id, incident_id,"
             " block_id, reason, created_at) VALUES (?,?,?,?,?,?,?,?)",
             (guild_id, actor_id, action, user_id, incident_id, block_id, reason, self.clock()),

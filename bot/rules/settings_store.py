@@ -14,6 +14,7 @@ from typing import Any
 
 import aiosqlite
 
+from ..storage.sql import run
 from .guild_settings import SETTINGS, GuildSettings
 
 
@@ -80,7 +81,7 @@ class SettingsStore:
     async def _write(self, guild_id: int, sql: str, args: tuple) -> None:
         # One statement per change: the connection is shared, so a multi-statement
         # transaction could take other writers' statements in (or roll them back).
-        await self.db.execute(sql, args)
+        await run(self.db, sql, args)
         self._guilds[guild_id] = await self._read(guild_id)
 
     # -- changes (validated by the caller: see guild_settings.check_*) ------------------

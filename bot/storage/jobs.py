@@ -12,6 +12,7 @@ from typing import Any
 import aiosqlite
 
 from ..mps.models import TaskKind
+from .sql import run
 
 
 class JobState(StrEnum):
@@ -129,7 +130,8 @@ class JobStore:
         locale: str | None = None,
     ) -> Job:
         now = self._clock()
-        cur = await self.db.execute(
+        cur = await run(
+            self.db,
             "INSERT INTO jobs (kind, guild_id, user_id, state, model, prompt, request_json,"
             " options_json, frontend_json, locale, created_at, updated_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -175,7 +177,7 @@ class JobStore:
                 raise KeyError(f"not an updatable job column: {key}")
         sets.append("updated_at = ?")
         values.append(self._clock())
-        await self.db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*values, job_id))
+        await run(self.db, f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*values, job_id))
 
     async def transition(
         self, job_id: int, expected: Iterable[JobState], state: JobState, **changes: Any
@@ -190,7 +192,8 @@ class JobStore:
                 raise KeyError(f"not an updatable job column: {key}")
             extra_sets.append(f", {key} = ?")
             extra_values.append(value.value if isinstance(value, StrEnum) else value)
-        cur = await self.db.execute(
+        cur = await run(
+            self.db,
             f"UPDATE jobs SET state = ?, updated_at = ?{''.join(extra_sets)}"
             f" WHERE id = ? AND state IN ({marks})",
             (state.value, now, *extra_values, job_id, *allowed),
@@ -213,15 +216,23 @@ class JobStore:
     async def add_results(self, files: Iterable[ResultFile]) -> None:
         """Record a job's result files, replacing any from an earlier, interrupted try."""
         files = list(files)
+        if not files:
+            return
         for job_id in {f.job_id for f in files}:
-            await self.db.execute("DELETE FROM job_results WHERE job_id = ?", (job_id,))
-        await self.db.executemany(
+            await run(self.db, "DELETE FROM job_results WHERE job_id = ?", (job_id,))
+        # One multi-row INSERT through `run` (see storage/sql.py for why every write
+        # closes its cursor in the database's thread).
+        rows = ",".join(["(?,?,?,?,?,?,?)"] * len(files))
+        values = [
+            v
+            for f in files
+            for v in (f.job_id, f.idx, f.path, f.filename, f.content_type, f.size, f.sha256)
+        ]
+        await run(
+            self.db,
             "INSERT INTO job_results"
-            " (job_id, idx, path, filename, content_type, size, sha256) VALUES (?,?,?,?,?,?,?)",
-            [
-                (f.job_id, f.idx, f.path, f.filename, f.content_type, f.size, f.sha256)
-                for f in files
-            ],
+            f" (job_id, idx, path, filename, content_type, size, sha256) VALUES {rows}",
+            values,
         )
 
     async def results(self, job_id: int) -> tuple[ResultFile, ...]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from .sql import run
+
 
 @dataclass(frozen=True)
 class JobMessage:
@@ -28,13 +30,15 @@ class JobMessages:
     async def remember(self, job_id: int, channel_id: int, message_id: int) -> None:
         now = self._clock()
         # Portable upsert: update, and insert when there was nothing to update.
-        cur = await self.db.execute(
+        cur = await run(
+            self.db,
             "UPDATE job_messages SET channel_id = ?, message_id = ?, updated_at = ?"
             " WHERE job_id = ?",
             (channel_id, message_id, now, job_id),
         )
         if cur.rowcount == 0:
-            await self.db.execute(
+            await run(
+                self.db,
                 "INSERT INTO job_messages (job_id, channel_id, message_id, updated_at)"
                 " VALUES (?, ?, ?, ?)",
                 (job_id, channel_id, message_id, now),
