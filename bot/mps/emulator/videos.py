@@ -20,10 +20,12 @@ import random
 from array import array
 from dataclasses import dataclass
 from fractions import Fraction
-
-import av
+from typing import TYPE_CHECKING
 
 from .config import VideoMode
+
+if TYPE_CHECKING:
+    import av
 
 FPS = 24
 SAMPLE_RATE = 48000
@@ -42,6 +44,10 @@ class VideoParams:
 
 def render_video(params: VideoParams) -> bytes:
     """Encode one MP4 of exactly `duration` seconds. Pure and blocking."""
+    # Imported here: FFmpeg's libraries weigh ~20 MB, and only video tasks need them (the
+    # benchmark's processes import the emulator's configuration, not its videos).
+    import av
+
     out = io.BytesIO()
     with av.open(out, mode="w", format="mp4") as container:
         video = container.add_stream("libx264", rate=FPS)
@@ -75,6 +81,8 @@ def render_video(params: VideoParams) -> bytes:
 
 
 def _picture(params: VideoParams, index: int, rng: random.Random) -> av.VideoFrame:
+    import av
+
     frame = av.VideoFrame(params.width, params.height, "yuv420p")
     for number, plane in enumerate(frame.planes):
         if params.mode == "noise":
@@ -92,6 +100,8 @@ def _picture(params: VideoParams, index: int, rng: random.Random) -> av.VideoFra
 
 
 def _tone(start: int, samples: int) -> av.AudioFrame:
+    import av
+
     frame = av.AudioFrame(format="fltp", layout="mono", samples=samples)
     step = 2 * math.pi * TONE_HZ / SAMPLE_RATE
     values = [0.2 * math.sin(step * (start + i)) for i in range(samples)]
