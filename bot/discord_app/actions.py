@@ -93,15 +93,54 @@ class JobActions:
         if interaction.guild_id is None:
             raise Refusal("error.guild_only")
         valid = validate_image(self._server_defaults(interaction.guild_id, options), self.tunables)
-        # Every rule is checked (and the place reserved) before the public "thinking…".
+        request = valid.request
+        return await self._launch(
+            interaction,
+            TaskKind.IMAGE,
+            model=valid.spec.name,
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt,
+            request=request.to_api(),
+            record=valid.record(options),
+        )
+
+    async def start_video(self, interaction: discord.Interaction, options: VideoOptions) -> Job:
+        """`start` for a video: validate (free), admit as a video, defer, queue."""
+        if interaction.guild_id is None:
+            raise Refusal("error.guild_only")
+        valid = validate_video(options, self.tunables)
+        return await self._launch(
+            interaction,
+            TaskKind.VIDEO,
+            model=valid.spec.name,
+            prompt=valid.request.prompt,
+            negative_prompt=None,
+            request=valid.request.to_api(),
+            record=valid.record(options),
+        )
+
+    async def _launch(
+        self,
+        interaction: discord.Interaction,
+        kind: TaskKind,
+        *,
+        model: str,
+        prompt: str | None,
+        negative_prompt: str | None,
+        request: dict,
+        record: dict,
+    ) -> Job:
+        """Admit (every rule, the place reserved) before the public "thinking…", then queue
+        the job and follow it."""
+        assert interaction.guild_id is not None
         admission = await self.engine.admit(
             Ask(
                 interaction.guild_id,
                 interaction.user.id,
-                TaskKind.IMAGE,
-                model=valid.spec.name,
-                prompt=valid.request.prompt,
-                negative_prompt=valid.request.negative_prompt,
+                kind,
+                model=model,
+                prompt=prompt,
+                negative_prompt=negative_prompt,
                 channel_id=interaction.channel_id,
                 roles=tuple(r.id for r in getattr(interaction.user, "roles", ())),
             )
@@ -113,13 +152,13 @@ class JobActions:
             raise
         job = await self.engine.submit(
             JobRequest(
-                kind=TaskKind.IMAGE,
+                kind=kind,
                 guild_id=interaction.guild_id,
                 user_id=interaction.user.id,
-                model=valid.spec.name,
-                prompt=valid.request.prompt,
-                request=valid.request.to_api(),
-                options=valid.record(options),
+                model=model,
+                prompt=prompt,
+                request=request,
+                options=record,
                 frontend={
                     "channel_id": interaction.channel_id,
                     "attachment_size_limit": interaction.filesize_limit,
@@ -130,48 +169,6 @@ class JobActions:
         )
         self.messenger.remember(job.id, interaction)
         await self._show_warnings(interaction, job)
-        self.tracker.track(job.id)
-        return job
-
-    async def start_video(self, interaction: discord.Interaction, options: VideoOptions) -> Job:
-        """`start` for a video: validate (free), admit as a video, defer, queue."""
-        if interaction.guild_id is None:
-            raise Refusal("error.guild_only")
-        valid = validate_video(options, self.tunables)
-        roles = getattr(interaction.user, "roles", ())
-        ask = Ask(
-            interaction.guild_id,
-            interaction.user.id,
-            TaskKind.VIDEO,
-            model=valid.spec.name,
-            prompt=valid.request.prompt,
-            channel_id=interaction.channel_id,
-            roles=tuple(r.id for r in roles),
-        )
-        admission = await self.engine.admit(ask)
-        try:
-            await interaction.response.defer(thinking=True)
-        except BaseException:
-            admission.release()
-            raise
-        job = await self.engine.submit(
-            JobRequest(
-                kind=TaskKind.VIDEO,
-                guild_id=interaction.guild_id,
-                user_id=interaction.user.id,
-                model=valid.spec.name,
-                prompt=valid.request.prompt,
-                request=valid.request.to_api(),
-                options=valid.record(options),
-                frontend={
-                    "channel_id": interaction.channel_id,
-                    "attachment_size_limit": interaction.filesize_limit,
-                },
-                locale=locale_of(interaction),
-            ),
-            admission,
-        )
-        self.messenger.remember(job.id, interaction)
         self.tracker.track(job.id)
         return job
 
