@@ -145,7 +145,7 @@ class Settings(commands.GroupCog, group_name="settings", group_description="Serv
         """A daily image limit for members with a role."""
         assert interaction.guild_id is not None
         if role.guild.id != interaction.guild_id:
-            raise Refusal("admin.refused.foreign_channel")
+            raise Refusal("admin.refused.foreign_role")
         if remove:
             await self._store().set_role_limit(interaction.guild_id, role.id, None)
             await self._saved(interaction, "admin.role_limit.removed", role=role.mention)
