@@ -118,6 +118,7 @@ async def open_runtime(settings: Settings, *, start_engine: bool = True) -> Asyn
         # from the engine's events.
         moderation = Moderation(ModerationStore(db))
         moderation.attach(engine)
+        await moderation.catch_up(engine.store)
         await engine.learn_from_history()
         if start_engine:
             await engine.start()

@@ -175,3 +175,48 @@ def test_moderation_strings_exist_in_both_languages_with_the_same_placeholders()
         for d in ("dismiss", "warn", "block_24h", "block_7d", "block_perm", "lift", "keep")
     }
     assert used <= english.keys()
+
+
+async def test_an_incident_lost_to_a_stop_is_recorded_at_the_next_start(tmp_path) -> None:
+    from bot.engine.events import ErrorCategory
+    from bot.mps.models import TaskKind
+    from bot.storage.jobs import JobState, JobStore
+
+    db = await open_database(tmp_path / "db.sqlite3")
+    try:
+        jobs = JobStore(db)
+        moderation = Moderation(ModerationStore(db))
+        # The engine failed this job for content, and the process stopped before the
+        # incident was written; another job failed for something else.
+        blocked = await jobs.create(
+            kind=TaskKind.IMAGE,
+            guild_id=5,
+            user_id=9,
+            model="Hunyuan",
+            prompt="a forbidden thing",
+            request={"ModelName": "Hunyuan", "Prompt": "a forbidden thing"},
+        )
+        await jobs.update(
+            blocked.id,
+            state=JobState.FAILED,
+            error_category=ErrorCategory.CONTENT_VIOLATION.value,
+            error_code="OutputBlocked",
+            error_message="blocked by content moderation",
+        )
+        other = await jobs.create(
+            kind=TaskKind.IMAGE, guild_id=5, user_id=9, model="Hunyuan", prompt="x", request={}
+        )
+        await jobs.update(other.id, state=JobState.FAILED, error_category="timeout")
+
+        assert await moderation.catch_up(jobs) == 1
+        (incident,) = await moderation.store.incidents(5)
+        assert (incident.job_id, incident.code, incident.prompt) == (
+            blocked.id,
+            "OutputBlocked",
+            "a forbidden thing",
+        )
+        # Once recorded, a second start finds nothing to catch up.
+        assert await moderation.catch_up(jobs) == 0
+        assert len(await moderation.store.incidents(5)) == 1
+    finally:
+        await db.close()

@@ -17,7 +17,7 @@ from ..engine.engine import JobEngine
 from ..engine.events import ErrorCategory, EventType, JobEvent
 from ..engine.tasks import OwnedTasks
 from ..rules.rulebook import Ask, RuleRefusal
-from ..storage.jobs import Job
+from ..storage.jobs import Job, JobStore
 from .models import (
     DAY,
     DURATIONS,
@@ -112,6 +112,19 @@ class Moderation:
         job = event.job
         if event.type is EventType.FAILED and job.error_category == ErrorCategory.CONTENT_VIOLATION:
             self._tasks.spawn(self.record_job_incident(job), f"incident-{job.id}")
+
+    async def catch_up(self, jobs: JobStore) -> int:
+        """Record the incidents a stopped process did not get to (its job had failed, the
+        incident was not written yet). Run at start, before the engine; returns how many."""
+        recorded = 0
+        for job_id in await self.store.unrecorded_violations():
+            job = await jobs.get(job_id)
+            if job is not None:
+                await self.record_job_incident(job)
+                recorded += 1
+        if recorded:
+            log.info("recorded %d incidents left over from the last run", recorded)
+        return recorded
 
     async def record_job_incident(self, job: Job) -> Incident:
         """A job Tencent refused (its Create or its output): one incident per job."""

@@ -115,6 +115,17 @@ class ModerationStore:
         assert incident is not None
         return incident
 
+    async def unrecorded_violations(self) -> list[int]:
+        """Jobs that ended in a content violation with no incident yet (the process stopped
+        between the failure and its incident): read from the jobs table, never written."""
+        rows = await self._all(
+            "SELECT id FROM jobs j WHERE j.state = 'failed'"
+            " AND j.error_category = 'content_violation'"
+            " AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.job_id = j.id) ORDER BY id",
+            (),
+        )
+        return [row[0] for row in rows]
+
     async def incident_for_job(self, job_id: int) -> Incident | None:
         row = await self._one("SELECT * FROM incidents WHERE job_id = ?", (job_id,))
         return Incident.from_row(row) if row else None
