@@ -240,3 +240,54 @@ async def test_blocked_words_cost_nothing_and_servers_are_kept_apart(tmp_path) -
         )
         await final_message(fake, elsewhere)
         assert await stored_incidents(stack.db_path, other.id, count=0) == []
+
+
+async def test_log_posts_survive_discord_errors_and_restarts(tmp_path) -> None:
+    from bot.moderation.store import ModerationStore
+    from bot.storage.database import open_database
+
+    guild = guild_with_log()
+    async with bot_stack(tmp_path, emulator_config=BANNED, guilds=[guild]) as stack:
+        fake = stack.fake
+        log_channel = guild.channel("mod-log")
+        await private_answer(
+            await fake.invoke(
+                "settings", "moderation", user="alice", options={"log_channel": log_channel}
+            )
+        )
+        # Discord refuses the first post with a server error: the post is tried again.
+        route = rf"/channels/{log_channel.id}/messages"
+        fake.fail_next("POST", route, status=503, count=1)
+        await fake.invoke("imagine", user="carol", options={"prompt": "forbidden fruit"})
+        first = await log_post(fake, guild, "mod:dismiss:")
+        assert [c.status for c in fake.calls_to("POST", route)] == [503, 200]
+
+        # An incident recorded while the bot was away (stopped before it could post) is
+        # posted when it starts again, and only once.
+        await stack.bots[0].stop()
+        db = await open_database(stack.db_path)
+        try:
+            missed = await ModerationStore(db).add_incident(
+                guild_id=guild.id,
+                user_id=guild.member("carol").user.id,
+                channel_id=guild.channels[0].id,
+                job_id=None,
+                prompt="another forbidden thing",
+                negative_prompt=None,
+                model="Hunyuan",
+                reference=None,
+                code="BlockedWord",
+                message=None,
+            )
+        finally:
+            await db.close()
+        await stack.start_bot()
+        second = await fake.wait_for_message(
+            lambda m: (
+                m.channel_id == log_channel.id and f"mod:dismiss:{missed.id}" in m.custom_ids()
+            ),
+            timeout=20,
+        )
+        assert second.id != first.id
+        posts = [m for m in fake.channel_messages(log_channel.id) if m.custom_ids()]
+        assert len(posts) == 2  # the first incident was not posted again

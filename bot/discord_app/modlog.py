@@ -3,6 +3,7 @@ how those posts look before and after a decision. Pure renderers plus one poster
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -13,6 +14,7 @@ from ..formatting import plain
 from ..i18n import t
 from ..moderation.models import Appeal, Block, Incident
 from ..moderation.service import Moderation
+from .delivery import CONNECTION_ERRORS, transient
 from .messenger import ChannelOpener
 from .mod_buttons import appeal_decision_view, block_end, incident_view
 
@@ -77,6 +79,13 @@ def appeal_embed(
     return embed
 
 
+# A post the log channel refused for a while (429, 5xx, a reset) is tried again after these.
+RETRY_DELAYS = (2.0, 10.0, 30.0, 120.0)
+# At start, open incidents this recent that never reached the log channel are posted (the
+# bot was stopped, or Discord refused the post); older ones stay in /moderation incidents.
+CATCH_UP_SECONDS = 24 * 3600.0
+
+
 class ModerationLog:
     """Posts every new incident and every appeal to the server's log channel, if it has one."""
 
@@ -94,6 +103,14 @@ class ModerationLog:
 
     def start(self) -> None:
         self.moderation.add_listener(self._on_incident)
+        # Incidents from now on come through the listener; older unposted ones are caught up
+        # once, so none is posted twice.
+        now = self.moderation.clock()
+        self._tasks.spawn(self._catch_up(now - CATCH_UP_SECONDS, now), "post-unposted-incidents")
+
+    async def _catch_up(self, since: float, until: float) -> None:
+        for incident in await self.moderation.store.unposted_incidents(since, until):
+            await self.post_incident(incident)
 
     async def close(self) -> None:
         self.moderation.remove_listener(self._on_incident)
@@ -108,17 +125,23 @@ class ModerationLog:
             return  # still listed by /moderation incidents
         locale = self._guild_locale(incident.guild_id)
         channel = self._channels(settings.log_channel_id, incident.guild_id)
-        try:
-            message = await channel.send(
-                content=t(locale, "moderation.new_incident", member=f"<@{incident.user_id}>"),
-                embed=incident_embed(incident, locale),
-                view=incident_view(incident.id, locale),
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
-        except discord.HTTPException as exc:
-            log.warning("incident %d: could not post to the log channel: %s", incident.id, exc)
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                message = await channel.send(
+                    content=t(locale, "moderation.new_incident", member=f"<@{incident.user_id}>"),
+                    embed=incident_embed(incident, locale),
+                    view=incident_view(incident.id, locale),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+            except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+                if delay is None or not transient(exc):
+                    # Still listed by /moderation incidents, and posted at the next start.
+                    log.warning("incident %d: not posted to the log channel: %r", incident.id, exc)
+                    return
+                await asyncio.sleep(delay)
+                continue
+            await self.moderation.store.set_incident_post(incident.id, channel.id, message.id)
             return
-        await self.moderation.store.set_incident_post(incident.id, channel.id, message.id)
 
     async def post_appeal(self, appeal: Appeal, block: Block) -> bool:
         settings = await self.moderation.store.settings(appeal.guild_id)

@@ -126,6 +126,15 @@ class ModerationStore:
         )
         return [row[0] for row in rows]
 
+    async def unposted_incidents(self, since: float, until: float) -> list[Incident]:
+        """Open incidents created in [since, until) that never reached a log channel."""
+        rows = await self._all(
+            "SELECT * FROM incidents WHERE status = 'open' AND log_message_id IS NULL"
+            " AND created_at >= ? AND created_at < ? ORDER BY id",
+            (since, until),
+        )
+        return [Incident.from_row(row) for row in rows]
+
     async def incident_for_job(self, job_id: int) -> Incident | None:
         row = await self._one("SELECT * FROM incidents WHERE job_id = ?", (job_id,))
         return Incident.from_row(row) if row else None
