@@ -15,7 +15,7 @@ from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
-from bot.config import Tunables
+from bot.config.tunables import Tunables
 from bot.engine.downloads import DownloadError, download_all
 from bot.mps import errors
 from bot.mps.client import MpsClient, RetryPolicy

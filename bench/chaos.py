@@ -40,8 +40,8 @@ from typing import Any
 import aiohttp
 
 from bot.mps.client import MpsClient
-from bot.mps.emulator import EmulatorConfig
 from bot.mps.models import ImageTaskRequest, TaskKind
+from mps_emulator import EmulatorConfig
 from tests.bot_stack import Stack, bot_stack
 
 CREATE = "CreateAigcImageTask"
@@ -212,7 +212,7 @@ async def crash_run(home: Path, *, kills: int, jobs_per_kill: int = 3, seed: int
 async def create_window(samples: int = 50) -> dict[str, float]:
     """How long a Create is on the wire (against the local emulator): the one window in
     which a crash leaves a job's outcome unknown."""
-    from bot.mps.emulator import MpsEmulator
+    from mps_emulator import MpsEmulator
 
     emu = MpsEmulator(EmulatorConfig(seed=1, rate_limits={CREATE: 10_000}))
     await emu.start()

@@ -12,8 +12,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.mps.emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from bot.mps.signer import Credentials
+from mps_emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
 from .instrument import CallLog
 from .load import LoadJob

@@ -12,8 +12,8 @@ import random
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from bot.mps.emulator import EmulatorConfig
-from bot.mps.emulator.config import IMAGE_CREATE, IMAGE_DESCRIBE
+from mps_emulator import EmulatorConfig
+from mps_emulator.config import IMAGE_CREATE, IMAGE_DESCRIBE
 from tests.fakes.discord.models import FakeChannel, FakeGuild, FakeMember, FakeUser
 
 GENERAL = "general"

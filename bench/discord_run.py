@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.mps.emulator import MpsEmulator
+from mps_emulator import MpsEmulator
 from tests.bot_stack import Stack
 from tests.fakes.discord import FakeDiscord, FakeInteraction
 

@@ -23,7 +23,7 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class EmulatorProcess:
-    """`python -m bot.mps.emulator` with durations divided by k and rate limits times k."""
+    """`python -m mps_emulator` with durations divided by k and rate limits times k."""
 
     def __init__(
         self,
@@ -45,7 +45,7 @@ class EmulatorProcess:
         cmd = [
             sys.executable,
             "-m",
-            "bot.mps.emulator",
+            "mps_emulator",
             "--port",
             "0",
             "--seed",

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.config import Limits, Tunables
+from bot.config.tunables import Limits, Tunables
 from bot.engine.engine import JobEngine
 from bot.engine.events import EventType, JobEvent, JobRequest
 from bot.mps.client import RetryPolicy

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.config import Limits, Polling, Rates, Tunables
+from bot.config.tunables import Limits, Polling, Rates, Tunables
 
 # The benchmark's fixed duration model (real seconds): a task's total time is uniform in the
 # range, split into WAIT then RUN. It is what the emulator draws from; the engine is never

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.config import Tunables
+from bot.config.tunables import Tunables
 
 from .common import ROOT, RunSpec, child_env
 from .emulator_proc import EmulatorProcess, fetch_stats, reset_stats
@@ -101,7 +101,7 @@ def run(options: Options) -> dict[str, Any]:
         "profile": asdict(profile),
         "k": k,
         "seed": options.seed,
-        "endpoint": options.endpoint or "own emulator (python -m bot.mps.emulator)",
+        "endpoint": options.endpoint or "own emulator (python -m mps_emulator)",
         "duration_model": {
             "image_total_s": profile.image_total,
             "video_total_s": VIDEO_TOTAL,

@@ -8,12 +8,12 @@ import logging
 import sys
 from pathlib import Path
 
+from .asks.images import ImageOptions
 from .cli import cli_locale, doctor, imagine, load_or_explain
-from .generation import ImageOptions
-from .i18n import t
+from .config.environment import Environment
 from .log_redaction import install_redaction
-from .settings import Settings
 from .storage.database import DatabaseError
+from .text.i18n import t
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,23 +45,25 @@ def main(argv: list[str] | None = None) -> int:
     locale = cli_locale()
     command = args.command or "run"
     needs_discord = command in ("run", "sync")
-    settings = load_or_explain(locale, require_mps=command != "sync", require_discord=needs_discord)
-    if settings is None:
+    environment = load_or_explain(
+        locale, require_mps=command != "sync", require_discord=needs_discord
+    )
+    if environment is None:
         return 2
     logging.basicConfig(
-        level=settings.log_level if needs_discord else logging.WARNING,
+        level=environment.log_level if needs_discord else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Tokens and keys never reach the log, whatever a library logs at DEBUG.
-    install_redaction(settings.secret_values())
+    install_redaction(environment.secret_values())
     try:
-        return _run(command, args, settings, locale)
+        return _run(command, args, environment, locale)
     except DatabaseError as exc:
         print(t(locale, "cli.database_error", message=str(exc)), file=sys.stderr)
         return 2
 
 
-def _run(command: str, args: argparse.Namespace, settings: Settings, locale: str) -> int:
+def _run(command: str, args: argparse.Namespace, environment: Environment, locale: str) -> int:
     if command == "imagine":
         options = ImageOptions(
             prompt=args.prompt,
@@ -74,14 +76,14 @@ def _run(command: str, args: argparse.Namespace, settings: Settings, locale: str
             count=args.count,
             enhance_prompt=args.enhance,
         )
-        return asyncio.run(imagine(settings, options, args.out, locale))
+        return asyncio.run(imagine(environment, options, args.out, locale))
     if command == "doctor":
-        return asyncio.run(doctor(settings, locale))
+        return asyncio.run(doctor(environment, locale))
     from .discord_app.launcher import run_bot, sync_commands
 
     if command == "sync":
-        return asyncio.run(sync_commands(settings, args.guild))
-    return run_bot(settings)
+        return asyncio.run(sync_commands(environment, args.guild))
+    return run_bot(environment)
 
 
 if __name__ == "__main__":

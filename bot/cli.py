@@ -8,19 +8,19 @@ import shutil
 import sys
 from pathlib import Path
 
+from .asks.images import ImageOptions, validate_image
+from .config.environment import ConfigError, Environment, load_environment
 from .engine.bus import JobFollower
 from .engine.events import JobRequest, Progress
-from .formatting import bar, elapsed
-from .generation import ImageOptions, ValidationError, validate_image
-from .i18n import resolve, t
 from .mps import errors
 from .mps.models import TaskKind
 from .mps.signer import mask
-from .rules.rulebook import RuleRefusal
+from .refusal import Refusal
 from .runtime import Runtime, open_runtime
-from .settings import Settings, SettingsError, load_settings
 from .storage.jobs import Job, JobState
-from .wording import failure_text, status_line
+from .text.formatting import bar, elapsed
+from .text.i18n import resolve, t
+from .text.wording import failure_text, status_line
 
 CLI_GUILD = 0  # jobs from the command line are kept apart from every Discord server
 CLI_USER = 0
@@ -47,13 +47,13 @@ def _unreachable(job: Job) -> bool:
     return job.state is JobState.QUEUED and job.error_code in ("ConnectError", "ConnectTimeout")
 
 
-async def imagine(settings: Settings, options: ImageOptions, out: Path, locale: str) -> int:
+async def imagine(environment: Environment, options: ImageOptions, out: Path, locale: str) -> int:
     try:
-        valid = validate_image(options, settings.tunables)
-    except ValidationError as exc:
+        valid = validate_image(options, environment.tunables)
+    except Refusal as exc:
         print(t(locale, exc.key, **exc.params), file=sys.stderr)
         return 2
-    async with open_runtime(settings) as rt:
+    async with open_runtime(environment) as rt:
         try:
             job = await rt.engine.submit(
                 JobRequest(
@@ -67,7 +67,7 @@ async def imagine(settings: Settings, options: ImageOptions, out: Path, locale: 
                     locale=locale,
                 )
             )
-        except RuleRefusal as exc:
+        except Refusal as exc:
             print(t(locale, exc.key, **exc.params), file=sys.stderr)
             return 2
         with await rt.engine.follow(job.id) as follower:
@@ -75,7 +75,7 @@ async def imagine(settings: Settings, options: ImageOptions, out: Path, locale: 
 
 
 async def _follow(rt: Runtime, follower: JobFollower, out: Path, locale: str) -> int:
-    settings = rt.settings
+    environment = rt.environment
     last = ""
     while True:
         job = follower.latest
@@ -85,7 +85,7 @@ async def _follow(rt: Runtime, follower: JobFollower, out: Path, locale: str) ->
                 t(
                     locale,
                     "cli.unreachable",
-                    endpoint=settings.mps_endpoint,
+                    endpoint=environment.mps_endpoint,
                     message=job.error_message or "",
                 ),
                 file=sys.stderr,
@@ -100,7 +100,7 @@ async def _follow(rt: Runtime, follower: JobFollower, out: Path, locale: str) ->
             await rt.engine.mark_delivered(job.id)
             return 0
         if job is not None and job.state.final:
-            timeout = settings.tunables.polling.timeout_seconds
+            timeout = environment.tunables.polling.timeout_seconds
             print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
             return 1
         progress = rt.engine.progress(follower.job_id)
@@ -123,40 +123,46 @@ _DOCTOR_ANSWERS: tuple[tuple[type[errors.MpsError], str, bool], ...] = (
 )
 
 
-async def doctor(settings: Settings, locale: str) -> int:
-    """Check settings, the database and the credentials; say plainly what is wrong."""
+async def doctor(environment: Environment, locale: str) -> int:
+    """Check the environment, the database and the credentials; say plainly what is wrong."""
     print(
         t(
             locale,
             "doctor.settings_ok",
-            endpoint=settings.mps_endpoint,
-            region=settings.region,
-            secret_id=mask(settings.credentials().secret_id),
+            endpoint=environment.mps_endpoint,
+            region=environment.region,
+            secret_id=mask(environment.credentials().secret_id),
         )
     )
-    token_state = "doctor.set" if settings.discord_token else "doctor.missing"
+    token_state = "doctor.set" if environment.discord_token else "doctor.missing"
     print(t(locale, "doctor.discord_token", state=t(locale, token_state)))
     healthy = True
-    async with open_runtime(settings, start_engine=False) as rt:
+    async with open_runtime(environment, start_engine=False) as rt:
         async with rt.db.execute("PRAGMA user_version") as cur:
             version = (await cur.fetchone())[0]
-        print(t(locale, "doctor.database", path=settings.database_path, version=version))
+        print(t(locale, "doctor.database", path=environment.database_path, version=version))
         try:
             # A signed Describe of a task that cannot exist: "not found" proves the key works.
             await rt.client.call("DescribeAigcImageTask", {"TaskId": "4-AigcImage-doctor"})
         except errors.MpsError as exc:
             key, healthy = next((k, ok) for cls, k, ok in _DOCTOR_ANSWERS if isinstance(exc, cls))
             print(
-                t(locale, key, endpoint=settings.mps_endpoint, code=exc.code, message=exc.message)
+                t(
+                    locale,
+                    key,
+                    endpoint=environment.mps_endpoint,
+                    code=exc.code,
+                    message=exc.message,
+                )
             )
         else:
-            print(t(locale, "doctor.credentials_ok", endpoint=settings.mps_endpoint))
+            print(t(locale, "doctor.credentials_ok", endpoint=environment.mps_endpoint))
     return 0 if healthy else 1
 
 
-def load_or_explain(locale: str, **require: bool) -> Settings | None:
+def load_or_explain(locale: str, **require: bool) -> Environment | None:
     try:
-        return load_settings(**require)
-    except SettingsError as exc:
+        return load_environment(**require)
+    except ConfigError as exc:
         print(t(locale, "cli.settings_error", message=str(exc)), file=sys.stderr)
         return None

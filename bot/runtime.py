@@ -1,7 +1,7 @@
 """Build the engine and everything it needs, in one place.
 
 The bot, the CLI, the tests and the benchmark all assemble the engine with `build_engine`;
-`open_runtime` also opens (and closes) the HTTP session and the database from settings.
+`open_runtime` also opens (and closes) the HTTP session and the database from the environment.
 The quota gate is made here once and handed to both the MPS client and the engine, so
 every call in the process shares the account's per-second quotas.
 """
@@ -17,7 +17,8 @@ from typing import Any
 import aiohttp
 import aiosqlite
 
-from .config import Tunables
+from .config.environment import Environment
+from .config.tunables import Tunables
 from .engine.engine import JobEngine
 from .engine.limiter import QuotaGate
 from .moderation.service import Moderation
@@ -28,7 +29,6 @@ from .rules.guild_settings import defaults
 from .rules.quotas import QuotaBook
 from .rules.rulebook import Rulebook
 from .rules.settings_store import SettingsStore
-from .settings import Settings
 from .storage.jobs import JobStore
 from .storage.lock import open_locked_database
 from .storage.usage import UsageReader
@@ -36,7 +36,7 @@ from .storage.usage import UsageReader
 
 @dataclass
 class Runtime:
-    settings: Settings
+    environment: Environment
     session: aiohttp.ClientSession
     db: aiosqlite.Connection
     store: JobStore
@@ -45,8 +45,8 @@ class Runtime:
     moderation: Moderation
 
 
-def results_dir(settings: Settings) -> Path:
-    return settings.database_path.parent / "results"
+def results_dir(environment: Environment) -> Path:
+    return environment.database_path.parent / "results"
 
 
 def build_engine(
@@ -96,22 +96,24 @@ def server_rules(db: aiosqlite.Connection, tunables: Tunables) -> Rulebook:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, *, start_engine: bool = True) -> AsyncIterator[Runtime]:
+async def open_runtime(
+    environment: Environment, *, start_engine: bool = True
+) -> AsyncIterator[Runtime]:
     """Everything opened here is closed here, in reverse order, whatever happens."""
     async with (
         aiohttp.ClientSession(trust_env=True) as session,
         # One process per database: a second bot or CLI on it is refused, not let in to
         # resume (and submit) the first one's jobs.
-        open_locked_database(settings.database_path) as db,
+        open_locked_database(environment.database_path) as db,
     ):
         engine = build_engine(
             session=session,
             db=db,
-            credentials=settings.credentials(),
-            endpoint=settings.mps_endpoint,
-            region=settings.region,
-            tunables=settings.tunables,
-            results_dir=results_dir(settings),
+            credentials=environment.credentials(),
+            endpoint=environment.mps_endpoint,
+            region=environment.region,
+            tunables=environment.tunables,
+            results_dir=results_dir(environment),
         )
         await engine.rules.load()
         # Blocks and blocked words are rules every front end obeys; incidents are recorded
@@ -123,7 +125,7 @@ async def open_runtime(settings: Settings, *, start_engine: bool = True) -> Asyn
         if start_engine:
             await engine.start()
         try:
-            yield Runtime(settings, session, db, engine.store, engine.client, engine, moderation)
+            yield Runtime(environment, session, db, engine.store, engine.client, engine, moderation)
         finally:
             await engine.close()
             await moderation.close()

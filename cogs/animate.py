@@ -6,9 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import VIDEO_ASPECTS, VIDEO_RESOLUTIONS, Tunables
+from bot.asks.videos import VideoOptions
+from bot.config.tunables import VIDEO_ASPECTS, VIDEO_RESOLUTIONS, Tunables
 from bot.discord_app.frontend import FrontEnd
-from bot.video_options import VideoOptions
 
 ASPECT_CHOICES = [app_commands.Choice(name=a, value=a) for a in VIDEO_ASPECTS]
 RESOLUTION_CHOICES = [app_commands.Choice(name=r, value=r) for r in VIDEO_RESOLUTIONS]

@@ -6,8 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app.errors import Refusal, locale_of
+from bot.discord_app.errors import locale_of
 from bot.discord_app.frontend import FrontEnd
+from bot.refusal import Refusal
 
 
 class History(commands.Cog):

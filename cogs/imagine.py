@@ -6,9 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import ASPECTS, Tunables
+from bot.asks.images import ImageOptions
+from bot.config.tunables import ASPECTS, Tunables
 from bot.discord_app.frontend import FrontEnd
-from bot.generation import ImageOptions
 
 ASPECT_CHOICES = [app_commands.Choice(name=a, value=a) for a in ASPECTS]
 

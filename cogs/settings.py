@@ -13,13 +13,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import Tunables
+from bot.config.tunables import Tunables
 from bot.discord_app.admin_views import channel_list, settings_embed
-from bot.discord_app.errors import Refusal, locale_of, say
+from bot.discord_app.errors import locale_of, say
 from bot.discord_app.frontend import FrontEnd
 from bot.discord_app.permissions import require_manage_guild
+from bot.refusal import Refusal
+from bot.refusal import Refusal as RuleRefusal
 from bot.rules.guild_settings import BUTTONS, LIMITS, check_limit, check_timezone
-from bot.rules.rulebook import RuleRefusal
 from bot.rules.settings_store import SettingsStore
 
 CLEAR_CHOICES = [

@@ -10,14 +10,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import Tunables
+from bot.config.tunables import Tunables
 from bot.discord_app.admin_views import usage_embed
 from bot.discord_app.errors import locale_of
 from bot.discord_app.frontend import FrontEnd
 from bot.discord_app.permissions import require_manage_guild
+from bot.reports.chart import draw_daily_chart
+from bot.reports.usage import build_usage
 from bot.rules.quotas import QuotaBook
-from bot.usage_chart import draw_daily_chart
-from bot.usage_report import build_usage
 
 CHART_NAME = "usage.png"
 

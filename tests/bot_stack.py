@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.mps.emulator import EmulatorConfig, MpsEmulator
+from mps_emulator import EmulatorConfig, MpsEmulator
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord.models import FakeGuild
 

@@ -11,15 +11,15 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.config import Limits, Polling, Tunables
+from bot.config.tunables import Limits, Polling, Tunables
 from bot.engine.engine import JobEngine
 from bot.engine.events import EventType, JobEvent, JobRequest
 from bot.mps.client import RetryPolicy
-from bot.mps.emulator import EmulatorConfig, MpsEmulator
 from bot.mps.models import ImageTaskRequest, TaskKind
 from bot.runtime import build_engine
 from bot.storage.database import open_database
 from bot.storage.jobs import JobStore
+from mps_emulator import EmulatorConfig, MpsEmulator
 
 
 @pytest.fixture(autouse=True)

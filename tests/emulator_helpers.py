@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from bot.mps.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorConfig
 from bot.mps.signer import DEFAULT_SIGNED_HEADERS, Credentials, sign_request
+from mps_emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorConfig
 
 DEFAULT_CREDENTIALS = Credentials(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
 HUNYUAN = {"ModelName": "Hunyuan", "ModelVersion": "3.0", "Prompt": "a cat"}

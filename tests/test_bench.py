@@ -26,10 +26,10 @@ from bench.profiles import (
     scaled_tunables,
 )
 from bench.report import judge, render
-from bot.config import Limits, Polling, Tunables
-from bot.mps.emulator import EmulatorConfig, MpsEmulator
-from bot.mps.emulator.__main__ import build_config, parse_args
+from bot.config.tunables import Limits, Polling, Tunables
 from bot.mps.models import TaskKind
+from mps_emulator import EmulatorConfig, MpsEmulator
+from mps_emulator.__main__ import build_config, parse_args
 
 from .conftest import engine_harness, fast_tunables, running_emulator
 from .emulator_helpers import HUNYUAN, call_api, wait_for_status

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.mps.emulator import EmulatorConfig
+from mps_emulator import EmulatorConfig
 
 from .conftest import running_emulator
 

@@ -9,9 +9,9 @@ import pytest
 
 from bot.mps import errors
 from bot.mps.client import MpsClient, RetryPolicy
-from bot.mps.emulator import EmulatorConfig, MpsEmulator
 from bot.mps.models import ImageInfo, ImageTaskRequest, TaskStatus
 from bot.mps.signer import Credentials
+from mps_emulator import EmulatorConfig, MpsEmulator
 
 from .conftest import fast_emulator_config, running_emulator
 

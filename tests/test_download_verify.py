@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Downloads
+from bot.config.tunables import Downloads
 from bot.engine.downloads import DownloadError, verify_result, write_results
 from tests.image_helpers import mp4_header, small_image, uniform_png
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image
 
-from bot.usage_chart import BAR, BOTTOM, HEIGHT, LEFT, RIGHT, WIDTH
+from bot.reports.chart import BAR, BOTTOM, HEIGHT, LEFT, RIGHT, WIDTH
 from tests.fakes.discord import MANAGE_GUILD
 from tests.fakes.discord.models import default_guild
 

@@ -77,7 +77,7 @@ async def test_buttons_work_and_survive_a_restart(tmp_path) -> None:
 
 
 async def test_restart_in_the_middle_of_a_job_delivers_it_once(tmp_path) -> None:
-    from bot.mps.emulator import EmulatorConfig
+    from mps_emulator import EmulatorConfig
 
     config = EmulatorConfig(image_wait=(1.0, 1.0), image_run=(1.0, 1.0), seed=1)
     async with bot_stack(tmp_path, emulator_config=config) as stack:
@@ -99,7 +99,7 @@ async def test_restart_in_the_middle_of_a_job_delivers_it_once(tmp_path) -> None
 
 
 async def test_job_outliving_its_token_is_still_delivered(tmp_path) -> None:
-    from bot.mps.emulator import EmulatorConfig
+    from mps_emulator import EmulatorConfig
 
     config = EmulatorConfig(image_wait=(0.5, 0.5), image_run=(0.5, 0.5), seed=2)
     async with bot_stack(tmp_path, emulator_config=config) as stack:

@@ -105,7 +105,7 @@ async def test_bad_input_is_refused_at_once_and_costs_nothing(tmp_path) -> None:
 
 
 async def test_blocked_prompt_becomes_an_incident_and_is_not_repeated(tmp_path) -> None:
-    from bot.mps.emulator import EmulatorConfig
+    from mps_emulator import EmulatorConfig
     from tests.moderation_helpers import stored_incidents
 
     config = EmulatorConfig(
@@ -135,7 +135,7 @@ async def test_large_result_is_reencoded_under_the_upload_limit(tmp_path) -> Non
 
     from PIL import Image
 
-    from bot.mps.emulator import EmulatorConfig
+    from mps_emulator import EmulatorConfig
     from tests.fakes.discord.models import default_guild
 
     guild = default_guild()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.mps.emulator import EmulatorConfig
+from mps_emulator import EmulatorConfig
 
 from .bot_stack import bot_stack
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.mps.emulator import EmulatorConfig
+from mps_emulator import EmulatorConfig
 from tests.fakes.discord.models import FakeChannel, FakeGuild, FakeMember, FakeUser
 
 from .bot_stack import bot_stack

@@ -3,7 +3,7 @@ decide appeals; blocked members and blocked words cost no Tencent call."""
 
 from __future__ import annotations
 
-from bot.mps.emulator import EmulatorConfig
+from mps_emulator import EmulatorConfig
 from tests.fakes.discord import FakeChannel, default_guild
 from tests.moderation_helpers import stored_incidents
 

@@ -6,9 +6,9 @@ import io
 
 import av
 
-from bot.mps.emulator import EmulatorConfig
 from bot.storage.database import open_database
 from bot.storage.jobs import JobState, JobStore
+from mps_emulator import EmulatorConfig
 
 from .bot_stack import bot_stack
 from .image_helpers import small_image

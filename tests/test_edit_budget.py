@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.config_checks import tunables_from_json
+from bot.config.checks import tunables_from_json
 from bot.discord_app.edit_budget import CHANNEL, TOKEN, EditBudget, Lane, Rate
 from bot.discord_app.messenger import budget_from
 

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.mps.emulator import EmulatorConfig, MpsEmulator
 from bot.mps.signer import Credentials, canonical_request, sign_request, signature, utc_date
+from mps_emulator import EmulatorConfig, MpsEmulator
 from tests.emulator_helpers import HUNYUAN, call_api, fast_config
 
 CREATE = "CreateAigcImageTask"

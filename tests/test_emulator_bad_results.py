@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from bot.mps.emulator import OUTPUT_BLOCKED_MESSAGE, MpsEmulator, is_output_blocked
-from bot.mps.emulator.__main__ import build_config, parse_args
+from mps_emulator import OUTPUT_BLOCKED_MESSAGE, MpsEmulator, is_output_blocked
+from mps_emulator.__main__ import build_config, parse_args
 from tests.emulator_helpers import HUNYUAN, call_api, fast_config, wait_for_status
 
 CREATE = "CreateAigcImageTask"

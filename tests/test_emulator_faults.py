@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 
-from bot.mps.emulator import MpsEmulator
 from bot.mps.signer import Credentials
+from mps_emulator import MpsEmulator
 from tests.emulator_helpers import HUNYUAN, call_api, fast_config, wait_for_status
 
 CREATE = "CreateAigcImageTask"
@@ -192,7 +192,7 @@ async def test_command_line_entry_point(session: aiohttp.ClientSession) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.mps.emulator",
+        "mps_emulator",
         "--port",
         "0",
         "--wait",

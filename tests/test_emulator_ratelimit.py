@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.mps.emulator import MpsEmulator
-from bot.mps.emulator.ratelimit import RollingWindow
 from bot.mps.signer import Credentials
+from mps_emulator import MpsEmulator
+from mps_emulator.ratelimit import RollingWindow
 from tests.emulator_helpers import HUNYUAN, FakeClock, call_api, fast_config
 
 CREATE = "CreateAigcImageTask"

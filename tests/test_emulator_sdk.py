@@ -17,7 +17,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.mps.v20190612 import models, mps_client
 
-from bot.mps.emulator import MpsEmulator
+from mps_emulator import MpsEmulator
 from tests.emulator_helpers import fast_config
 
 
@@ -118,7 +118,7 @@ async def test_sdk_video_round_trip(emu: MpsEmulator) -> None:
 
 def test_emulated_fields_match_the_sdk_models() -> None:
     """The emulator's idea of each action's fields is the SDK's, so neither drifts silently."""
-    from bot.mps.emulator.validation import (
+    from mps_emulator.validation import (
         IMAGE_EXTRA_FIELDS,
         IMAGE_FIELDS,
         VIDEO_EXTRA_FIELDS,

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from PIL import Image
 
-from bot.mps.emulator import MpsEmulator
+from mps_emulator import MpsEmulator
 from tests.emulator_helpers import HUNYUAN, FakeClock, call_api, fast_config, wait_for_status
 
 CREATE = "CreateAigcImageTask"

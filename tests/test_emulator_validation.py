@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from bot.mps.emulator import EmulatorConfig, MpsEmulator
-from bot.mps.emulator.protocol import ApiError
-from bot.mps.emulator.validation import (
+from mps_emulator import EmulatorConfig, MpsEmulator
+from mps_emulator.protocol import ApiError
+from mps_emulator.validation import (
     IMAGE_FIELDS,
     VIDEO_FIELDS,
     validate_image_create,

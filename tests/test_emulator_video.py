@@ -12,8 +12,8 @@ import aiohttp
 import av
 import pytest
 
-from bot.mps.emulator import MpsEmulator, images
-from bot.mps.emulator.videos import VideoParams
+from mps_emulator import MpsEmulator, images
+from mps_emulator.videos import VideoParams
 from tests.emulator_helpers import FakeClock, call_api, fast_config, wait_for_status
 
 CREATE = "CreateAigcVideoTask"

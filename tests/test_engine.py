@@ -10,7 +10,7 @@ from dataclasses import replace
 import aiohttp
 from PIL import Image
 
-from bot.config import Limits, Polling
+from bot.config.tunables import Limits, Polling
 from bot.engine.events import ErrorCategory, EventType
 from bot.moderation.service import Moderation
 from bot.moderation.store import ModerationStore
@@ -264,7 +264,7 @@ async def test_queue_limit_per_user(tmp_path) -> None:
 
 
 async def test_output_blocked_by_moderation_is_a_content_violation(tmp_path) -> None:
-    from bot.mps.emulator import OUTPUT_BLOCKED_MESSAGE
+    from mps_emulator import OUTPUT_BLOCKED_MESSAGE
 
     config = fast_emulator_config(banned_output_words=("lighthouse",))
     async with (

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.config import Limits
+from bot.config.tunables import Limits
 from bot.mps.models import TaskKind
-from bot.rules.asks import Ask, RuleRefusal
+from bot.refusal import Refusal
+from bot.rules.asks import Ask
 
 from .conftest import engine_harness, fast_tunables, running_emulator
 
 CREATE = "CreateAigcImageTask"
 
 
-async def admit_all(engine, asks: list[Ask]) -> tuple[list, list[RuleRefusal]]:
+async def admit_all(engine, asks: list[Ask]) -> tuple[list, list[Refusal]]:
     results = await asyncio.gather(*(engine.admit(a) for a in asks), return_exceptions=True)
     admitted = [r for r in results if not isinstance(r, BaseException)]
-    refused = [r for r in results if isinstance(r, RuleRefusal)]
+    refused = [r for r in results if isinstance(r, Refusal)]
     assert len(admitted) + len(refused) == len(asks)
     return admitted, refused
 

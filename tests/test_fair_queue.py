@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import Limits
+from bot.config.tunables import Limits
 from bot.engine.fair_queue import FairQueue, QueuedJob
 from bot.rules.rulebook import Rulebook
 

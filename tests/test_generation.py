@@ -7,15 +7,16 @@ import re
 
 import pytest
 
-from bot.config import Tunables
-from bot.generation import ImageOptions, ValidationError, validate_image
-from bot.i18n import catalogue, resolve, t
+from bot.asks.images import ImageOptions, validate_image
+from bot.config.tunables import Tunables
+from bot.refusal import Refusal
+from bot.text.i18n import catalogue, resolve, t
 
 TUN = Tunables()
 
 
-def rejects(**kwargs) -> ValidationError:
-    with pytest.raises(ValidationError) as info:
+def rejects(**kwargs) -> Refusal:
+    with pytest.raises(Refusal) as info:
         validate_image(ImageOptions(**kwargs), TUN)
     return info.value
 

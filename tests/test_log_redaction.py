@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
+from bot.config.environment import load_environment
 from bot.log_redaction import RedactingFilter, install_redaction, redact
-from bot.settings import load_settings
 
 BOT_TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAwMA.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
 SECRET_KEY = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLEkey"
@@ -137,7 +137,7 @@ def test_installing_twice_keeps_one_filter_per_handler(captured: io.StringIO):
 
 
 def test_settings_hand_over_every_secret():
-    settings = load_settings(
+    settings = load_environment(
         {
             "TENCENTCLOUD_SECRET_ID": "AKIDexample",
             "TENCENTCLOUD_SECRET_KEY": SECRET_KEY,

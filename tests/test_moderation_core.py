@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.formatting import plain
 from bot.moderation.models import IncidentStatus
-from bot.moderation.service import Blocked, Moderation, ModerationRefusal
+from bot.moderation.service import Blocked, Moderation
 from bot.moderation.store import ModerationStore
-from bot.rules.rulebook import Ask, RuleRefusal
+from bot.refusal import Refusal
+from bot.rules.rulebook import Ask
 from bot.storage.database import open_database
+from bot.text.formatting import plain
 from tests.conftest import engine_harness, fast_emulator_config, running_emulator
 
 
@@ -59,7 +60,7 @@ async def test_blocked_words_and_blocks_are_rules(core) -> None:
     seen = []
     moderation.add_listener(seen.append)
     await moderation.store.save_settings(1, blocked_words=("Dragon",))
-    with pytest.raises(RuleRefusal) as caught:
+    with pytest.raises(Refusal) as caught:
         await moderation.check_words(Ask(1, 5, prompt="ok", negative_prompt="a DRAGON", model="M"))
     assert caught.value.key == "moderation.blocked_word"
     (incident,) = seen
@@ -124,19 +125,19 @@ async def test_one_servers_records_are_invisible_from_another(core) -> None:
     )
     assert await moderation.store.incident(2, incident.id) is None
     assert await moderation.store.incidents(2) == []
-    with pytest.raises(ModerationRefusal):
+    with pytest.raises(Refusal):
         await moderation.decide(2, incident.id, "block:perm", 99)
     decision = await moderation.decide(1, incident.id, "warn", 99)
     assert decision.incident.status is IncidentStatus.WARNED
-    with pytest.raises(ModerationRefusal):  # one decision per incident
+    with pytest.raises(Refusal):  # one decision per incident
         await moderation.decide(1, incident.id, "dismiss", 98)
     block = await moderation.block(1, 5, 99, "perm", "r")
-    with pytest.raises(ModerationRefusal):
+    with pytest.raises(Refusal):
         await moderation.appeal(2, block.id, 5)
     appeal = await moderation.appeal(1, block.id, 5)
-    with pytest.raises(ModerationRefusal):
+    with pytest.raises(Refusal):
         await moderation.appeal(1, block.id, 5)  # one appeal per block
-    with pytest.raises(ModerationRefusal):
+    with pytest.raises(Refusal):
         await moderation.decide_appeal(2, appeal.id, 99, accept=True)
     assert await moderation.store.audit_for(2, 5) == []
 
@@ -159,7 +160,7 @@ def test_moderation_strings_exist_in_both_languages_with_the_same_placeholders()
 
     from bot.moderation.models import AuditAction
 
-    folder = Path(__file__).resolve().parent.parent / "bot" / "locales"
+    folder = Path(__file__).resolve().parent.parent / "bot" / "text" / "locales"
     english, chinese = (
         json.loads((folder / loc / "moderation.json").read_text(encoding="utf-8"))
         for loc in ("en-US", "zh-CN")

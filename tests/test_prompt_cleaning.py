@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Tunables
-from bot.generation import ImageOptions, ValidationError, clean_text, validate_image
-from bot.i18n import t
+from bot.asks.images import ImageOptions, validate_image
+from bot.asks.prompts import clean_text
+from bot.config.tunables import Tunables
+from bot.refusal import Refusal
+from bot.text.i18n import t
 
 TUNABLES = Tunables()
 
@@ -23,7 +25,7 @@ INVISIBLE = [
 
 @pytest.mark.parametrize("prompt", [p for p in INVISIBLE if "[" not in p])
 def test_a_prompt_of_invisible_characters_is_refused(prompt: str):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(Refusal) as caught:
         validate_image(ImageOptions(prompt=prompt), TUNABLES)
     assert caught.value.key == "error.prompt_invisible"
     assert t("en-US", caught.value.key, **caught.value.params)
@@ -31,7 +33,7 @@ def test_a_prompt_of_invisible_characters_is_refused(prompt: str):
 
 
 def test_an_invisible_negative_prompt_is_refused():
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(Refusal) as caught:
         validate_image(ImageOptions(prompt="a cat", negative_prompt="\u200b\u202e"), TUNABLES)
     assert caught.value.key == "error.negative_invisible"
 
@@ -62,6 +64,6 @@ def test_length_is_counted_on_what_is_sent():
     padded = "x" * limit + "\u200b" * 50
     valid = validate_image(ImageOptions(prompt=padded), TUNABLES)
     assert len(valid.request.prompt) == limit
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(Refusal) as caught:
         validate_image(ImageOptions(prompt="x" * (limit + 1)), TUNABLES)
     assert caught.value.params["length"] == limit + 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.generation import ValidationError
-from bot.i18n import t
-from bot.references import check_reference_bytes
+from bot.asks.references import check_reference_bytes
+from bot.refusal import Refusal
+from bot.text.i18n import t
 from tests.image_helpers import small_image
 
 MB = 1024 * 1024
@@ -25,7 +25,7 @@ def test_real_images_pass_and_their_type_is_read_from_the_bytes(fmt: str, conten
 
 
 def _refused(data: bytes, declared: str | None = "image/png", limit: int = 7 * MB):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(Refusal) as caught:
         check_reference_bytes(data, declared, limit)
     for locale in ("en-US", "zh-CN"):
         assert t(locale, caught.value.key, **caught.value.params)

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Tunables
+from bot.config.tunables import Tunables
 from bot.mps.models import TaskKind
-from bot.rules.asks import Ask, Pending, RuleRefusal
+from bot.refusal import Refusal
+from bot.rules.asks import Ask, Pending
 from bot.rules.guild_settings import check_limit, check_timezone, defaults
 from bot.rules.quotas import QuotaBook
 from bot.rules.rulebook import Rulebook
@@ -65,14 +66,14 @@ def test_dst_days_are_23_and_25_hours_long() -> None:
 
 def test_bad_values_are_refused() -> None:
     for bad in (-1, 1_000_001):
-        with pytest.raises(RuleRefusal) as info:
+        with pytest.raises(Refusal) as info:
             check_limit("daily_server", bad)
         assert info.value.key == "admin.refused.range"
     check_limit("daily_server", 0)
     check_limit("daily_server", 1_000_000)
-    with pytest.raises(RuleRefusal):
+    with pytest.raises(Refusal):
         check_timezone("Mars/Olympus_Mons")
-    with pytest.raises(RuleRefusal):
+    with pytest.raises(Refusal):
         check_timezone("../../etc/passwd")
     check_timezone("Asia/Shanghai")
 
@@ -103,10 +104,10 @@ async def world(tmp_path: Path):
         await db.close()
 
 
-async def refusal(rules: Rulebook, ask: Ask, pending: Pending | None = None) -> RuleRefusal | None:
+async def refusal(rules: Rulebook, ask: Ask, pending: Pending | None = None) -> Refusal | None:
     try:
         await rules.check(ask, pending or Pending())
-    except RuleRefusal as exc:
+    except Refusal as exc:
         return exc
     return None
 
@@ -231,7 +232,7 @@ async def test_zero_means_no_limit_for_queue_and_running(world: World) -> None:
 def test_admin_strings_exist_in_both_languages_with_the_same_placeholders() -> None:
     import string
 
-    root = Path(__file__).resolve().parent.parent / "bot" / "locales"
+    root = Path(__file__).resolve().parent.parent / "bot" / "text" / "locales"
     en = json.loads((root / "en-US" / "admin.json").read_text(encoding="utf-8"))
     zh = json.loads((root / "zh-CN" / "admin.json").read_text(encoding="utf-8"))
     assert en.keys() == zh.keys()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Tunables
-from bot.config_checks import load_tunables
-from bot.settings import SettingsError, load_settings
+from bot.config.checks import load_tunables
+from bot.config.environment import ConfigError, load_environment
+from bot.config.tunables import Tunables
 
 ENV = {"TENCENTCLOUD_SECRET_ID": "AKIDtest", "TENCENTCLOUD_SECRET_KEY": "key"}
 
@@ -18,8 +18,8 @@ ENV = {"TENCENTCLOUD_SECRET_ID": "AKIDtest", "TENCENTCLOUD_SECRET_KEY": "key"}
 def _refusal(tmp_path: Path, data: dict) -> str:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(SettingsError) as caught:
-        load_settings({**ENV, "BOT_CONFIG": str(path)}, dotenv=False)
+    with pytest.raises(ConfigError) as caught:
+        load_environment({**ENV, "BOT_CONFIG": str(path)}, dotenv=False)
     return str(caught.value)
 
 

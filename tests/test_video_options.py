@@ -8,14 +8,14 @@ from pathlib import Path
 import av
 import pytest
 
-from bot.config import EVERY, Tunables
-from bot.config_checks import tunables_from_json
-from bot.generation import ValidationError
+from bot.asks.videos import VideoOptions, validate_video
+from bot.config.checks import tunables_from_json
+from bot.config.tunables import EVERY, Tunables
 from bot.media.transcode import Floor, TranscodeError, fit_video, probe
-from bot.mps.emulator.config import EmulatorConfig
-from bot.mps.emulator.validation import validate_video_create
-from bot.mps.emulator.videos import VideoParams, render_video
-from bot.video_options import VideoOptions, validate_video
+from bot.refusal import Refusal
+from mps_emulator.config import EmulatorConfig
+from mps_emulator.validation import validate_video_create
+from mps_emulator.videos import VideoParams, render_video
 
 TUNABLES = Tunables()
 
@@ -39,7 +39,7 @@ def test_every_catalogue_choice_is_one_the_service_accepts() -> None:
             frames = VideoOptions("p", spec.name, version, first_frame="https://x/a.png")
             last = VideoOptions(**{**frames.__dict__, "last_frame": "https://x/b.png"})
             if spec.last_frame_resolution(version) is None:
-                with pytest.raises(ValidationError):
+                with pytest.raises(Refusal):
                     validate_video(last, TUNABLES)
             else:
                 request = validate_video(last, TUNABLES).request
@@ -74,7 +74,7 @@ def test_defaults_are_kling_3_with_audio_available() -> None:
     ],
 )
 def test_bad_options_are_refused(options: VideoOptions, key: str) -> None:
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(Refusal) as refused:
         validate_video(options, TUNABLES)
     assert refused.value.key == key
 

@@ -12,17 +12,18 @@ from pathlib import Path
 import aiohttp
 import discord
 
-from ..config import Tunables
+from ..asks.images import ImageOptions, validate_image
+from ..asks.references import check_reference_bytes, read_head
+from ..asks.videos import VideoOptions, validate_video
+from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
 from ..engine.events import JobRequest
-from ..generation import ImageOptions, validate_image
 from ..mps.models import TaskKind
-from ..references import check_reference_bytes, read_head
+from ..refusal import Refusal
 from ..rules.rulebook import Ask
 from ..storage.jobs import Job, JobState, JobStore
-from ..video_options import VideoOptions, validate_video
 from . import render
-from .errors import Refusal, locale_of, report_error, say
+from .errors import locale_of, report_error, say
 from .listings import Listings
 from .messenger import JobMessenger
 from .tracker import JobTracker

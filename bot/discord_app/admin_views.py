@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import discord
 
-from ..i18n import t
+from ..reports.usage import UsageReport
 from ..rules.guild_settings import IMAGE_LIMITS, LIMITS, VIDEO_LIMITS, GuildSettings
 from ..rules.quotas import QuotaReport
-from ..usage_report import UsageReport
+from ..text.i18n import t
 
 COLOUR = discord.Colour.blurple()
 

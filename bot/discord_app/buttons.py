@@ -12,9 +12,9 @@ from typing import Any, Protocol
 import discord
 from discord import ui
 
-from ..i18n import t
 from ..mps.models import TaskKind
 from ..storage.jobs import Job
+from ..text.i18n import t
 
 
 class ButtonHandler(Protocol):

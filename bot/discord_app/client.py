@@ -8,10 +8,10 @@ import pkgutil
 import discord
 from discord.ext import commands
 
-from ..config import Tunables
-from ..i18n import resolve
+from ..config.tunables import Tunables
 from ..runtime import Runtime
 from ..storage.messages import JobMessages
+from ..text.i18n import resolve
 from .buttons import ALL_BUTTONS
 from .errors import ImagineTree
 from .frontend import FrontEnd

@@ -17,10 +17,10 @@ from typing import TypeVar
 import aiohttp
 import discord
 
-from ..config import Tunables
+from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
-from ..i18n import t
 from ..storage.jobs import Job, JobStore
+from ..text.i18n import t
 from . import render
 from .buttons import result_view
 from .messenger import JobMessenger

@@ -8,22 +8,12 @@ import logging
 import discord
 from discord import app_commands
 
-from ..generation import ValidationError
-from ..i18n import resolve, t
-from ..moderation.service import Blocked, ModerationRefusal
-from ..rules.rulebook import RuleRefusal
+from ..moderation.service import Blocked
+from ..refusal import Refusal
+from ..text.i18n import resolve, t
 from .mod_buttons import blocked_reply
 
 log = logging.getLogger(__name__)
-
-
-class Refusal(Exception):
-    """The user asked for something they may not have; `key` names the localised reason."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 def locale_of(interaction: discord.Interaction) -> str:
@@ -42,7 +32,7 @@ def message_for(error: BaseException, locale: str) -> str:
     match error:
         case Blocked():
             return blocked_reply(error.block, locale)[0]
-        case ValidationError() | Refusal() | RuleRefusal() | ModerationRefusal():
+        case Refusal():
             return t(locale, error.key, **error.params)
         case app_commands.NoPrivateMessage():
             return t(locale, "error.guild_only")

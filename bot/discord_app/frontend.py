@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import aiohttp
 
-from ..config import Tunables
+from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
 from ..moderation.service import Moderation
 from ..storage.jobs import JobStore

@@ -11,8 +11,8 @@ import sys
 import discord
 import yarl
 
+from ..config.environment import Environment
 from ..runtime import open_runtime
-from ..settings import Settings
 from .client import ImagineBot
 
 log = logging.getLogger(__name__)
@@ -21,33 +21,33 @@ log = logging.getLogger(__name__)
 DISCORD_CLOSE_SECONDS = 2.0
 
 
-def _point_at(settings: Settings) -> None:
+def _point_at(environment: Environment) -> None:
     """Only a local fake Discord needs this; real deployments leave both unset."""
-    if settings.discord_api_base:
-        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
-    if settings.discord_gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+    if environment.discord_api_base:
+        discord.http.Route.BASE = environment.discord_api_base.rstrip("/")
+    if environment.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(environment.discord_gateway_url)
 
 
-def run_bot(settings: Settings) -> int:
-    _point_at(settings)
+def run_bot(environment: Environment) -> int:
+    _point_at(environment)
     try:
-        return asyncio.run(_serve(settings))
+        return asyncio.run(_serve(environment))
     except discord.LoginFailure:
         print("Discord refused DISCORD_TOKEN: check the bot token.", file=sys.stderr)
         return 2
 
 
-async def _serve(settings: Settings) -> int:
-    assert settings.discord_token is not None
+async def _serve(environment: Environment) -> int:
+    assert environment.discord_token is not None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with open_runtime(settings) as runtime:
-        bot = ImagineBot(settings.tunables, runtime)
+    async with open_runtime(environment) as runtime:
+        bot = ImagineBot(environment.tunables, runtime)
         async with bot:
-            runner = asyncio.create_task(bot.start(settings.discord_token.reveal()))
+            runner = asyncio.create_task(bot.start(environment.discord_token.reveal()))
             stopper = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if stopper in done:
@@ -67,16 +67,16 @@ async def _serve(settings: Settings) -> int:
     return 0
 
 
-async def sync_commands(settings: Settings, guild_id: int | None) -> int:
+async def sync_commands(environment: Environment, guild_id: int | None) -> int:
     """Register the slash commands. Discord allows 200 creates a day per guild, so this is
     run on demand, never at every start. A guild sync is instant; a global one takes a
     while to reach every server."""
-    _point_at(settings)
-    assert settings.discord_token is not None
+    _point_at(environment)
+    assert environment.discord_token is not None
     # Only the command tree is needed: no database, no engine, no Tencent keys.
-    bot = ImagineBot(settings.tunables)
+    bot = ImagineBot(environment.tunables)
     async with bot:
-        await bot.login(settings.discord_token.reveal())
+        await bot.login(environment.discord_token.reveal())
         guild = discord.Object(guild_id) if guild_id else None
         if guild is not None:
             bot.tree.copy_global_to(guild=guild)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import discord
 from discord import ui
 
-from ..config import Tunables
+from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
-from ..formatting import plain, shorten
-from ..i18n import t
 from ..storage.jobs import Job, JobState, JobStore
 from ..storage.messages import JobMessage, JobMessages
+from ..text.formatting import plain, shorten
+from ..text.i18n import t
 from . import render
 from .buttons import CancelButton, DownloadButton, HistoryPageButton, RerunButton
 from .errors import locale_of

@@ -21,7 +21,7 @@ from typing import Any
 
 import discord
 
-from ..config import DiscordTunables
+from ..config.tunables import DiscordTunables
 from ..storage.jobs import Job
 from ..storage.messages import JobMessages
 from .edit_budget import CHANNEL, FREE, SEND, TOKEN, EditBudget, Lease, Rate

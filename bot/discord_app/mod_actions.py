@@ -10,11 +10,12 @@ from typing import Any
 import discord
 from discord import ui
 
-from ..formatting import plain
-from ..i18n import resolve, t
 from ..moderation.models import DURATIONS, AuditAction, ModerationSettings, parse_words
 from ..moderation.service import Moderation, is_moderator
-from .errors import Refusal, locale_of, report_error, say
+from ..refusal import Refusal
+from ..text.formatting import plain
+from ..text.i18n import resolve, t
+from .errors import locale_of, report_error, say
 from .mod_buttons import IncidentsPageButton, block_end
 from .modlog import ModerationLog, appeal_embed, decision_text, incident_embed, spoiler
 

@@ -10,9 +10,9 @@ from typing import Any, Protocol
 import discord
 from discord import ui
 
-from ..formatting import plain
-from ..i18n import t
 from ..moderation.models import Block
+from ..text.formatting import plain
+from ..text.i18n import t
 
 
 class ModerationHandler(Protocol):

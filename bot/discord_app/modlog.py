@@ -10,10 +10,10 @@ from collections.abc import Callable
 import discord
 
 from ..engine.tasks import OwnedTasks
-from ..formatting import plain
-from ..i18n import t
 from ..moderation.models import Appeal, Block, Incident
 from ..moderation.service import Moderation
+from ..text.formatting import plain
+from ..text.i18n import t
 from .delivery import CONNECTION_ERRORS, transient
 from .messenger import ChannelOpener
 from .mod_buttons import appeal_decision_view, block_end, incident_view

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from .errors import Refusal
+from ..refusal import Refusal
 
 
 class ManageServerRequired(Refusal, app_commands.CheckFailure):

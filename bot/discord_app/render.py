@@ -6,11 +6,11 @@ from __future__ import annotations
 import discord
 
 from ..engine.events import ErrorCategory, Progress
-from ..formatting import bar, elapsed, plain
-from ..i18n import t
 from ..storage.jobs import Job, JobState
 from ..storage.messages import JobMessage
-from ..wording import status_line
+from ..text.formatting import bar, elapsed, plain
+from ..text.i18n import t
+from ..text.wording import status_line
 from .video_details import is_video, job_failure_text, video_fields
 
 PROMPT_PREVIEW = 200

@@ -18,7 +18,7 @@ import time
 
 import discord
 
-from ..config import Tunables
+from ..config.tunables import Tunables
 from ..engine.bus import JobFollower
 from ..engine.engine import JobEngine
 from ..engine.tasks import OwnedTasks

@@ -8,9 +8,9 @@ from pathlib import Path
 import discord
 from discord import app_commands
 
-from ..i18n import merged_json
+from ..text.i18n import merged_json
 
-_DIR = Path(__file__).resolve().parent.parent / "locales" / "commands"
+_DIR = Path(__file__).resolve().parent.parent / "text" / "locales" / "commands"
 TRANSLATED = {discord.Locale.chinese: _DIR / "zh-CN"}
 
 

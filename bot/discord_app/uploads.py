@@ -14,12 +14,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..config import Video
-from ..i18n import DEFAULT_LOCALE, t
-from ..imaging import PILLOW_ERRORS
+from ..config.tunables import Video
+from ..media.imaging import PILLOW_ERRORS
 from ..media.transcode import Floor, TranscodeError, fit_video
 from ..mps.models import TaskKind
 from ..storage.jobs import Job
+from ..text.i18n import DEFAULT_LOCALE, t
 
 log = logging.getLogger(__name__)
 

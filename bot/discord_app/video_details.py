@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 
 from ..engine.events import ErrorCategory
-from ..i18n import t
 from ..mps.models import TaskKind
 from ..storage.jobs import Job, JobState
-from ..wording import failure_text
+from ..text.i18n import t
+from ..text.wording import failure_text
 
 # Failures whose general wording says "image"; a video job gets its own.
 _OWN_WORDING = (ErrorCategory.DELIVERY_FAILED, ErrorCategory.TIMEOUT)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from ..config import Video
+from ..config.tunables import Video
 from ..media.transcode import Floor, TranscodeError
-from .errors import Refusal
+from ..refusal import Refusal
 from .uploads import Upload, fit_video_uploads
 
 # 144 lines and 48 kbit/s: the least that still shows what the video was.

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from ..config import Tunables
+from ..config.tunables import Tunables
 from ..mps import errors
 from ..mps.client import MpsClient
 from ..mps.models import CreatedTask

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aiohttp
 
-from ..config import Downloads
+from ..config.tunables import Downloads
 from ..storage.jobs import JobState, JobStore, ResultFile
 from .downloads import DownloadError, download_all
 from .events import ErrorCategory, EventType

@@ -18,8 +18,8 @@ from pathlib import Path
 import aiohttp
 from PIL import Image
 
-from ..config import Downloads
-from ..imaging import PILLOW_ERRORS
+from ..config.tunables import Downloads
+from ..media.imaging import PILLOW_ERRORS
 
 log = logging.getLogger(__name__)
 

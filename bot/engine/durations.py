@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import Polling
+from ..config.tunables import Polling
 from ..mps.models import TaskKind
 from ..storage.jobs import JobStore
 from .polling import DurationModel, DurationPrior

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import aiohttp
 
-from ..config import Tunables
+from ..config.tunables import Tunables
 from ..mps.client import MpsClient
 from ..mps.models import TaskKind
 from ..rules.rulebook import Ask, Pending, QueueLimitError, Rulebook
@@ -225,7 +225,7 @@ class JobEngine:
     async def admit(self, ask: Ask) -> Admission:
         """Check every rule for this ask and reserve the member's queue place.
 
-        Raises `RuleRefusal` (e.g. `QueueLimitError`). The place is reserved before the
+        Raises a `Refusal` (e.g. `QueueLimitError`). The place is reserved before the
         first `await`, so concurrent asks cannot exceed a limit together; pass the
         admission to `submit`, or `release()` it if the job is not submitted after all.
         The rules also get, taken in the same step, the jobs of this kind not accepted
@@ -251,7 +251,7 @@ class JobEngine:
         return admission
 
     async def submit(self, request: JobRequest, admission: Admission | None = None) -> Job:
-        """Write the job, queue it, and return it. Raises RuleRefusal when a rule says no."""
+        """Write the job, queue it, and return it. Raises a Refusal when a rule says no."""
         if admission is None:
             admission = await self.admit(Ask(request.guild_id, request.user_id, request.kind))
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from ..config import Tunables
+from ..config.tunables import Tunables
 from ..mps import errors
 from ..mps.client import MpsClient
 from ..mps.models import TaskKind, TaskState, TaskStatus

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from ..engine.engine import JobEngine
 from ..engine.events import ErrorCategory, EventType, JobEvent
 from ..engine.tasks import OwnedTasks
-from ..rules.rulebook import Ask, RuleRefusal
+from ..refusal import Refusal
+from ..rules.rulebook import Ask
 from ..storage.jobs import Job, JobStore
 from .models import (
     DAY,
@@ -37,22 +38,13 @@ BLOCKED_WORD = "BlockedWord"
 IncidentListener = Callable[[Incident], None]
 
 
-class Blocked(RuleRefusal):
+class Blocked(Refusal):
     """The member is blocked in this server; the front end explains `block` and offers an
     appeal."""
 
     def __init__(self, block: Block) -> None:
         super().__init__("moderation.blocked")
         self.block = block
-
-
-class ModerationRefusal(Exception):
-    """A moderation request that cannot be done; `key` names the localised reason."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -208,7 +200,7 @@ class Moderation:
             code=BLOCKED_WORD,
             message=f"blocked word: {word}",
         )
-        raise RuleRefusal("moderation.blocked_word")
+        raise Refusal("moderation.blocked_word")
 
     # -- moderators' decisions -------------------------------------------------------------
 
@@ -218,7 +210,7 @@ class Moderation:
         """Dismiss, warn, or block (`block:<duration>`) for an open incident of this server."""
         incident = await self.store.incident(guild_id, incident_id)
         if incident is None:
-            raise ModerationRefusal("moderation.incident_not_found", incident=incident_id)
+            raise Refusal("moderation.incident_not_found", incident=incident_id)
         kind, _, duration = action.partition(":")
         status = {
             "dismiss": IncidentStatus.DISMISSED,
@@ -227,7 +219,7 @@ class Moderation:
         }[kind]
         # The status changes first (one decision wins), then its effect follows.
         if not await self.store.decide_incident(guild_id, incident_id, status, moderator_id):
-            raise ModerationRefusal("moderation.already_decided", incident=incident_id)
+            raise Refusal("moderation.already_decided", incident=incident_id)
         incident = await self.store.incident(guild_id, incident_id)
         assert incident is not None
         if kind == "block":
@@ -270,7 +262,7 @@ class Moderation:
         incident_id: int | None = None,
     ) -> Block:
         if duration not in DURATIONS:
-            raise ModerationRefusal("moderation.bad_duration", duration=duration)
+            raise Refusal("moderation.bad_duration", duration=duration)
         length = DURATIONS[duration]
         block = await self.store.add_block(
             guild_id=guild_id,
@@ -313,10 +305,10 @@ class Moderation:
     async def appeal(self, guild_id: int, block_id: int, user_id: int) -> Appeal:
         block = await self.store.block(guild_id, block_id)
         if block is None or block.user_id != user_id or not block.active(self.clock()):
-            raise ModerationRefusal("moderation.appeal_not_blocked")
+            raise Refusal("moderation.appeal_not_blocked")
         appeal = await self.store.add_appeal(block)
         if appeal is None:
-            raise ModerationRefusal("moderation.appeal_twice")
+            raise Refusal("moderation.appeal_twice")
         await self.store.audit(
             guild_id, user_id, AuditAction.APPEAL, user_id=user_id, block_id=block_id
         )
@@ -327,10 +319,10 @@ class Moderation:
     ) -> Appeal:
         appeal = await self.store.appeal(guild_id, appeal_id)
         if appeal is None:
-            raise ModerationRefusal("moderation.appeal_not_found", appeal=appeal_id)
+            raise Refusal("moderation.appeal_not_found", appeal=appeal_id)
         status = "accepted" if accept else "rejected"
         if not await self.store.decide_appeal(guild_id, appeal_id, status, moderator_id):
-            raise ModerationRefusal("moderation.appeal_decided", appeal=appeal_id)
+            raise Refusal("moderation.appeal_decided", appeal=appeal_id)
         if accept:
             await self.store.lift_blocks(guild_id, appeal.user_id, moderator_id)
         action = AuditAction.APPEAL_ACCEPTED if accept else AuditAction.APPEAL_REJECTED

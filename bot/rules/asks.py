@@ -1,22 +1,14 @@
-"""What the rules are asked about, and how they say no."""
+"""What the rules are asked about, and the refusal that carries the queue limit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..mps.models import TaskKind
+from ..refusal import Refusal
 
 
-class RuleRefusal(Exception):
-    """A rule refuses the request; `key` and `params` name a localised explanation."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-
-class QueueLimitError(RuleRefusal):
+class QueueLimitError(Refusal):
     """The member already has as many queued jobs as allowed."""
 
     def __init__(self, limit: int) -> None:

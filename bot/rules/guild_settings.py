@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import Tunables
-from .asks import RuleRefusal
+from ..config.tunables import Tunables
+from ..refusal import Refusal
 from .windows import DEFAULT_TIMEZONE, is_timezone
 
 MAX_LIMIT = 1_000_000
@@ -45,12 +45,12 @@ def defaults(tunables: Tunables) -> dict[str, Any]:
 def check_limit(name: str, value: int) -> None:
     """Refuse a limit outside 0..1,000,000 (0: no limit)."""
     if not 0 <= value <= MAX_LIMIT:
-        raise RuleRefusal("admin.refused.range", name=name, value=value, max=f"{MAX_LIMIT:,}")
+        raise Refusal("admin.refused.range", name=name, value=value, max=f"{MAX_LIMIT:,}")
 
 
 def check_timezone(name: str) -> None:
     if not is_timezone(name):
-        raise RuleRefusal("admin.refused.timezone", timezone=name)
+        raise Refusal("admin.refused.timezone", timezone=name)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..mps.models import TaskKind
+from ..refusal import Refusal
 from ..storage.usage import UsageReader
-from .asks import Ask, Pending, RuleRefusal
+from .asks import Ask, Pending
 from .guild_settings import GuildSettings
 from .settings_store import SettingsStore
 from .windows import Window, day_window, month_window
@@ -113,7 +114,7 @@ class QuotaBook:
         """Refuse when this ask would take a member or the server past a limit."""
         left = await self.cooldown_left(ask, pending)
         if left > 0:
-            raise RuleRefusal(
+            raise Refusal(
                 "admin.refused.cooldown",
                 seconds=int(left + 0.999),
                 reset=int(self._clock() + left + 0.999),
@@ -121,7 +122,7 @@ class QuotaBook:
         for line in await self.lines(ask, pending, only_limited=True):
             # `used` includes this ask: it may go up to the limit, not past it.
             if line.used > line.limit:
-                raise RuleRefusal(
+                raise Refusal(
                     f"admin.refused.{line.name}",
                     used=min(line.used - 1, line.limit),
                     limit=line.limit,

@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from ..config import Limits
-from .asks import Ask, Pending, QueueLimitError, RuleRefusal
+from ..config.tunables import Limits
+from ..refusal import Refusal
+from .asks import Ask, Pending, QueueLimitError
 from .guild_settings import UNLIMITED
 from .quotas import QuotaBook
 from .settings_store import SettingsStore
 
-__all__ = ["Ask", "Check", "Pending", "QueueLimitError", "RuleRefusal", "Rulebook", "RunningLimits"]
+__all__ = ["Ask", "Check", "Pending", "QueueLimitError", "Rulebook", "RunningLimits"]
 
 
-# A rule that needs to look things up; it raises RuleRefusal to refuse.
+# A rule that needs to look things up; it raises a Refusal to refuse.
 Check = Callable[[Ask], Awaitable[None]]
 
 
@@ -72,7 +73,7 @@ class Rulebook:
         return self._server_limit(ask.guild_id, "queued_per_user", self.limits.queued_per_user)
 
     async def check(self, ask: Ask, pending: Pending | None = None) -> None:
-        """Rules that need to look things up (quotas, blocks); raise RuleRefusal to refuse.
+        """Rules that need to look things up (quotas, blocks); raise a Refusal to refuse.
 
         Called after the engine reserved the member's queue place, so concurrent asks
         cannot all pass a check that counts them; `pending` is the engine's count of
@@ -80,13 +81,13 @@ class Rulebook:
         if self.settings is not None:
             guild = self.settings.get(ask.guild_id)
             if not guild.allows_channel(ask.channel_id):
-                raise RuleRefusal(
+                raise Refusal(
                     "admin.refused.channel",
                     # Channel mentions show the channel's name and ping nobody.
                     channels=", ".join(f"<#{c}>" for c in sorted(guild.channels)),
                 )
             if not guild.allows_model(ask.model):
-                raise RuleRefusal(
+                raise Refusal(
                     "admin.refused.model",
                     model=ask.model,
                     allowed=", ".join(sorted(guild.models)),

@@ -1,42 +1,22 @@
-"""Turn what a user asked for into a valid MPS request, before any money is spent.
+"""Turn the images a member asked for into a valid MPS request, before any money is spent.
 
-Shared by the CLI and the Discord front end. Every rejection is a `ValidationError` whose
-`key` and `params` name a localised message that says exactly what was wrong.
+Used by the job service (for every front end). Every rejection is a `Refusal` whose `key`
+and `params` name a localised message that says exactly what was wrong.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from .config import ModelSpec, Tunables
-from .mps.models import ImageInfo, ImageTaskRequest, TaskKind
+from ..config.tunables import ModelSpec, Tunables
+from ..mps.models import ImageInfo, ImageTaskRequest, TaskKind
+from ..refusal import Refusal
+from .prompts import clean_prompt
 
 _SIZE = re.compile(r"^\s*(\d{2,5})\s*[x×*]\s*(\d{2,5})\s*$", re.IGNORECASE)
-
-# Invisible characters are stripped from prompts rather than refused: they carry nothing the
-# model can use, users cannot see them to remove them (they come with copied text), and
-# bidirectional overrides would make the prompt shown in /history read differently from
-# what was sent. Stripped: control characters (Cc; line breaks and tabs become spaces),
-# format characters (Cf: zero-width spaces, BOM, bidi overrides and isolates, word joiner,
-# soft hyphen) and lone surrogates (Cs).
-_LINE_BREAKS = re.compile(r"[\t\n\r\v\f\x85\u2028\u2029]+")
-# Except these two format characters: they join emoji sequences and are part of spelling
-# in Persian and Indic scripts.
-_JOINERS = frozenset("\u200c\u200d")
-_STRIPPED = frozenset(("Cc", "Cf", "Cs"))
-# Letters that render as blank space; kept (they belong to Hangul) but not visible.
-_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800") | _JOINERS
-
-
-class ValidationError(Exception):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -77,30 +57,10 @@ class ValidatedImage:
         return record
 
 
-def clean_text(text: str | None) -> str:
-    """`text` without invisible characters (see above) and surrounding spaces."""
-    spaced = _LINE_BREAKS.sub(" ", text or "")
-    return "".join(
-        c for c in spaced if c in _JOINERS or unicodedata.category(c) not in _STRIPPED
-    ).strip()
-
-
-def _visible(text: str) -> bool:
-    return any(not c.isspace() and c not in _BLANK for c in text)
-
-
-def _clean_prompt(text: str | None, invisible_key: str) -> str | None:
-    """The prompt as it will be sent, None if not given; refused if typed but all invisible."""
-    cleaned = clean_text(text)
-    if (text or "").strip() and not _visible(cleaned):
-        raise ValidationError(invisible_key)
-    return cleaned or None
-
-
 def parse_size(text: str) -> tuple[int, int]:
     match = _SIZE.match(text)
     if not match:
-        raise ValidationError("error.size_format", size=text)
+        raise Refusal("error.size_format", size=text)
     return int(match.group(1)), int(match.group(2))
 
 
@@ -108,11 +68,11 @@ def check_size_rule(spec: ModelSpec, width: int, height: int) -> None:
     size = f"{width}x{height}"
     if spec.size_rule == "hunyuan":
         if not (512 <= width <= 2048 and 512 <= height <= 2048):
-            raise ValidationError("error.size_sides", size=size, low=512, high=2048)
+            raise Refusal("error.size_sides", size=size, low=512, high=2048)
         if width * height > 1024 * 1024:
-            raise ValidationError("error.size_area_max", size=size, max="1024x1024")
+            raise Refusal("error.size_area_max", size=size, max="1024x1024")
     elif spec.size_rule == "qwen" and not 512 * 512 <= width * height <= 2048 * 2048:
-        raise ValidationError("error.size_area_range", size=size, low="512x512", high="2048x2048")
+        raise Refusal("error.size_area_range", size=size, low="512x512", high="2048x2048")
 
 
 def _closest_size(spec: ModelSpec, aspect: str) -> str:
@@ -122,7 +82,7 @@ def _closest_size(spec: ModelSpec, aspect: str) -> str:
     best = min(spec.sizes, key=lambda s: abs(parse_size(s)[0] / parse_size(s)[1] - want))
     bw, bh = parse_size(best)
     if abs(bw / bh - want) / want > 0.05:
-        raise ValidationError(
+        raise Refusal(
             "error.aspect_unsupported",
             aspect=aspect,
             model=spec.name,
@@ -137,14 +97,14 @@ def model_spec(tunables: Tunables, name: str | None, kind: TaskKind) -> ModelSpe
         if spec.name.lower() == name.lower() and spec.kind is kind:
             return spec
     allowed = ", ".join(s.name for s in tunables.models.values() if s.kind is kind)
-    raise ValidationError("error.model_unknown", model=name, allowed=allowed)
+    raise Refusal("error.model_unknown", model=name, allowed=allowed)
 
 
 def validate_image(options: ImageOptions, tunables: Tunables) -> ValidatedImage:
     spec = model_spec(tunables, options.model, TaskKind.IMAGE)
     version = options.version or spec.default_version
     if version not in spec.versions:
-        raise ValidationError(
+        raise Refusal(
             "error.version_unknown",
             model=spec.name,
             version=version,
@@ -152,35 +112,33 @@ def validate_image(options: ImageOptions, tunables: Tunables) -> ValidatedImage:
         )
 
     # Lengths are counted on what is sent, after invisible characters are stripped.
-    prompt = _clean_prompt(options.prompt, "error.prompt_invisible")
+    prompt = clean_prompt(options.prompt, "error.prompt_invisible")
     if prompt is None and not options.references:
-        raise ValidationError("error.prompt_missing")
+        raise Refusal("error.prompt_missing")
     if prompt is not None and len(prompt) > tunables.max_prompt_chars:
-        raise ValidationError(
-            "error.prompt_too_long", length=len(prompt), max=tunables.max_prompt_chars
-        )
-    negative = _clean_prompt(options.negative_prompt, "error.negative_invisible")
+        raise Refusal("error.prompt_too_long", length=len(prompt), max=tunables.max_prompt_chars)
+    negative = clean_prompt(options.negative_prompt, "error.negative_invisible")
     if negative is not None:
         if not spec.negative_prompt:
-            raise ValidationError("error.negative_unsupported", model=spec.name)
+            raise Refusal("error.negative_unsupported", model=spec.name)
         if len(negative) > tunables.max_prompt_chars:
-            raise ValidationError(
+            raise Refusal(
                 "error.negative_too_long", length=len(negative), max=tunables.max_prompt_chars
             )
 
     allowed_refs = spec.references_allowed(version)
     if len(options.references) > allowed_refs:
         if allowed_refs == 0:
-            raise ValidationError("error.references_unsupported", model=spec.name)
-        raise ValidationError("error.references_too_many", model=spec.name, max=allowed_refs)
+            raise Refusal("error.references_unsupported", model=spec.name)
+        raise Refusal("error.references_too_many", model=spec.name, max=allowed_refs)
 
     if not 1 <= options.count <= spec.max_images:
-        raise ValidationError("error.count_range", model=spec.name, max=spec.max_images)
+        raise Refusal("error.count_range", model=spec.name, max=spec.max_images)
 
     size = aspect = None
     shown: str | None = None
     if options.size and options.aspect:
-        raise ValidationError("error.size_and_aspect")
+        raise Refusal("error.size_and_aspect")
     if spec.shape == "size":
         if options.aspect:
             size = _closest_size(spec, options.aspect.strip())
@@ -193,13 +151,13 @@ def validate_image(options: ImageOptions, tunables: Tunables) -> ValidatedImage:
         shown = size
     elif spec.shape == "aspect":
         if options.size:
-            raise ValidationError(
+            raise Refusal(
                 "error.size_unsupported", model=spec.name, allowed=", ".join(spec.aspects)
             )
         if options.aspect:
             aspect = options.aspect.strip()
             if aspect not in spec.aspects:
-                raise ValidationError(
+                raise Refusal(
                     "error.aspect_unsupported",
                     aspect=aspect,
                     model=spec.name,
@@ -207,7 +165,7 @@ def validate_image(options: ImageOptions, tunables: Tunables) -> ValidatedImage:
                 )
         shown = aspect
     elif options.size or options.aspect:
-        raise ValidationError("error.shape_unsupported", model=spec.name)
+        raise Refusal("error.shape_unsupported", model=spec.name)
 
     request = ImageTaskRequest(
         model_name=spec.name,

@@ -6,10 +6,10 @@ adds only what its medium needs (a bar on its own line, a stopwatch in a line).
 
 from __future__ import annotations
 
-from .engine.events import ErrorCategory, Progress
+from ..engine.events import ErrorCategory, Progress
+from ..storage.jobs import Job, JobState
 from .formatting import shorten
 from .i18n import t
-from .storage.jobs import Job, JobState
 
 
 def status_line(locale: str, progress: Progress) -> str:

@@ -1,4 +1,4 @@
-"""Error-code classification and settings loading."""
+"""Error-code classification and loading the environment."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from bot.config.environment import ConfigError, Secret, load_environment
 from bot.mps import errors
-from bot.settings import Secret, SettingsError, load_settings
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ BASE = {
 
 
 def test_defaults_and_secrets_hidden() -> None:
-    s = load_settings(BASE, require_discord=True)
+    s = load_environment(BASE, require_discord=True)
     assert s.region == "ap-guangzhou"
     assert s.mps_endpoint == "https://mps.tencentcloudapi.com"
     assert str(s.database_path) == "data/bot.sqlite3"
@@ -74,14 +74,14 @@ def test_defaults_and_secrets_hidden() -> None:
 )
 def test_missing_setting_is_named(missing, require_discord) -> None:
     env = {k: v for k, v in BASE.items() if k != missing}
-    with pytest.raises(SettingsError, match=missing):
-        load_settings(env, require_discord=require_discord)
+    with pytest.raises(ConfigError, match=missing):
+        load_environment(env, require_discord=require_discord)
 
 
 def test_malformed_endpoint_is_named_without_leaking() -> None:
     env = {**BASE, "MPS_ENDPOINT": "ftp://nope"}
-    with pytest.raises(SettingsError, match="MPS_ENDPOINT") as info:
-        load_settings(env)
+    with pytest.raises(ConfigError, match="MPS_ENDPOINT") as info:
+        load_environment(env)
     assert BASE["TENCENTCLOUD_SECRET_KEY"] not in str(info.value)
 
 
@@ -96,25 +96,25 @@ def test_config_file_overrides_and_validates(tmp_path) -> None:
             }
         )
     )
-    s = load_settings({**BASE, "BOT_CONFIG": str(path)})
+    s = load_environment({**BASE, "BOT_CONFIG": str(path)})
     assert s.tunables.default_model == "Kling"
     assert s.tunables.limits.running_per_guild == 4
     assert s.tunables.limits.running_per_user == 1
     assert s.tunables.polling.image_expected == (5, 20)
 
     path.write_text(json.dumps({"limits": {"running_per_gild": 4}}))
-    with pytest.raises(SettingsError, match=r"BOT_CONFIG.*running_per_gild"):
-        load_settings({**BASE, "BOT_CONFIG": str(path)})
+    with pytest.raises(ConfigError, match=r"BOT_CONFIG.*running_per_gild"):
+        load_environment({**BASE, "BOT_CONFIG": str(path)})
     path.write_text(json.dumps({"default_model": "Nope"}))
-    with pytest.raises(SettingsError, match="default_model"):
-        load_settings({**BASE, "BOT_CONFIG": str(path)})
+    with pytest.raises(ConfigError, match="default_model"):
+        load_environment({**BASE, "BOT_CONFIG": str(path)})
 
 
 def test_shipped_config_files_load(tmp_path) -> None:
     from pathlib import Path
 
-    from bot.config import Tunables
-    from bot.config_checks import load_tunables
+    from bot.config.checks import load_tunables
+    from bot.config.tunables import Tunables
 
     root = Path(__file__).resolve().parent.parent
     assert load_tunables(root / "config.example.json") == Tunables()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import EVERY, VIDEO_ASPECTS, VIDEO_RESOLUTIONS, ModelSpec, Tunables, VideoModelSpec
+from .tunables import EVERY, VIDEO_ASPECTS, VIDEO_RESOLUTIONS, ModelSpec, Tunables, VideoModelSpec
 
 
 @dataclass(frozen=True)

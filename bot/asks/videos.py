@@ -1,7 +1,7 @@
 """Turn what a user asked for into a valid video request, before any money is spent.
 
-The video counterpart of `generation.py`, checked against the video catalogue of the
-tunables (`video_models`). Every rejection is a `ValidationError` naming a localised message.
+The video counterpart of `images.py`, checked against the video catalogue of the
+tunables (`video_models`). Every rejection is a `Refusal` naming a localised message.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from .config import EVERY, Tunables, VideoModelSpec
-from .generation import ValidationError, _clean_prompt
-from .mps.models import VideoTaskRequest
+from ..config.tunables import EVERY, Tunables, VideoModelSpec
+from ..mps.models import VideoTaskRequest
+from ..refusal import Refusal
+from .prompts import clean_prompt
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,7 @@ def video_spec(tunables: Tunables, name: str | None) -> VideoModelSpec:
     for spec in tunables.video_models.values():
         if spec.name.lower() == name.lower():
             return spec
-    raise ValidationError(
-        "video.error.model_unknown", model=name, allowed=", ".join(tunables.video_models)
-    )
+    raise Refusal("video.error.model_unknown", model=name, allowed=", ".join(tunables.video_models))
 
 
 def _spans(values: tuple[int, ...]) -> str:
@@ -87,7 +86,7 @@ def validate_video(options: VideoOptions, tunables: Tunables) -> ValidatedVideo:
     label = spec.name
     version = options.version or spec.default_version
     if version not in spec.versions:
-        raise ValidationError(
+        raise Refusal(
             "video.error.version_unknown",
             model=label,
             version=version,
@@ -95,27 +94,27 @@ def validate_video(options: VideoOptions, tunables: Tunables) -> ValidatedVideo:
         )
     label = f"{spec.name} {version}"
 
-    prompt = _clean_prompt(options.prompt, "error.prompt_invisible")
+    prompt = clean_prompt(options.prompt, "error.prompt_invisible")
     if prompt is None and not options.first_frame:
-        raise ValidationError("video.error.prompt_missing")
+        raise Refusal("video.error.prompt_missing")
     most = tunables.video.max_prompt_chars
     if prompt is not None and len(prompt) > most:
-        raise ValidationError("error.prompt_too_long", length=len(prompt), max=most)
+        raise Refusal("error.prompt_too_long", length=len(prompt), max=most)
 
     allowed = spec.durations_for(version)
     duration = options.duration if options.duration is not None else spec.duration_default(version)
     if duration not in allowed:
-        raise ValidationError(
+        raise Refusal(
             "video.error.duration", model=label, duration=duration, allowed=_spans(allowed)
         )
 
     aspect = options.aspect
     if aspect is not None and aspect not in spec.aspects:
-        raise ValidationError(
+        raise Refusal(
             "video.error.aspect", model=label, aspect=aspect, allowed=", ".join(spec.aspects)
         )
     if options.resolution is not None and options.resolution not in spec.resolutions:
-        raise ValidationError(
+        raise Refusal(
             "video.error.resolution",
             model=label,
             resolution=options.resolution,
@@ -125,20 +124,18 @@ def validate_video(options: VideoOptions, tunables: Tunables) -> ValidatedVideo:
 
     if options.last_frame:
         if not options.first_frame:
-            raise ValidationError("video.error.last_without_first")
+            raise Refusal("video.error.last_without_first")
         needed = spec.last_frame_resolution(version)
         if needed is None:
-            raise ValidationError("video.error.last_frame", model=label)
+            raise Refusal("video.error.last_frame", model=label)
         if needed != EVERY and resolution != needed:
             if options.resolution is not None:
-                raise ValidationError(
-                    "video.error.last_frame_resolution", model=label, resolution=needed
-                )
+                raise Refusal("video.error.last_frame_resolution", model=label, resolution=needed)
             resolution = needed  # not asked for: use the one a last frame needs
 
     if options.audio and not spec.has_audio(version):
         with_audio = [s.name for s in tunables.video_models.values() if s.audio]
-        raise ValidationError("video.error.audio", model=label, allowed=", ".join(with_audio))
+        raise Refusal("video.error.audio", model=label, allowed=", ".join(with_audio))
 
     request = VideoTaskRequest(
         model_name=spec.name,

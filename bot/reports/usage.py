@@ -7,11 +7,11 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from .config import ModelSpec
-from .engine.events import ErrorCategory
-from .mps.models import TaskKind
-from .rules.windows import day_start, day_window, local_day
-from .storage.usage import UsageReader
+from ..config.tunables import ModelSpec
+from ..engine.events import ErrorCategory
+from ..mps.models import TaskKind
+from ..rules.windows import day_start, day_window, local_day
+from ..storage.usage import UsageReader
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Settings read once at start from the environment (and `.env`), failing fast and by name.
+"""The environment: secrets, endpoints and paths read once at start from environment
+variables (and `.env`), failing fast and naming the variable.
 
 Secrets are wrapped in `Secret`, whose repr and str never show the value; only the code that
 signs requests or logs in to Discord calls `reveal()`.
@@ -13,13 +14,14 @@ from pathlib import Path
 
 from yarl import URL
 
-from .config import Tunables
-from .config_checks import load_tunables
-from .mps.signer import Credentials
+from ..mps.signer import Credentials
+from .checks import load_tunables
+from .tunables import Tunables
 
 
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message names the variable, never its value."""
+class ConfigError(Exception):
+    """A variable (or the BOT_CONFIG file) is missing or malformed; the message names the
+    variable, never its value."""
 
 
 class Secret:
@@ -44,7 +46,9 @@ class Secret:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Environment:
+    """What the process was started with. Not a server's settings (`ServerSettings`)."""
+
     secret_id: str | None
     secret_key: Secret | None
     session_token: Secret | None
@@ -65,7 +69,7 @@ class Settings:
 
     def credentials(self) -> Credentials:
         if not self.secret_id or self.secret_key is None:
-            raise SettingsError("TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY must be set")
+            raise ConfigError("TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY must be set")
         token = self.session_token.reveal() if self.session_token else None
         return Credentials(self.secret_id, self.secret_key.reveal(), token)
 
@@ -81,7 +85,7 @@ def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
         return None
     url = URL(value)
     if url.scheme not in ("http", "https") or not url.host:
-        raise SettingsError(f"{name} must be an http(s) URL such as https://example.com")
+        raise ConfigError(f"{name} must be an http(s) URL such as https://example.com")
     return value
 
 
@@ -91,18 +95,18 @@ def _ws_url(env: Mapping[str, str], name: str) -> str | None:
         return None
     url = URL(value)
     if url.scheme not in ("ws", "wss") or not url.host:
-        raise SettingsError(f"{name} must be a ws(s) URL such as wss://gateway.discord.gg")
+        raise ConfigError(f"{name} must be a ws(s) URL such as wss://gateway.discord.gg")
     return value
 
 
-def load_settings(
+def load_environment(
     env: Mapping[str, str] | None = None,
     *,
     require_mps: bool = True,
     require_discord: bool = False,
     dotenv: bool = True,
-) -> Settings:
-    """Read settings; `require_*` say which secrets this command cannot run without."""
+) -> Environment:
+    """Read the environment; `require_*` say which secrets this command cannot run without."""
     if env is None:
         if dotenv:
             from dotenv import find_dotenv, load_dotenv
@@ -119,26 +123,26 @@ def load_settings(
             ("TENCENTCLOUD_SECRET_KEY", secret_key),
         ):
             if value is None:
-                raise SettingsError(f"{name} is not set (see .env.example)")
+                raise ConfigError(f"{name} is not set (see .env.example)")
     if secret_id is not None and any(c.isspace() for c in secret_id):
-        raise SettingsError("TENCENTCLOUD_SECRET_ID must not contain spaces")
+        raise ConfigError("TENCENTCLOUD_SECRET_ID must not contain spaces")
 
     discord_token = _clean(env, "DISCORD_TOKEN")
     if require_discord and discord_token is None:
-        raise SettingsError("DISCORD_TOKEN is not set (see .env.example)")
+        raise ConfigError("DISCORD_TOKEN is not set (see .env.example)")
 
     token = _clean(env, "TENCENTCLOUD_SESSION_TOKEN")
     level = (_clean(env, "LOG_LEVEL") or "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise SettingsError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+        raise ConfigError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
 
     config_path = _clean(env, "BOT_CONFIG")
     try:
         tunables = load_tunables(Path(config_path) if config_path else None)
     except (OSError, ValueError) as exc:
-        raise SettingsError(f"BOT_CONFIG ({config_path}): {exc}") from None
+        raise ConfigError(f"BOT_CONFIG ({config_path}): {exc}") from None
 
-    return Settings(
+    return Environment(
         secret_id=secret_id,
         secret_key=Secret(secret_key) if secret_key else None,
         session_token=Secret(token) if token else None,

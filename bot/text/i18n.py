@@ -1,6 +1,6 @@
 """Every user-facing string, in English and Simplified Chinese.
 
-Strings live in `bot/locales/<locale>/*.json` (one file per feature, merged; a key may be
+Strings live in `bot/text/locales/<locale>/*.json` (one file per feature, merged; a key may be
 defined once only) under dotted keys with `{name}` placeholders.
 A locale is resolved exactly, then by language (any `zh-*` reads Simplified Chinese), then
 falls back to English; a key missing from a locale falls back to English too.

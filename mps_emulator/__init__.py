@@ -28,10 +28,10 @@ values of MPS-API.md, not secrets):
     SecretId  AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE
     SecretKey EXAMPLEKEYEXAMPLEKEYEXAMPLEKEY12
 
-From the command line: ``python -m bot.mps.emulator --port 8765`` (``--help`` for the rest).
+From the command line: ``python -m mps_emulator --port 8765`` (``--help`` for the rest).
 From Python::
 
-    from bot.mps.emulator import EmulatorConfig, MpsEmulator
+    from mps_emulator import EmulatorConfig, MpsEmulator
 
     config = EmulatorConfig(image_wait=(0.0, 0.0), image_run=(0.05, 0.05), seed=1)
     async with MpsEmulator(config) as emu:

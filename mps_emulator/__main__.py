@@ -1,8 +1,8 @@
-"""Run the MPS emulator: ``python -m bot.mps.emulator --port 8765``.
+"""Run the MPS emulator: ``python -m mps_emulator --port 8765``.
 
 Prints the base URL on the first line of stdout and serves until Ctrl-C (or SIGTERM).
 Without --secret-id/--secret-key it accepts the example key pair documented in
-bot/mps/emulator/__init__.py. Durations: --wait/--run give the centre of each task's WAIT and
+mps_emulator/__init__.py. Durations: --wait/--run give the centre of each task's WAIT and
 RUN phases in seconds and --jitter widens both to [value - jitter, value + jitter]; they apply
 to image tasks, and to video tasks unless --video-wait/--video-run are given. Alternatively
 --total LOW HIGH (images) and --video-total LOW HIGH draw each task's total time uniformly and
@@ -13,7 +13,7 @@ Videos are real MP4 files of the requested Duration; --video-scale shrinks their
 --banned-output-word makes matching tasks run, then FAIL with the output-moderation Message
 ("The generated content was blocked by content moderation."); --banned-word instead rejects
 the Create with InvalidParameter.ViolationContent. --bad-results and --result-http-500s break
-every result download (see bot/mps/emulator/bad_results.py).
+every result download (see mps_emulator/bad_results.py).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from .server import MpsEmulator
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="python -m bot.mps.emulator",
+        prog="python -m mps_emulator",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

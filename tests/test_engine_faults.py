@@ -136,7 +136,7 @@ async def test_shutdown_leaves_unsent_jobs_queued(tmp_path) -> None:
     # Creates allowed at 1/s: several jobs wait for the quota when the engine closes.
     from dataclasses import replace
 
-    from bot.config import Limits
+    from bot.config.tunables import Limits
 
     from .conftest import fast_tunables
 

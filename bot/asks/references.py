@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from .generation import ValidationError
+from ..refusal import Refusal
 
 HEAD_BYTES = 64
 
@@ -29,7 +29,7 @@ def sniff_image(data: bytes) -> str | None:
 
 
 def check_reference_bytes(data: bytes, declared_type: str | None, max_bytes: int) -> str:
-    """The content type read from `data`, or a ValidationError saying what is wrong with it.
+    """The content type read from `data`, or a Refusal saying what is wrong with it.
 
     `declared_type` is the attachment's Content-Type (parameters such as `; charset=` are
     ignored); a type that is not an image is refused even when the bytes would do, because
@@ -37,18 +37,18 @@ def check_reference_bytes(data: bytes, declared_type: str | None, max_bytes: int
     """
     declared = (declared_type or "").split(";")[0].strip().lower()
     if declared and declared not in REFERENCE_TYPES:
-        raise ValidationError("error.reference_type", type=declared)
+        raise Refusal("error.reference_type", type=declared)
     if not data:
-        raise ValidationError("error.reference_empty")
+        raise Refusal("error.reference_empty")
     if len(data) > max_bytes:
-        raise ValidationError(
+        raise Refusal(
             "error.reference_too_large",
             size=f"{len(data) / 2**20:.1f}",
             max=f"{max_bytes / 2**20:.0f}",
         )
     actual = sniff_image(data)
     if actual is None:
-        raise ValidationError("error.reference_not_image")
+        raise Refusal("error.reference_not_image")
     return actual
 
 
@@ -56,7 +56,7 @@ async def read_head(session: aiohttp.ClientSession, url: str, within: float = 2.
     """The first bytes of an uploaded file, enough to tell what it is.
 
     Asks for a byte range; a server that ignores ranges is read only as far as needed.
-    Raises ValidationError when the file cannot be fetched in time."""
+    Raises a Refusal when the file cannot be fetched in time."""
     try:
         async with session.get(
             url,
@@ -64,7 +64,7 @@ async def read_head(session: aiohttp.ClientSession, url: str, within: float = 2.
             timeout=aiohttp.ClientTimeout(total=within),
         ) as resp:
             if resp.status not in (200, 206):
-                raise ValidationError("error.reference_unreadable")
+                raise Refusal("error.reference_unreadable")
             return await resp.content.read(HEAD_BYTES)
     except (aiohttp.ClientError, TimeoutError):
-        raise ValidationError("error.reference_unreadable") from None
+        raise Refusal("error.reference_unreadable") from None

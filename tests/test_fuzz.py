@@ -12,13 +12,14 @@ import aiohttp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.config import Tunables
-from bot.generation import ImageOptions, ValidationError, validate_image
-from bot.i18n import t
+from bot.asks.images import ImageOptions, validate_image
+from bot.config.tunables import Tunables
 from bot.mps.client import MpsClient, RetryPolicy
 from bot.mps.errors import MpsError
 from bot.mps.models import TaskKind, TaskState
 from bot.mps.signer import Credentials
+from bot.refusal import Refusal
+from bot.text.i18n import t
 
 TUNABLES = Tunables()
 MODELS = [*TUNABLES.models, "", "hunyuan", "Kling ", "../etc", None]
@@ -52,7 +53,7 @@ def image_options(draw) -> ImageOptions:
 def test_any_command_options_validate_or_refuse_clearly(options: ImageOptions) -> None:
     try:
         valid = validate_image(options, TUNABLES)
-    except ValidationError as exc:
+    except Refusal as exc:
         for locale in ("en-US", "zh-CN"):
             assert t(locale, exc.key, **exc.params).strip()
         return

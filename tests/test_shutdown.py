@@ -7,7 +7,7 @@ import signal
 import sqlite3
 import time
 
-from bot.mps.emulator import EmulatorConfig
+from mps_emulator import EmulatorConfig
 
 from .bot_stack import bot_stack
 from .conftest import eventually

@@ -1,0 +1,1 @@
+"""Reports on what a server generated: the usage summary and its daily chart."""
