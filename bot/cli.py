@@ -1,4 +1,7 @@
-"""Command-line front end: `imagine` (create, poll, download) and `doctor` (check setup)."""
+"""Command-line front end: `imagine` (create, poll, download) and `doctor` (check setup).
+
+It asks through the same job service as the Discord front end, as a member of its own
+server (0), kept apart from every Discord server."""
 
 from __future__ import annotations
 
@@ -8,15 +11,15 @@ import shutil
 import sys
 from pathlib import Path
 
-from .asks.images import ImageOptions, validate_image
+from .asks.images import ImageOptions
 from .config.environment import ConfigError, Environment, load_environment
 from .engine.bus import JobFollower
-from .engine.events import JobRequest, Progress
+from .engine.events import Progress
 from .mps import errors
-from .mps.models import TaskKind
 from .mps.signer import mask
 from .refusal import Refusal
 from .runtime import Runtime, open_runtime
+from .services.members import Member
 from .storage.jobs import Job, JobState
 from .text.formatting import bar, elapsed
 from .text.i18n import resolve, t
@@ -48,28 +51,20 @@ def _unreachable(job: Job) -> bool:
 
 
 async def imagine(environment: Environment, options: ImageOptions, out: Path, locale: str) -> int:
-    try:
-        valid = validate_image(options, environment.tunables)
-    except Refusal as exc:
-        print(t(locale, exc.key, **exc.params), file=sys.stderr)
-        return 2
-    async with open_runtime(environment) as rt:
+    # The engine starts once the ask is admitted: a refused ask resumes no earlier job.
+    async with open_runtime(environment, start_engine=False) as rt:
+        jobs = rt.services.jobs
         try:
-            job = await rt.engine.submit(
-                JobRequest(
-                    kind=TaskKind.IMAGE,
-                    guild_id=CLI_GUILD,
-                    user_id=CLI_USER,
-                    model=valid.spec.name,
-                    prompt=valid.request.prompt,
-                    request=valid.request.to_api(),
-                    options=valid.record(options),
-                    locale=locale,
-                )
-            )
+            ticket = await jobs.ask_image(Member(CLI_GUILD, CLI_USER, locale=locale), options)
         except Refusal as exc:
             print(t(locale, exc.key, **exc.params), file=sys.stderr)
             return 2
+        try:
+            await rt.engine.start()
+            job = await jobs.launch(ticket)
+        except BaseException:
+            ticket.release()
+            raise
         with await rt.engine.follow(job.id) as follower:
             return await _follow(rt, follower, out, locale)
 

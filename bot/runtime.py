@@ -1,22 +1,26 @@
-"""Build the engine and everything it needs, in one place.
+"""Build the engine, the services and everything they need, in one place.
 
 The bot, the CLI, the tests and the benchmark all assemble the engine with `build_engine`;
-`open_runtime` also opens (and closes) the HTTP session and the database from the environment.
-The quota gate is made here once and handed to both the MPS client and the engine, so
-every call in the process shares the account's per-second quotas.
+`open_runtime` also opens (and closes) the HTTP session and the database from the
+environment, and builds the services every front end calls (`Services`). The quota gate is
+made here once and handed to both the MPS client and the engine, so every call in the
+process shares the account's per-second quotas.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import aiosqlite
 
+from .asks.references import read_head
 from .config.environment import Environment
 from .config.tunables import Tunables
 from .engine.engine import JobEngine
@@ -25,13 +29,26 @@ from .moderation.service import Moderation
 from .moderation.store import ModerationStore
 from .mps.client import MpsClient
 from .mps.signer import Credentials
-from .rules.guild_settings import defaults
 from .rules.quotas import QuotaBook
 from .rules.rulebook import Rulebook
-from .rules.settings_store import SettingsStore
+from .rules.server_settings_store import ServerSettingsStore
+from .services.admin import ServerAdmin
+from .services.jobs import JobService
+from .services.moderation import ModerationService
+from .services.usage import UsageService
 from .storage.jobs import JobStore
 from .storage.lock import open_locked_database
 from .storage.usage import UsageReader
+
+
+@dataclass(frozen=True)
+class Services:
+    """What front ends call (see `bot/services/`)."""
+
+    jobs: JobService
+    admin: ServerAdmin
+    moderation: ModerationService
+    usage: UsageService
 
 
 @dataclass
@@ -43,6 +60,8 @@ class Runtime:
     client: MpsClient
     engine: JobEngine
     moderation: Moderation
+    settings: ServerSettingsStore
+    services: Services
 
 
 def results_dir(environment: Environment) -> Path:
@@ -88,11 +107,38 @@ def build_engine(
     )
 
 
-def server_rules(db: aiosqlite.Connection, tunables: Tunables) -> Rulebook:
+def server_rules(
+    db: aiosqlite.Connection, tunables: Tunables, settings: ServerSettingsStore | None = None
+) -> Rulebook:
     """The tunables' limits, each server's settings on top, and the quotas; call
     `await rules.load()` before the first ask so stored settings apply."""
-    settings = SettingsStore(db, defaults(tunables))
+    settings = settings or ServerSettingsStore(db, tunables)
     return Rulebook(tunables.limits, settings=settings, quotas=QuotaBook(settings, UsageReader(db)))
+
+
+def build_services(
+    *,
+    engine: JobEngine,
+    moderation: Moderation,
+    settings: ServerSettingsStore,
+    session: aiohttp.ClientSession,
+) -> Services:
+    tunables = engine.tunables
+    quotas = engine.rules.quotas or QuotaBook(settings, UsageReader(engine.store.db))
+    return Services(
+        jobs=JobService(
+            engine=engine,
+            store=engine.store,
+            settings=settings,
+            tunables=tunables,
+            read_head=partial(read_head, session),
+            # A moderator's warning that could not be sent by DM waits for the member.
+            warnings=moderation.take_warnings,
+        ),
+        admin=ServerAdmin(settings=settings, audit=moderation.store, tunables=tunables),
+        moderation=ModerationService(moderation=moderation, settings=settings),
+        usage=UsageService(quotas=quotas, tunables=tunables, clock=time.time),
+    )
 
 
 @asynccontextmanager
@@ -106,26 +152,42 @@ async def open_runtime(
         # resume (and submit) the first one's jobs.
         open_locked_database(environment.database_path) as db,
     ):
+        tunables = environment.tunables
+        settings = ServerSettingsStore(db, tunables)
         engine = build_engine(
             session=session,
             db=db,
             credentials=environment.credentials(),
             endpoint=environment.mps_endpoint,
             region=environment.region,
-            tunables=environment.tunables,
+            tunables=tunables,
             results_dir=results_dir(environment),
+            rules=server_rules(db, tunables, settings),
         )
-        await engine.rules.load()
+        await settings.load()
         # Blocks and blocked words are rules every front end obeys; incidents are recorded
         # from the engine's events.
-        moderation = Moderation(ModerationStore(db))
+        moderation = Moderation(ModerationStore(db), settings)
         moderation.attach(engine)
         await moderation.catch_up(engine.store)
         await engine.learn_from_history()
         if start_engine:
             await engine.start()
+        services = build_services(
+            engine=engine, moderation=moderation, settings=settings, session=session
+        )
         try:
-            yield Runtime(environment, session, db, engine.store, engine.client, engine, moderation)
+            yield Runtime(
+                environment,
+                session,
+                db,
+                engine.store,
+                engine.client,
+                engine,
+                moderation,
+                settings,
+                services,
+            )
         finally:
             await engine.close()
             await moderation.close()

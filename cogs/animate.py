@@ -7,17 +7,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.asks.videos import VideoOptions
-from bot.config.tunables import VIDEO_ASPECTS, VIDEO_RESOLUTIONS, Tunables
-from bot.discord_app.frontend import FrontEnd
+from bot.config.tunables import VIDEO_ASPECTS, VIDEO_RESOLUTIONS
+from bot.discord_app.client import ImagineBot
+from bot.discord_app.interactions import member_of
 
 ASPECT_CHOICES = [app_commands.Choice(name=a, value=a) for a in VIDEO_ASPECTS]
 RESOLUTION_CHOICES = [app_commands.Choice(name=r, value=r) for r in VIDEO_RESOLUTIONS]
 
 
 class Animate(commands.Cog):
-    def __init__(self, frontend: FrontEnd | None, tunables: Tunables) -> None:
-        self.frontend = frontend
-        self.tunables = tunables
+    def __init__(self, bot: ImagineBot) -> None:
+        self.bot = bot
 
     @app_commands.command(name="animate", description="Generate a short video with Tencent Cloud")
     @app_commands.guild_only()
@@ -45,39 +45,32 @@ class Animate(commands.Cog):
         audio: bool = False,
     ) -> None:
         """Generate a short video with Tencent Cloud."""
-        assert self.frontend is not None
-        actions = self.frontend.actions
-        first = await actions.reference_url(first_frame) if first_frame else None
-        last = await actions.reference_url(last_frame) if last_frame else None
+        member = member_of(interaction)
+        actions = self.bot.frontend.jobs
+        first = await actions.reference(first_frame) if first_frame else None
+        last = await actions.reference(last_frame) if last_frame else None
         name, _, version = (model or "").partition(":")
-        await actions.start_video(
-            interaction,
-            VideoOptions(
-                prompt=prompt,
-                model=name or None,
-                version=version or None,
-                duration=duration,
-                resolution=resolution.value if resolution else None,
-                aspect=aspect.value if aspect else None,
-                first_frame=first,
-                last_frame=last,
-                audio=audio,
-            ),
+        options = VideoOptions(
+            prompt=prompt,
+            model=name or None,
+            version=version or None,
+            duration=duration,
+            resolution=resolution.value if resolution else None,
+            aspect=aspect.value if aspect else None,
+            first_frame=first,
+            last_frame=last,
+            audio=audio,
         )
+        ticket = await self.bot.services.jobs.ask_video(member, options)
+        await actions.launch(interaction, member, ticket)
 
     @animate.autocomplete("model")
     async def model_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        wanted = current.lower()
-        choices = []
-        for spec in self.tunables.video_models.values():
-            for version in spec.versions:
-                label = f"{spec.name} {version}"
-                if wanted in label.lower():
-                    choices.append(app_commands.Choice(name=label, value=f"{spec.name}:{version}"))
-        return choices[:25]
+        choices = self.bot.services.jobs.video_model_choices(current)
+        return [app_commands.Choice(name=label, value=value) for label, value in choices[:25]]
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Animate(bot.frontend, bot.tunables))  # type: ignore[attr-defined]
+async def setup(bot: ImagineBot) -> None:
+    await bot.add_cog(Animate(bot))

@@ -7,16 +7,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.asks.images import ImageOptions
-from bot.config.tunables import ASPECTS, Tunables
-from bot.discord_app.frontend import FrontEnd
+from bot.config.tunables import ASPECTS
+from bot.discord_app.client import ImagineBot
+from bot.discord_app.interactions import member_of
 
 ASPECT_CHOICES = [app_commands.Choice(name=a, value=a) for a in ASPECTS]
 
 
 class Imagine(commands.Cog):
-    def __init__(self, frontend: FrontEnd | None, tunables: Tunables) -> None:
-        self.frontend = frontend
-        self.tunables = tunables
+    def __init__(self, bot: ImagineBot) -> None:
+        self.bot = bot
 
     @app_commands.command(name="imagine", description="Generate an image with Tencent Cloud")
     @app_commands.guild_only()
@@ -44,50 +44,32 @@ class Imagine(commands.Cog):
         count: app_commands.Range[int, 1, 4] = 1,
     ) -> None:
         """Generate an image with Tencent Cloud."""
-        assert self.frontend is not None
-        actions = self.frontend.actions
-        references: tuple[str, ...] = ()
-        if reference is not None:
-            references = (await actions.reference_url(reference),)
+        member = member_of(interaction)
+        actions = self.bot.frontend.jobs
+        references = (await actions.reference(reference),) if reference is not None else ()
         name, _, version = (model or "").partition(":")
-        await actions.start(
-            interaction,
-            ImageOptions(
-                prompt=prompt,
-                model=name or None,
-                version=version or None,
-                negative_prompt=negative_prompt,
-                size=size,
-                aspect=aspect.value if aspect else None,
-                references=references,
-                count=count,
-                enhance_prompt=enhance_prompt,
-            ),
+        options = ImageOptions(
+            prompt=prompt,
+            model=name or None,
+            version=version or None,
+            negative_prompt=negative_prompt,
+            size=size,
+            aspect=aspect.value if aspect else None,
+            references=references,
+            count=count,
+            enhance_prompt=enhance_prompt,
         )
+        ticket = await self.bot.services.jobs.ask_image(member, options)
+        await actions.launch(interaction, member, ticket)
 
     @imagine.autocomplete("model")
     async def model_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        wanted = current.lower()
-        choices = []
-        allowed = self._allowed_models(interaction.guild_id)
-        for spec in self.tunables.models.values():
-            if allowed and spec.name not in allowed:
-                continue
-            for version in spec.versions:
-                label = f"{spec.name} {version}"
-                if wanted in label.lower():
-                    choices.append(app_commands.Choice(name=label, value=f"{spec.name}:{version}"))
-        return choices[:25]
-
-    def _allowed_models(self, guild_id: int | None) -> frozenset[str]:
-        """The models this server allows (empty: every one)."""
-        if self.frontend is None or guild_id is None:
-            return frozenset()
-        store = self.frontend.engine.rules.settings
-        return store.get(guild_id).models if store is not None else frozenset()
+        """The models and versions this server allows."""
+        choices = self.bot.services.jobs.model_choices(interaction.guild_id or 0, current)
+        return [app_commands.Choice(name=label, value=value) for label, value in choices[:25]]
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Imagine(bot.frontend, bot.tunables))  # type: ignore[attr-defined]
+async def setup(bot: ImagineBot) -> None:
+    await bot.add_cog(Imagine(bot))

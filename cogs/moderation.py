@@ -6,7 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app.frontend import FrontEnd
+from bot.discord_app.client import ImagineBot
+from bot.discord_app.interactions import member_of
 
 STATUS_CHOICES = [
     app_commands.Choice(name="Open", value="open"),
@@ -30,14 +31,9 @@ class Moderation(
     group_name="moderation",
     group_description="Review incidents and block members",
 ):
-    def __init__(self, frontend: FrontEnd | None) -> None:
-        self.frontend = frontend
+    def __init__(self, bot: ImagineBot) -> None:
+        self.bot = bot
         super().__init__()
-
-    @property
-    def actions(self):
-        assert self.frontend is not None
-        return self.frontend.moderation_actions
 
     @app_commands.command(name="incidents", description="Prompts that broke the rules here")
     @app_commands.describe(status="Only incidents in this state", member="Only this member's")
@@ -49,9 +45,11 @@ class Moderation(
         member: discord.Member | None = None,
     ) -> None:
         """Prompts that broke the rules here."""
-        await self.actions.require_moderator(interaction)
-        embed, view = await self.actions.incidents(
-            interaction, 0, status.value if status else None, member.id if member else None
+        embed, view = await self.bot.frontend.moderation.incidents(
+            member_of(interaction),
+            0,
+            status.value if status else None,
+            member.id if member else None,
         )
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
@@ -68,23 +66,24 @@ class Moderation(
         reason: app_commands.Range[str, 1, 500],
     ) -> None:
         """Stop a member from generating images here."""
-        text = await self.actions.block(interaction, member.id, duration.value, reason)
+        actions = self.bot.frontend.moderation
+        text = await actions.block(member_of(interaction), member.id, duration.value, reason)
         await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="unblock", description="Let a blocked member generate images again")
     @app_commands.describe(member="Who to unblock")
     async def unblock(self, interaction: discord.Interaction, member: discord.Member) -> None:
         """Let a blocked member generate images again."""
-        text = await self.actions.unblock(interaction, member.id)
+        text = await self.bot.frontend.moderation.unblock(member_of(interaction), member.id)
         await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="history", description="A member's incidents, blocks and warnings")
     @app_commands.describe(member="Whose history")
     async def history(self, interaction: discord.Interaction, member: discord.Member) -> None:
         """A member's incidents, blocks and warnings."""
-        embed = await self.actions.history(interaction, member.id)
+        embed = await self.bot.frontend.moderation.history(member_of(interaction), member.id)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Moderation(bot.frontend))  # type: ignore[attr-defined]
+async def setup(bot: ImagineBot) -> None:
+    await bot.add_cog(Moderation(bot))

@@ -6,21 +6,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app.frontend import FrontEnd
+from bot.discord_app.client import ImagineBot
+from bot.discord_app.interactions import member_of
 
 
 class Queue(commands.Cog):
-    def __init__(self, frontend: FrontEnd | None) -> None:
-        self.frontend = frontend
+    def __init__(self, bot: ImagineBot) -> None:
+        self.bot = bot
 
     @app_commands.command(name="queue", description="Your waiting and running images")
     @app_commands.guild_only()
     async def queue(self, interaction: discord.Interaction) -> None:
         """Your waiting and running images."""
-        assert self.frontend is not None
-        embed, view = await self.frontend.listings.queue(interaction)
+        embed, view = await self.bot.frontend.listings.queue(member_of(interaction))
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Queue(bot.frontend))  # type: ignore[attr-defined]
+async def setup(bot: ImagineBot) -> None:
+    await bot.add_cog(Queue(bot))

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import inspect
-
 import discord
 from discord import app_commands
-from discord.ext import commands
 
-from bot.discord_app.client import extensions
+from bot.config.tunables import Tunables
+from bot.discord_app.client import ImagineBot
 from bot.discord_app.translator import TRANSLATED, command_strings
 
 
@@ -25,26 +22,21 @@ def strings_of(command: app_commands.Command | app_commands.Group) -> list[str]:
     return out
 
 
-def every_string() -> tuple[set[str], set[str]]:
-    """(top-level command names, every string to translate) over all the cogs."""
-    names: set[str] = set()
+async def every_string() -> tuple[set[str], set[str]]:
+    """(top-level command names, every string to translate) of the commands the bot
+    registers, with every cog loaded as `python -m bot sync` loads them."""
+    bot = ImagineBot(Tunables())  # no runtime: only the command tree, as for `sync`
+    await bot.load_extensions()
     strings: set[str] = set()
-    for name in extensions():
-        module = importlib.import_module(name)
-        for _, cog in inspect.getmembers(module, inspect.isclass):
-            if not issubclass(cog, commands.Cog) or cog.__module__ != name:
-                continue
-            if issubclass(cog, commands.GroupCog):
-                names.add(str(cog.__cog_group_name__))
-                strings |= {str(cog.__cog_group_name__), str(cog.__cog_group_description__)}
-            for command in cog.__cog_app_commands__:
-                names.add(command.name)
-                strings |= set(strings_of(command))
-    return names, strings
+    commands = bot.tree.get_commands()
+    for command in commands:
+        strings |= set(strings_of(command))
+    return {c.name for c in commands}, strings
 
 
 async def test_every_command_string_is_translated() -> None:
     table = command_strings(TRANSLATED[discord.Locale.chinese])
-    names, strings = every_string()
-    assert {"imagine", "history", "queue"} <= names
+    names, strings = await every_string()
+    expected = {"imagine", "animate", "history", "queue", "quota", "usage", "settings"}
+    assert expected | {"moderation"} <= names
     assert sorted(s for s in strings if s not in table) == []

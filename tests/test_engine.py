@@ -186,7 +186,7 @@ async def test_timeout_cancel_and_expired_results(tmp_path) -> None:
 async def test_moderation_failure_and_task_failure_are_classified(tmp_path) -> None:
     config = fast_emulator_config(banned_words=("forbidden",))
     async with running_emulator(config) as emu, engine_harness(emu, tmp_path / "db.sqlite3") as h:
-        moderation = Moderation(ModerationStore(h.store.db))
+        moderation = Moderation(ModerationStore(h.store.db), h.engine.rules.settings)
         moderation.attach(h.engine)
         blocked = await h.submit(prompt="a forbidden thing", negative_prompt="blur")
         emu.fail_next_task("model overloaded")

@@ -29,7 +29,7 @@ async def test_concurrent_asks_and_queued_jobs_count_until_cancelled(tmp_path) -
     )
     async with running_emulator() as emu, engine_harness(emu, tmp_path / "db", tunables) as h:
         engine = h.engine
-        await engine.rules.settings.set_values(1, {"daily_per_user": 2, "daily_server": 3})
+        await engine.rules.settings.set(1, {"daily_per_user": 2, "daily_server": 3})
         admitted, refused = await admit_all(engine, [Ask(1, 7) for _ in range(6)])
         assert len(admitted) == 2 and {r.key for r in refused} == {"admin.refused.daily_per_user"}
         for admission in admitted:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config.tunables import Tunables
 from bot.moderation.models import IncidentStatus
 from bot.moderation.service import Blocked, Moderation
 from bot.moderation.store import ModerationStore
 from bot.refusal import Refusal
 from bot.rules.rulebook import Ask
+from bot.rules.server_settings_store import ServerSettingsStore
 from bot.storage.database import open_database
 from bot.text.formatting import plain
 from tests.conftest import engine_harness, fast_emulator_config, running_emulator
@@ -28,7 +30,10 @@ async def core(tmp_path):
     db = await open_database(tmp_path / "db.sqlite3")
     clock = Clock()
     try:
-        yield Moderation(ModerationStore(db, clock), clock), clock
+        yield (
+            Moderation(ModerationStore(db, clock), ServerSettingsStore(db, Tunables()), clock),
+            clock,
+        )
     finally:
         await db.close()
 
@@ -39,7 +44,7 @@ async def test_output_blocked_task_becomes_an_incident_with_everything_asked(tmp
         running_emulator(config) as emu,
         engine_harness(emu, tmp_path / "db.sqlite3") as h,
     ):
-        moderation = Moderation(ModerationStore(h.store.db))
+        moderation = Moderation(ModerationStore(h.store.db), h.engine.rules.settings)
         moderation.attach(h.engine)
         blocked = await h.submit(guild=7, user=3, prompt="a lighthouse", negative_prompt="fog")
         fine = await h.submit(guild=7, user=4, prompt="a cat")
@@ -59,7 +64,7 @@ async def test_blocked_words_and_blocks_are_rules(core) -> None:
     moderation, clock = core
     seen = []
     moderation.add_listener(seen.append)
-    await moderation.store.save_settings(1, blocked_words=("Dragon",))
+    await moderation.settings.set(1, {"blocked_words": ("Dragon",)})
     with pytest.raises(Refusal) as caught:
         await moderation.check_words(Ask(1, 5, prompt="ok", negative_prompt="a DRAGON", model="M"))
     assert caught.value.key == "moderation.blocked_word"
@@ -97,7 +102,7 @@ async def test_auto_block_after_n_incidents_within_d_days(core) -> None:
     await moderation.record(**fields)
     await moderation.record(**fields)
     assert await moderation.store.active_block(1, 5) is None  # off by default
-    await moderation.store.save_settings(1, auto_block_count=3, auto_block_days=1)
+    await moderation.settings.set(1, {"auto_block_count": 3, "auto_block_days": 1})
     clock.now += 2 * 86400  # the first two are too old now
     await moderation.record(**fields)
     await moderation.record(**fields)
@@ -186,7 +191,7 @@ async def test_an_incident_lost_to_a_stop_is_recorded_at_the_next_start(tmp_path
     db = await open_database(tmp_path / "db.sqlite3")
     try:
         jobs = JobStore(db)
-        moderation = Moderation(ModerationStore(db))
+        moderation = Moderation(ModerationStore(db), ServerSettingsStore(db, Tunables()))
         # The engine failed this job for content, and the process stopped before the
         # incident was written; another job failed for something else.
         blocked = await jobs.create(

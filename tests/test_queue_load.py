@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
+from functools import partial
 from typing import Any
 
 import aiohttp
-import discord
 import pytest
 
+from bot.asks.references import read_head
 from bot.discord_app.listings import Listings
 from bot.mps.signer import Credentials
 from bot.runtime import build_engine
+from bot.services.jobs import JobService
+from bot.services.members import Member
 from bot.storage.database import open_database
 from bot.storage.messages import JobMessages
 
@@ -67,19 +69,18 @@ async def test_queue_reads_only_the_members_own_jobs(tmp_path, total: int) -> No
             try:
                 counting = CountingDb(db)
                 engine.store.db = counting
-                listings = Listings(
+                jobs = JobService(
                     engine=engine,
                     store=engine.store,
-                    messages=JobMessages(counting),
+                    settings=engine.rules.settings,
                     tunables=fast_tunables(),
+                    read_head=partial(read_head, session),
+                )
+                listings = Listings(
+                    jobs=jobs, messages=JobMessages(counting), tunables=fast_tunables()
                 )
                 own = 5
-                asker = SimpleNamespace(
-                    guild_id=5,
-                    user=SimpleNamespace(id=4242),
-                    locale=discord.Locale.american_english,
-                    guild_locale=None,
-                )
+                asker = Member(guild_id=5, user_id=4242, locale="en-US")
                 started = time.perf_counter()
                 embed, _ = await listings.queue(asker)
                 took = time.perf_counter() - started

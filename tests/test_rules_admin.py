@@ -13,10 +13,10 @@ from bot.config.tunables import Tunables
 from bot.mps.models import TaskKind
 from bot.refusal import Refusal
 from bot.rules.asks import Ask, Pending
-from bot.rules.guild_settings import check_limit, check_timezone, defaults
 from bot.rules.quotas import QuotaBook
 from bot.rules.rulebook import Rulebook
-from bot.rules.settings_store import SettingsStore
+from bot.rules.server_settings import check_setting
+from bot.rules.server_settings_store import ServerSettingsStore
 from bot.rules.windows import day_window, month_window
 from bot.storage.database import open_database
 from bot.storage.jobs import JobState, JobStore
@@ -65,23 +65,36 @@ def test_dst_days_are_23_and_25_hours_long() -> None:
 
 
 def test_bad_values_are_refused() -> None:
-    for bad in (-1, 1_000_001):
+    tunables = Tunables()
+    for bad in (-1, 1_000_001, "5", True):
         with pytest.raises(Refusal) as info:
-            check_limit("daily_server", bad)
+            check_setting("daily_server", bad, tunables)
         assert info.value.key == "admin.refused.range"
-    check_limit("daily_server", 0)
-    check_limit("daily_server", 1_000_000)
-    with pytest.raises(Refusal):
-        check_timezone("Mars/Olympus_Mons")
-    with pytest.raises(Refusal):
-        check_timezone("../../etc/passwd")
-    check_timezone("Asia/Shanghai")
+    assert check_setting("daily_server", 0, tunables) == 0
+    assert check_setting("daily_server", 1_000_000, tunables) == 1_000_000
+    for bad in ("Mars/Olympus_Mons", "../../etc/passwd"):
+        with pytest.raises(Refusal) as info:
+            check_setting("timezone", bad, tunables)
+        assert info.value.key == "admin.refused.timezone"
+    assert check_setting("timezone", " Asia/Shanghai ", tunables) == "Asia/Shanghai"
+    with pytest.raises(Refusal) as info:
+        check_setting("models", ["Hunyuan", "Dall-E"], tunables)
+    assert info.value.key == "admin.refused.unknown_model"
+    assert check_setting("models", ["qwen", "HUNYUAN"], tunables) == ("Hunyuan", "Qwen")
+    assert check_setting("blocked_words", "a, b,,a\nc", tunables) == ("a", "b", "c")
+    with pytest.raises(Refusal) as info:
+        check_setting("buttons", "everyone", tunables)
+    assert info.value.key == "admin.refused.value"
+    with pytest.raises(Refusal) as info:
+        check_setting("auto_block_days", 0, tunables)
+    assert info.value.key == "admin.refused.between"
+    assert check_setting("warning_text", None, tunables) is None  # back to the default
 
 
 class World:
     def __init__(self, db, clock: Clock) -> None:
         self.jobs = JobStore(db, clock=clock)
-        self.settings = SettingsStore(db, defaults(Tunables()), clock=clock)
+        self.settings = ServerSettingsStore(db, Tunables(), clock=clock)
         self.quotas = QuotaBook(self.settings, UsageReader(db), clock=clock)
         self.rules = Rulebook(Tunables().limits, settings=self.settings, quotas=self.quotas)
         self.clock = clock
@@ -113,7 +126,7 @@ async def refusal(rules: Rulebook, ask: Ask, pending: Pending | None = None) -> 
 
 
 async def test_daily_limit_resets_at_midnight_in_the_servers_zone(world: World) -> None:
-    await world.settings.set_values(GUILD, {"daily_per_user": 1, "timezone": "Asia/Shanghai"})
+    await world.settings.set(GUILD, {"daily_per_user": 1, "timezone": "Asia/Shanghai"})
     world.clock.now = utc(2026, 3, 31, 15, 59, 58)  # 23:59:58 in Shanghai
     await world.accepted(BOB, world.clock.now - 1)
     refused = await refusal(world.rules, Ask(GUILD, BOB))
@@ -122,12 +135,12 @@ async def test_daily_limit_resets_at_midnight_in_the_servers_zone(world: World) 
     world.clock.now = utc(2026, 3, 31, 16)  # midnight in Shanghai: a new day
     assert await refusal(world.rules, Ask(GUILD, BOB)) is None
     # In UTC the same job is still today's.
-    await world.settings.set_values(GUILD, {"timezone": "UTC"})
+    await world.settings.set(GUILD, {"timezone": "UTC"})
     assert (await refusal(world.rules, Ask(GUILD, BOB))).key == "admin.refused.daily_per_user"
 
 
 async def test_monthly_limit_resets_on_the_first_in_a_dst_zone(world: World) -> None:
-    await world.settings.set_values(GUILD, {"monthly_server": 2, "timezone": "America/New_York"})
+    await world.settings.set(GUILD, {"monthly_server": 2, "timezone": "America/New_York"})
     await world.accepted(BOB, utc(2026, 3, 2))
     await world.accepted(CAROL, utc(2026, 3, 20))
     world.clock.now = utc(2026, 4, 1, 3, 59, 59)  # 23:59:59 EDT on March 31st
@@ -139,7 +152,7 @@ async def test_monthly_limit_resets_on_the_first_in_a_dst_zone(world: World) -> 
 
 
 async def test_pending_jobs_count_with_accepted_ones(world: World) -> None:
-    await world.settings.set_values(GUILD, {"daily_per_user": 3, "daily_server": 4})
+    await world.settings.set(GUILD, {"daily_per_user": 3, "daily_server": 4})
     await world.accepted(BOB, world.clock.now - 60)
     # One accepted, one queued, this ask: 3 of 3 is allowed; one more pending is not.
     assert await refusal(world.rules, Ask(GUILD, BOB), Pending(user=2, guild=2)) is None
@@ -152,30 +165,30 @@ async def test_pending_jobs_count_with_accepted_ones(world: World) -> None:
 
 async def test_role_and_user_overrides(world: World) -> None:
     vip, staff = 100, 200
-    await world.settings.set_values(GUILD, {"daily_per_user": 1})
+    await world.settings.set(GUILD, {"daily_per_user": 1})
     await world.settings.set_role_limit(GUILD, vip, 2)
     await world.settings.set_role_limit(GUILD, staff, 5)
     await world.settings.set_user_limit(GUILD, BOB, 1)
     guild = world.settings.get(GUILD)
-    assert guild.daily_per_user(CAROL, ()) == (1, "server")
-    assert guild.daily_per_user(CAROL, (vip,)) == (2, "role")
-    assert guild.daily_per_user(CAROL, (vip, staff)) == (5, "role")  # the highest role wins
-    assert guild.daily_per_user(BOB, (vip, staff)) == (1, "user")  # the member's own wins
+    assert guild.member_daily_limit(CAROL, ()) == (1, "server")
+    assert guild.member_daily_limit(CAROL, (vip,)) == (2, "role")
+    assert guild.member_daily_limit(CAROL, (vip, staff)) == (5, "role")  # the highest role wins
+    assert guild.member_daily_limit(BOB, (vip, staff)) == (1, "user")  # the member's own wins
     await world.settings.set_role_limit(GUILD, staff, 0)
-    assert world.settings.get(GUILD).daily_per_user(CAROL, (vip, staff)) == (0, "role")
+    assert world.settings.get(GUILD).member_daily_limit(CAROL, (vip, staff)) == (0, "role")
     await world.settings.set_user_limit(GUILD, BOB, None)
-    assert world.settings.get(GUILD).daily_per_user(BOB, (vip,)) == (2, "role")
+    assert world.settings.get(GUILD).member_daily_limit(BOB, (vip,)) == (2, "role")
 
 
 async def test_video_counts_apart_from_images(world: World) -> None:
-    await world.settings.set_values(GUILD, {"daily_per_user": 1, "daily_video_per_user": 1})
+    await world.settings.set(GUILD, {"daily_per_user": 1, "daily_video_per_user": 1})
     await world.accepted(BOB, world.clock.now - 10, kind=TaskKind.VIDEO)
     video = Ask(GUILD, BOB, TaskKind.VIDEO)
     assert (await refusal(world.rules, video)).key == "admin.refused.daily_video_per_user"
     assert await refusal(world.rules, Ask(GUILD, BOB)) is None  # images are untouched
     await world.accepted(BOB, world.clock.now - 5)
     assert (await refusal(world.rules, Ask(GUILD, BOB))).key == "admin.refused.daily_per_user"
-    await world.settings.set_values(
+    await world.settings.set(
         GUILD, {"daily_video_per_user": 0, "daily_video_server": 2, "monthly_video_server": 3}
     )
     assert await refusal(world.rules, video) is None
@@ -188,7 +201,7 @@ async def test_video_counts_apart_from_images(world: World) -> None:
 
 
 async def test_cooldown_counts_from_the_last_ask_and_concurrent_asks(world: World) -> None:
-    await world.settings.set_values(GUILD, {"cooldown_seconds": 30})
+    await world.settings.set(GUILD, {"cooldown_seconds": 30})
     assert await refusal(world.rules, Ask(GUILD, BOB)) is None
     assert (await refusal(world.rules, Ask(GUILD, BOB), Pending(user_reserved=2))).key == (
         "admin.refused.cooldown"
@@ -203,17 +216,23 @@ async def test_cooldown_counts_from_the_last_ask_and_concurrent_asks(world: Worl
 
 
 async def test_servers_are_apart_and_settings_survive_a_reload(world: World) -> None:
-    await world.settings.set_values(GUILD, {"daily_server": 7, "timezone": "Asia/Shanghai"})
+    await world.settings.set(GUILD, {"daily_server": 7, "timezone": "Asia/Shanghai"})
     await world.settings.set_channel(GUILD, 555, True)
-    await world.settings.set_models(GUILD, ["Qwen"])
-    assert world.settings.get(OTHER_GUILD).get("daily_server") == 0
+    await world.settings.set(GUILD, {"models": ("Qwen",), "blocked_words": ("dragon",)})
+    assert world.settings.get(OTHER_GUILD).daily_server == 0
     assert world.settings.get(OTHER_GUILD).source("daily_server") == "default"
-    fresh = SettingsStore(world.settings.db, defaults(Tunables()))
+    fresh = ServerSettingsStore(world.settings.db, Tunables())
     await fresh.load()
     guild = fresh.get(GUILD)
-    assert guild.get("daily_server") == 7 and guild.source("daily_server") == "server"
-    assert guild.get("timezone") == "Asia/Shanghai"
-    assert guild.channels == {555} and guild.models == {"Qwen"}
+    assert guild.daily_server == 7 and guild.source("daily_server") == "server"
+    assert guild.timezone == "Asia/Shanghai" and guild.blocked_words == ("dragon",)
+    assert guild.channels == {555} and guild.models == ("Qwen",)
+    # Back to the default: the row goes, the default shows again.
+    await world.settings.set(GUILD, {"models": None})
+    assert (
+        world.settings.get(GUILD).models == ()
+        and world.settings.get(GUILD).source("models") == "default"
+    )
     rules = Rulebook(Tunables().limits, settings=fresh)
     assert (await refusal(rules, Ask(GUILD, BOB, channel_id=556))).key == "admin.refused.channel"
     refused = await refusal(rules, Ask(GUILD, BOB, model="Hunyuan", channel_id=555))
@@ -223,7 +242,7 @@ async def test_servers_are_apart_and_settings_survive_a_reload(world: World) -> 
 
 async def test_zero_means_no_limit_for_queue_and_running(world: World) -> None:
     assert world.rules.queued_limit(Ask(GUILD, BOB)) == Tunables().limits.queued_per_user
-    await world.settings.set_values(GUILD, {"queued_per_user": 0, "running_per_user": 3})
+    await world.settings.set(GUILD, {"queued_per_user": 0, "running_per_user": 3})
     assert world.rules.queued_limit(Ask(GUILD, BOB)) >= 1_000_000
     assert world.rules.running_limits(GUILD).per_user == 3
     assert world.rules.running_limits(OTHER_GUILD).per_user == Tunables().limits.running_per_user

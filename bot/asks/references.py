@@ -28,6 +28,19 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
+def check_declared(content_type: str | None, filename: str, size: int, max_bytes: int) -> None:
+    """Refuse a reference from what its upload says (type and size), before reading it."""
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if declared not in REFERENCE_TYPES:
+        raise Refusal("error.reference_type", type=declared or filename)
+    if size > max_bytes:
+        raise Refusal(
+            "error.reference_too_large",
+            size=f"{size / 2**20:.1f}",
+            max=f"{max_bytes / 2**20:.0f}",
+        )
+
+
 def check_reference_bytes(data: bytes, declared_type: str | None, max_bytes: int) -> str:
     """The content type read from `data`, or a Refusal saying what is wrong with it.
 

@@ -5,11 +5,42 @@ from __future__ import annotations
 import discord
 
 from ..reports.usage import UsageReport
-from ..rules.guild_settings import IMAGE_LIMITS, LIMITS, VIDEO_LIMITS, GuildSettings
 from ..rules.quotas import QuotaReport
+from ..rules.server_settings import ServerSettings
 from ..text.i18n import t
 
 COLOUR = discord.Colour.blurple()
+
+# The settings `/settings show` lists, each with its name's key: limits, video limits, then
+# the others (channels and overrides follow).
+LIMIT_NAMES = {
+    "daily_per_user": "admin.name.daily_per_user",
+    "daily_server": "admin.name.daily_server",
+    "monthly_server": "admin.name.monthly_server",
+    "running_per_user": "admin.name.running_per_user",
+    "queued_per_user": "admin.name.queued_per_user",
+    "cooldown_seconds": "admin.name.cooldown_seconds",
+}
+VIDEO_LIMIT_NAMES = {
+    "daily_video_per_user": "admin.name.daily_video_per_user",
+    "daily_video_server": "admin.name.daily_video_server",
+    "monthly_video_server": "admin.name.monthly_video_server",
+}
+OTHER_NAMES = {
+    "timezone": "admin.name.timezone",
+    "buttons": "admin.name.buttons",
+    "models": "admin.name.models",
+    "default_model": "admin.name.default_model",
+    "default_size": "admin.name.default_size",
+}
+SOURCES = {
+    "server": "admin.source.server",
+    "default": "admin.source.default",
+    "role": "admin.source.role",
+    "user": "admin.source.user",
+}
+BUTTON_RULES = {"anyone": "admin.value.anyone", "owner": "admin.value.owner"}
+IMAGE_QUOTAS = ("daily_per_user", "daily_server", "monthly_server")
 
 
 def channel_list(locale: str, channels: frozenset[int]) -> str:
@@ -18,12 +49,12 @@ def channel_list(locale: str, channels: frozenset[int]) -> str:
     return ", ".join(f"<#{c}>" for c in sorted(channels))
 
 
-def _value(locale: str, guild: GuildSettings, name: str) -> str:
-    value = guild.get(name)
-    if name in LIMITS:
+def _value(locale: str, server: ServerSettings, name: str) -> str:
+    value = server.value(name)
+    if name in LIMIT_NAMES or name in VIDEO_LIMIT_NAMES:
         return t(locale, "admin.value.unlimited") if value == 0 else f"{value:,}"
     if name == "buttons":
-        return t(locale, f"admin.value.{value}")
+        return t(locale, BUTTON_RULES[value])
     if name == "models":
         return ", ".join(value) if value else t(locale, "admin.value.all_models")
     if name == "default_size" and not value:
@@ -31,51 +62,47 @@ def _value(locale: str, guild: GuildSettings, name: str) -> str:
     return discord.utils.escape_markdown(str(value))
 
 
-def _line(locale: str, guild: GuildSettings, name: str) -> str:
+def _line(locale: str, server: ServerSettings, name: str, name_key: str) -> str:
     return t(
         locale,
         "admin.settings.line",
-        name=t(locale, f"admin.name.{name}"),
-        value=_value(locale, guild, name),
-        source=t(locale, f"admin.source.{guild.source(name)}"),
+        name=t(locale, name_key),
+        value=_value(locale, server, name),
+        source=t(locale, SOURCES[server.source(name)]),
     )
 
 
-def settings_embed(locale: str, guild: GuildSettings) -> discord.Embed:
+def settings_embed(locale: str, server: ServerSettings) -> discord.Embed:
     embed = discord.Embed(title=t(locale, "admin.settings.title"), colour=COLOUR)
-    plain = [n for n in LIMITS if n not in VIDEO_LIMITS]
     embed.add_field(
         name=t(locale, "admin.settings.limits"),
-        value="\n".join(_line(locale, guild, n) for n in plain),
+        value="\n".join(_line(locale, server, n, key) for n, key in LIMIT_NAMES.items()),
         inline=False,
     )
     embed.add_field(
         name=t(locale, "admin.settings.video_limits"),
-        value="\n".join(_line(locale, guild, n) for n in VIDEO_LIMITS),
+        value="\n".join(_line(locale, server, n, key) for n, key in VIDEO_LIMIT_NAMES.items()),
         inline=False,
     )
-    other = [
-        _line(locale, guild, n)
-        for n in ("timezone", "buttons", "models", "default_model", "default_size")
-    ]
-    source = "server" if guild.channels else "default"
+    other = [_line(locale, server, n, key) for n, key in OTHER_NAMES.items()]
+    source = "server" if server.channels else "default"
     other.append(
         t(
             locale,
             "admin.settings.line",
             name=t(locale, "admin.name.channels"),
-            value=channel_list(locale, guild.channels),
-            source=t(locale, f"admin.source.{source}"),
+            value=channel_list(locale, server.channels),
+            source=t(locale, SOURCES[source]),
         )
     )
     embed.add_field(name=t(locale, "admin.settings.other"), value="\n".join(other), inline=False)
     overrides = [
         f"<@&{role}>: {n or t(locale, 'admin.value.unlimited')}"
-        for role, n in sorted(guild.role_limits.items())
+        for role, n in sorted(server.role_limits.items())
     ]
     overrides += [
         f"<@{user}>: {n or t(locale, 'admin.value.unlimited')}"
-        for user, n in sorted(guild.user_limits.items())
+        for user, n in sorted(server.user_limits.items())
     ]
     embed.add_field(
         name=t(locale, "admin.settings.overrides"),
@@ -88,13 +115,14 @@ def settings_embed(locale: str, guild: GuildSettings) -> discord.Embed:
 
 def quota_embed(locale: str, report: QuotaReport, now: float) -> discord.Embed:
     embed = discord.Embed(title=t(locale, "admin.quota.title"), colour=COLOUR)
+    quota_names = {**LIMIT_NAMES, **VIDEO_LIMIT_NAMES}
     for title, names in (
-        ("admin.quota.images", IMAGE_LIMITS),
-        ("admin.quota.videos", VIDEO_LIMITS),
+        ("admin.quota.images", IMAGE_QUOTAS),
+        ("admin.quota.videos", tuple(VIDEO_LIMIT_NAMES)),
     ):
         lines = []
         for line in (q for q in report.lines if q.name in names):
-            name = t(locale, f"admin.name.{line.name}")
+            name = t(locale, quota_names[line.name])
             if line.limit == 0:
                 lines.append(t(locale, "admin.quota.unlimited_line", name=name, used=line.used))
             else:

@@ -1,13 +1,15 @@
 """Buttons that survive a restart: the custom id carries the job id, the database the rest.
 
 Each is a `DynamicItem`, so any message's button is routed here after a restart without
-keeping views in memory. Who may press what is checked in the actions they call.
+keeping views in memory. Each button's `callback` names the method it calls on the job
+actions (`JobActions`, reached through the client); who may press what is decided by the
+job service those methods call.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import discord
 from discord import ui
@@ -17,24 +19,44 @@ from ..storage.jobs import Job
 from ..text.i18n import t
 
 
-class ButtonHandler(Protocol):
-    """Runs a button's action (`JobActions`); the client hands it to every button."""
+class JobButtonActions(Protocol):
+    """What the job buttons call (`JobActions`); each method answers its own errors."""
 
-    async def run_guarded(
-        self, interaction: discord.Interaction, action: str, job_id: int, index: int
+    async def reroll(self, interaction: discord.Interaction, job_id: int) -> None: ...
+    async def vary(self, interaction: discord.Interaction, job_id: int, index: int) -> None: ...
+    async def animate_result(
+        self, interaction: discord.Interaction, job_id: int, index: int
+    ) -> None: ...
+    async def delete(self, interaction: discord.Interaction, job_id: int) -> None: ...
+    async def rerun(self, interaction: discord.Interaction, job_id: int) -> None: ...
+    async def cancel(self, interaction: discord.Interaction, job_id: int) -> None: ...
+    async def download(self, interaction: discord.Interaction, job_id: int) -> None: ...
+    async def history_page(
+        self, interaction: discord.Interaction, owner_id: int, page: int
     ) -> None: ...
 
 
-class HasButtonHandler(Protocol):
-    button_handler: ButtonHandler
+@runtime_checkable
+class HasJobButtons(Protocol):
+    """The client the buttons run in (`ImagineBot`)."""
+
+    @property
+    def job_buttons(self) -> JobButtonActions: ...
+
+
+def job_actions(interaction: discord.Interaction) -> JobButtonActions:
+    client = interaction.client
+    if not isinstance(client, HasJobButtons):
+        raise RuntimeError("job buttons run in the ImagineBot client only")
+    return client.job_buttons
 
 
 class _JobButton(ui.DynamicItem[ui.Button], template=r"^$"):
-    """Custom ids of the shape `prefix:<job id>[:<index>]`; subclasses name the action."""
+    """Custom ids of the shape `prefix:<job id>[:<index>]`; each subclass has its prefix
+    and its callback."""
 
     prefix = ""
     indexed = False
-    action = ""
 
     def __init_subclass__(cls, *, prefix: str, indexed: bool = False, **kwargs: Any) -> None:
         template = (
@@ -65,47 +87,51 @@ class _JobButton(ui.DynamicItem[ui.Button], template=r"^$"):
     ) -> _JobButton:
         return cls(int(match["job"]), int(match.groupdict().get("index") or 0))
 
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        client: HasButtonHandler = interaction.client  # type: ignore[assignment]
-        await client.button_handler.run_guarded(interaction, self.action, self.job_id, self.index)
-
 
 class RerollButton(_JobButton, prefix="imagine:reroll"):
-    action = "reroll"
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await job_actions(interaction).reroll(interaction, self.job_id)
 
 
 class VaryButton(_JobButton, prefix="imagine:vary", indexed=True):
-    action = "vary"
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await job_actions(interaction).vary(interaction, self.job_id, self.index)
 
 
 class AnimateButton(_JobButton, prefix="imagine:animate", indexed=True):
     """The image at `index` becomes the first frame of a video."""
 
-    action = "animate"
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await job_actions(interaction).animate_result(interaction, self.job_id, self.index)
 
 
 class DownloadButton(_JobButton, prefix="history:download"):
     """A video that could not be posted, offered again from /history."""
 
-    action = "download"
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await job_actions(interaction).download(interaction, self.job_id)
 
 
 class DeleteButton(_JobButton, prefix="imagine:delete"):
-    action = "delete"
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await job_actions(interaction).delete(interaction, self.job_id)
 
 
 class RerunButton(_JobButton, prefix="history:rerun"):
-    action = "rerun"
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await job_actions(interaction).rerun(interaction, self.job_id)
 
 
 class CancelButton(_JobButton, prefix="queue:cancel"):
-    action = "cancel"
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await job_actions(interaction).cancel(interaction, self.job_id)
 
 
 class HistoryPageButton(_JobButton, prefix="history:page", indexed=True):
     """Here `job` is the owner's user id and `index` the page: only they may turn pages."""
 
-    action = "history_page"
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await job_actions(interaction).history_page(interaction, self.job_id, self.index)
 
 
 ALL_BUTTONS = (

@@ -1,36 +1,58 @@
-"""The bot: a `commands.Bot` that carries the front end to its cogs and buttons."""
+"""The bot: a `commands.Bot` that carries the services and the front end to its cogs and
+buttons.
+
+Cogs are loaded by name (`EXTENSIONS`); nothing in `bot/` imports them. A cog that fails
+to load stops the start (`CogLoadFailed`): a bot without `/imagine` is not half-running.
+"""
 
 from __future__ import annotations
 
 import logging
-import pkgutil
 
 import discord
 from discord.ext import commands
 
 from ..config.tunables import Tunables
-from ..runtime import Runtime
+from ..runtime import Runtime, Services
 from ..storage.messages import JobMessages
 from ..text.i18n import resolve
 from .buttons import ALL_BUTTONS
 from .errors import ImagineTree
 from .frontend import FrontEnd
+from .job_actions import JobActions
+from .mod_actions import ModerationActions
 from .mod_buttons import MODERATION_BUTTONS
 from .translator import CommandTranslator
 
 log = logging.getLogger(__name__)
 
+# Every cog, by extension name: adding a cog is adding its module and its name here.
+EXTENSIONS = (
+    "cogs.animate",
+    "cogs.history",
+    "cogs.imagine",
+    "cogs.moderation",
+    "cogs.queue",
+    "cogs.quota",
+    "cogs.settings",
+    "cogs.usage",
+)
 
-def extensions() -> list[str]:
-    """Every module of the `cogs` package is an extension: adding a cog is adding a file."""
-    import cogs
+NO_RUNTIME = "the bot was built to register its commands only (python -m bot sync)"
 
-    return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__))
+
+class CogLoadFailed(Exception):
+    """A cog could not be loaded; the bot does not start without it."""
+
+    def __init__(self, name: str, error: BaseException) -> None:
+        original = getattr(error, "original", error)
+        super().__init__(f"{name}: {type(original).__name__}: {original}")
+        self.name = name
 
 
 class ImagineBot(commands.Bot):
-    """`runtime` is None when the bot only registers its commands (`python -m bot sync`):
-    then there is no engine, no database and no Tencent key, only the command tree."""
+    """Built with a `Runtime` to run; without one (`python -m bot sync`) it has only its
+    command tree, and asking for its services raises RuntimeError."""
 
     def __init__(self, tunables: Tunables, runtime: Runtime | None = None) -> None:
         # Slash commands and buttons need no privileged intents; guilds keeps channel info.
@@ -45,23 +67,45 @@ class ImagineBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.tunables = tunables
-        self.frontend: FrontEnd | None = None
+        self._runtime = runtime
+        self._frontend: FrontEnd | None = None
         if runtime is not None:
-            self.frontend = FrontEnd(
-                session=runtime.session,
+            self._frontend = FrontEnd(
                 engine=runtime.engine,
                 store=runtime.store,
                 messages=JobMessages(runtime.db),
+                jobs=runtime.services.jobs,
+                moderation=runtime.moderation,
+                moderation_service=runtime.services.moderation,
                 tunables=tunables,
                 channels=lambda channel_id, guild_id: self.get_partial_messageable(
                     channel_id, guild_id=guild_id
                 ),
-                moderation=runtime.moderation,
                 dm=lambda user_id: self.create_dm(discord.Object(user_id)),
                 guild_locale=self.guild_locale,
             )
-            self.button_handler = self.frontend.actions
-            self.moderation_handler = self.frontend.moderation_actions
+
+    @property
+    def services(self) -> Services:
+        if self._runtime is None:
+            raise RuntimeError(f"no services: {NO_RUNTIME}")
+        return self._runtime.services
+
+    @property
+    def frontend(self) -> FrontEnd:
+        if self._frontend is None:
+            raise RuntimeError(f"no front end: {NO_RUNTIME}")
+        return self._frontend
+
+    @property
+    def job_buttons(self) -> JobActions:
+        """What the job buttons call (see `buttons.job_actions`)."""
+        return self.frontend.jobs
+
+    @property
+    def moderation_buttons(self) -> ModerationActions:
+        """What the moderation buttons call (see `mod_buttons.moderation_actions`)."""
+        return self.frontend.moderation
 
     def guild_locale(self, guild_id: int) -> str:
         """The server's language, for what the bot posts there unasked (the moderation log)."""
@@ -72,18 +116,27 @@ class ImagineBot(commands.Bot):
         await self.tree.set_translator(CommandTranslator())
         self.add_dynamic_items(*ALL_BUTTONS, *MODERATION_BUTTONS)
         await self.load_extensions()
-        if self.frontend is not None:
-            await self.frontend.start()
+        if self._frontend is not None:
+            await self._frontend.start()
 
     async def load_extensions(self) -> None:
-        for name in extensions():
+        for name in EXTENSIONS:
             try:
                 await self.load_extension(name)
-            except Exception:
-                log.exception("could not load extension %s", name)
+            except commands.ExtensionError as exc:
+                log.critical("could not load the cog %s", name, exc_info=exc)
+                raise CogLoadFailed(name, exc) from exc
 
     async def close(self) -> None:
         # Stop our own tasks before discord.py closes its HTTP session under them.
-        if self.frontend is not None:
-            await self.frontend.close()
+        if self._frontend is not None:
+            await self._frontend.close()
         await super().close()
+
+
+def bot_of(interaction: discord.Interaction) -> ImagineBot:
+    """The bot an interaction arrived at, for commands written as plain functions."""
+    client = interaction.client
+    if not isinstance(client, ImagineBot):
+        raise RuntimeError("commands run in the ImagineBot client only")
+    return client

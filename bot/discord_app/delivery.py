@@ -19,13 +19,13 @@ import discord
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
+from ..services.jobs import is_video
 from ..storage.jobs import Job, JobStore
 from ..text.i18n import t
 from . import render
 from .buttons import result_view
 from .messenger import JobMessenger
 from .uploads import UploadError, prepare_uploads
-from .video_details import is_video
 
 log = logging.getLogger(__name__)
 

@@ -1,29 +1,30 @@
 """Every failure of a command or a button ends here, as a clear message in the user's
-language; unexpected ones are logged with their traceback. Nothing else answers errors."""
+language; unexpected ones are logged with their traceback. Nothing else answers errors.
+
+Commands reach `report_error` through the tree (`ImagineTree.on_error`); the methods that
+buttons call are wrapped in `answers_errors`, which does the same for them.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Concatenate, ParamSpec, TypeVar
 
 import discord
 from discord import app_commands
 
 from ..moderation.service import Blocked
 from ..refusal import Refusal
-from ..text.i18n import resolve, t
+from ..text.i18n import t
+from .interactions import locale_of
 from .mod_buttons import blocked_reply
 
 log = logging.getLogger(__name__)
 
-
-def locale_of(interaction: discord.Interaction) -> str:
-    guild_locale = interaction.guild_locale.value if interaction.guild_locale else None
-    return resolve(interaction.locale.value, guild_locale)
-
-
-def say(interaction: discord.Interaction, key: str, **params: object) -> str:
-    """`key` in the language of whoever is interacting."""
-    return t(locale_of(interaction), key, **params)
+P = ParamSpec("P")
+S = TypeVar("S")
 
 
 def message_for(error: BaseException, locale: str) -> str:
@@ -68,6 +69,24 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
             )
     except discord.HTTPException:
         log.warning("could not tell the user about an error", exc_info=True)
+
+
+def answers_errors(
+    method: Callable[Concatenate[S, discord.Interaction, P], Awaitable[None]],
+) -> Callable[Concatenate[S, discord.Interaction, P], Awaitable[None]]:
+    """For what a button calls: any error becomes a message to the presser, as the tree
+    does for commands."""
+
+    @functools.wraps(method)
+    async def answered(
+        self: S, interaction: discord.Interaction, *args: P.args, **kwargs: P.kwargs
+    ) -> None:
+        try:
+            await method(self, interaction, *args, **kwargs)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+    return answered
 
 
 class ImagineTree(app_commands.CommandTree):

@@ -6,48 +6,53 @@ import discord
 from discord import ui
 
 from ..config.tunables import Tunables
-from ..engine.engine import JobEngine
-from ..storage.jobs import Job, JobState, JobStore
+from ..services.jobs import JobService, download_offered, is_video
+from ..services.members import Member
+from ..storage.jobs import Job, JobState
 from ..storage.messages import JobMessage, JobMessages
 from ..text.formatting import plain, shorten
 from ..text.i18n import t
 from . import render
 from .buttons import CancelButton, DownloadButton, HistoryPageButton, RerunButton
-from .errors import locale_of
-from .video_details import download_offered, is_video, job_failure_text, video_fields
+from .video_details import job_failure_text, video_fields
+
+# How a job that has not ended stands, in /queue.
+QUEUE_STATES = {
+    "submitting": "status.submitting",
+    "running": "status.running",
+    "downloading": "status.downloading",
+}
 
 
 class Listings:
-    def __init__(
-        self, *, engine: JobEngine, store: JobStore, messages: JobMessages, tunables: Tunables
-    ) -> None:
-        self.engine = engine
-        self.store = store
-        self.messages = messages
+    def __init__(self, *, jobs: JobService, messages: JobMessages, tunables: Tunables) -> None:
+        self.jobs = jobs
+        self.messages = messages  # which message shows each job (the front end's table)
         self.tunables = tunables
 
-    async def history(
-        self, interaction: discord.Interaction, page: int
-    ) -> tuple[discord.Embed, ui.View]:
-        """One page of the user's own jobs in this server, newest first."""
-        locale = locale_of(interaction)
-        size = self.tunables.discord.history_page_size
-        guild_id, user_id = interaction.guild_id or 0, interaction.user.id
-        total = await self.store.count_history(guild_id, user_id)
-        pages = max(1, -(-total // size))
-        page = max(0, min(page, pages - 1))
-        jobs = await self.store.history(guild_id, user_id, limit=size, offset=page * size)
-        messages = await self.messages.many(j.id for j in jobs)
+    async def history(self, member: Member, page: int) -> tuple[discord.Embed, ui.View]:
+        """One page of the member's own jobs in this server, newest first."""
+        locale = member.locale
+        found = await self.jobs.history(member, page)
+        messages = await self.messages.many(j.id for j in found.jobs)
         embed = discord.Embed(title=t(locale, "history.title"), colour=render.COLOUR_NEUTRAL)
         embed.description = "\n".join(
-            render.history_line(j, locale, messages.get(j.id)) for j in jobs
+            render.history_line(j, locale, messages.get(j.id)) for j in found.jobs
         ) or t(locale, "history.empty")
-        embed.set_footer(text=t(locale, "history.page", page=page + 1, pages=pages, total=total))
+        embed.set_footer(
+            text=t(
+                locale, "history.page", page=found.page + 1, pages=found.pages, total=found.total
+            )
+        )
         view = ui.View(timeout=None)
-        if page > 0:
-            view.add_item(HistoryPageButton(user_id, page - 1, label=t(locale, "button.previous")))
-        if page < pages - 1:
-            view.add_item(HistoryPageButton(user_id, page + 1, label=t(locale, "button.next")))
+        user_id = member.user_id
+        if found.page > 0:
+            previous = t(locale, "button.previous")
+            view.add_item(HistoryPageButton(user_id, found.page - 1, label=previous))
+        if found.page < found.pages - 1:
+            view.add_item(
+                HistoryPageButton(user_id, found.page + 1, label=t(locale, "button.next"))
+            )
         return embed, view
 
     async def job(self, job: Job, locale: str) -> tuple[discord.Embed, ui.View]:
@@ -55,29 +60,23 @@ class Listings:
             job, locale, await self.messages.get(job.id), self.tunables.video.keep_hours
         )
 
-    async def queue(self, interaction: discord.Interaction) -> tuple[discord.Embed, ui.View]:
-        """The user's queued and running jobs here, and how long the server's queue is.
-
-        Answered from the engine's memory and one indexed read per own job: fast however
-        many jobs other servers have."""
-        locale = locale_of(interaction)
-        guild_id, user_id = interaction.guild_id or 0, interaction.user.id
+    async def queue(self, member: Member) -> tuple[discord.Embed, ui.View]:
+        """The member's queued and running jobs here, and how long the server's queue is."""
+        locale = member.locale
+        found = await self.jobs.queue(member)
         lines, view = [], ui.View(timeout=None)
-        for progress in self.engine.user_jobs(guild_id, user_id):
-            job = await self.store.get(progress.job_id)
-            if job is None:
-                continue
+        for job, progress in found.mine:
             if progress.position is not None:
                 status = t(locale, "status.queued", position=progress.position)
                 if len(view.children) < 25:
                     label = t(locale, "button.cancel_n", job=job.id)
                     view.add_item(CancelButton(job.id, label=label))
             else:
-                status = t(locale, f"status.{progress.state}")
+                status = t(locale, QUEUE_STATES[progress.state])
             lines.append(f"**#{job.id}** · {status} · {plain(job.prompt, 60)}")
         embed = discord.Embed(title=t(locale, "queue.title"), colour=render.COLOUR_NEUTRAL)
         embed.description = "\n".join(lines) or t(locale, "queue.none")
-        counts = self.engine.counts(guild_id)
+        counts = found.counts
         embed.add_field(
             name=t(locale, "queue.server_queue"),
             value=t(locale, "queue.server_counts", queued=counts.queued, running=counts.running),
@@ -106,7 +105,7 @@ def job_details(
         ),
         ("discord.field_references", len(options.get("references") or ()) or None),
         *(video_fields(job, locale) if is_video(job) else ()),
-        ("discord.field_state", t(locale, f"state.{job.state.value}")),
+        ("discord.field_state", t(locale, render.STATE_NAMES[job.state])),
         ("discord.field_created", f"<t:{int(job.created_at)}:f>"),
     ]
     if job.state is JobState.FAILED:

@@ -1,71 +1,67 @@
-"""What the moderation commands and buttons do: decisions on incidents, blocks, appeals,
-listings and the server's moderation settings. The cogs and buttons only call these."""
+"""What the moderation commands and buttons do in Discord: the moderation service decides
+(who moderates, what may be decided), this class draws the answers, edits the log
+channel's posts and sends warnings. Each button calls one method here by name."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import discord
 from discord import ui
 
-from ..moderation.models import DURATIONS, AuditAction, ModerationSettings, parse_words
-from ..moderation.service import Moderation, is_moderator
-from ..refusal import Refusal
+from ..moderation.models import AuditAction, AuditEntry, IncidentStatus
+from ..rules.server_settings import ServerSettings
+from ..services.members import Member
+from ..services.moderation import ModerationService
 from ..text.formatting import plain
-from ..text.i18n import resolve, t
-from .errors import locale_of, report_error, say
+from ..text.i18n import t
+from .errors import answers_errors
+from .interactions import guild_locale_of, member_of, say
 from .mod_buttons import IncidentsPageButton, block_end
 from .modlog import ModerationLog, appeal_embed, decision_text, incident_embed, spoiler
 
 log = logging.getLogger(__name__)
 
 CANNOT_DM = 50007
-PAGE_SIZE = 10
 DmOpener = Callable[[int], Awaitable[discord.abc.Messageable]]
 
-
-def log_locale(interaction: discord.Interaction) -> str:
-    """The log channel is the server's: it speaks the server's language."""
-    return resolve(interaction.guild_locale.value if interaction.guild_locale else None)
+INCIDENT_STATUSES = {
+    IncidentStatus.OPEN: "moderation.status.open",
+    IncidentStatus.DISMISSED: "moderation.status.dismissed",
+    IncidentStatus.WARNED: "moderation.status.warned",
+    IncidentStatus.BLOCKED: "moderation.status.blocked",
+}
+AUDIT_ACTIONS = {
+    AuditAction.DISMISS: "moderation.action.dismiss",
+    AuditAction.WARN: "moderation.action.warn",
+    AuditAction.BLOCK: "moderation.action.block",
+    AuditAction.AUTO_BLOCK: "moderation.action.auto_block",
+    AuditAction.UNBLOCK: "moderation.action.unblock",
+    AuditAction.APPEAL: "moderation.action.appeal",
+    AuditAction.APPEAL_ACCEPTED: "moderation.action.appeal_accepted",
+    AuditAction.APPEAL_REJECTED: "moderation.action.appeal_rejected",
+    AuditAction.SETTINGS: "moderation.action.settings",
+}
 
 
 class ModerationActions:
-    def __init__(self, *, moderation: Moderation, modlog: ModerationLog, dm: DmOpener) -> None:
+    def __init__(
+        self, *, moderation: ModerationService, modlog: ModerationLog, dm: DmOpener
+    ) -> None:
         self.moderation = moderation
-        self.store = moderation.store  # read here; written through the moderation core
         self.modlog = modlog
         self._dm = dm
 
-    async def run_guarded(self, interaction: discord.Interaction, action: str, *args: Any) -> None:
-        """Button entry point: any error becomes a message to the presser."""
-        try:
-            await getattr(self, action)(interaction, *args)
-        except Exception as exc:
-            await report_error(interaction, exc)
-
-    async def require_moderator(self, interaction: discord.Interaction) -> ModerationSettings:
-        if interaction.guild_id is None:
-            raise Refusal("error.guild_only")
-        settings = await self.store.settings(interaction.guild_id)
-        roles = tuple(r.id for r in getattr(interaction.user, "roles", ()))
-        if not is_moderator(settings, interaction.permissions.manage_messages, roles):
-            raise Refusal("moderation.not_moderator")
-        return settings
-
     # -- buttons in the log channel --------------------------------------------------------
 
+    @answers_errors
     async def decide(self, interaction: discord.Interaction, incident_id: int, action: str) -> None:
-        await self.require_moderator(interaction)
-        assert interaction.guild_id is not None
-        decision = await self.moderation.decide(
-            interaction.guild_id, incident_id, action, interaction.user.id
-        )
-        locale = log_locale(interaction)
-        text = decision_text(
-            locale, action, interaction.user.id, decision.incident.reviewed_at or 0
-        )
+        member = member_of(interaction)
+        decision = await self.moderation.decide(member, incident_id, action)
+        # The log channel is the server's: it speaks the server's language.
+        locale = guild_locale_of(interaction)
+        text = decision_text(locale, action, member.user_id, decision.incident.reviewed_at or 0)
         await interaction.response.edit_message(
             embed=incident_embed(decision.incident, locale, text), view=None
         )
@@ -73,7 +69,7 @@ class ModerationActions:
             guild = interaction.guild.name if interaction.guild else ""
             warning = decision.warning or t(locale, "moderation.warning_default", server=guild)
             delivered = await self.send_warning(
-                interaction.guild_id, decision.incident.user_id, guild, warning
+                member.guild_id, decision.incident.user_id, guild, warning
             )
             key = "moderation.warned_dm" if delivered else "moderation.warned_later"
             await interaction.followup.send(say(interaction, key), ephemeral=True)
@@ -92,57 +88,46 @@ class ModerationActions:
             await self.moderation.keep_warning(guild_id, user_id, text)
             return False
 
+    @answers_errors
     async def appeal(self, interaction: discord.Interaction, block_id: int) -> None:
-        assert interaction.guild_id is not None
-        appeal = await self.moderation.appeal(interaction.guild_id, block_id, interaction.user.id)
-        block = await self.store.block(interaction.guild_id, block_id)
-        assert block is not None
+        appeal, block = await self.moderation.appeal(member_of(interaction), block_id)
         await interaction.response.send_message(
             say(interaction, "moderation.appeal_sent"), ephemeral=True
         )
         await self.modlog.post_appeal(appeal, block)
 
+    @answers_errors
     async def decide_appeal(
         self, interaction: discord.Interaction, appeal_id: int, accept: bool
     ) -> None:
-        await self.require_moderator(interaction)
-        assert interaction.guild_id is not None
-        appeal = await self.moderation.decide_appeal(
-            interaction.guild_id, appeal_id, interaction.user.id, accept=accept
-        )
-        block = await self.store.block(interaction.guild_id, appeal.block_id)
-        assert block is not None
-        locale = log_locale(interaction)
+        member = member_of(interaction)
+        appeal, block = await self.moderation.decide_appeal(member, appeal_id, accept=accept)
+        locale = guild_locale_of(interaction)
         action = "lift" if accept else "keep"
-        text = decision_text(locale, action, interaction.user.id, appeal.decided_at or 0)
+        text = decision_text(locale, action, member.user_id, appeal.decided_at or 0)
         await interaction.response.edit_message(
             embed=appeal_embed(appeal, block, locale, text), view=None
         )
 
+    @answers_errors
     async def incidents_page(
         self, interaction: discord.Interaction, page: int, status: str, member: int
     ) -> None:
-        await self.require_moderator(interaction)
-        embed, view = await self.incidents(interaction, page, status or None, member or None)
+        embed, view = await self.incidents(
+            member_of(interaction), page, status or None, member or None
+        )
         await interaction.response.edit_message(embed=embed, view=view)
 
     # -- commands --------------------------------------------------------------------------
 
     async def incidents(
-        self, interaction: discord.Interaction, page: int, status: str | None, member: int | None
+        self, member: Member, page: int, status: str | None, user_id: int | None
     ) -> tuple[discord.Embed, ui.View]:
-        assert interaction.guild_id is not None
-        locale = locale_of(interaction)
-        guild_id = interaction.guild_id
-        total = await self.store.count_incidents(guild_id, status=status, user_id=member)
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = max(0, min(page, pages - 1))
-        found = await self.store.incidents(
-            guild_id, status=status, user_id=member, limit=PAGE_SIZE, offset=page * PAGE_SIZE
-        )
+        locale = member.locale
+        found = await self.moderation.incidents(member, page, status, user_id)
         lines = []
-        for incident in found:
-            state = t(locale, f"moderation.status.{incident.status.value}")
+        for incident in found.incidents:
+            state = t(locale, INCIDENT_STATUSES[incident.status])
             prompt = spoiler(incident.prompt, 80) or "—"
             lines.append(
                 f"**#{incident.id}** · {state} · <t:{int(incident.created_at)}:R> · "
@@ -153,105 +138,67 @@ class ModerationActions:
             description="\n".join(lines) or t(locale, "moderation.incidents_none"),
             colour=discord.Colour.orange(),
         )
-        embed.set_footer(text=t(locale, "moderation.page", page=page + 1, pages=pages, total=total))
+        page, pages = found.page, found.pages
+        embed.set_footer(
+            text=t(locale, "moderation.page", page=page + 1, pages=pages, total=found.total)
+        )
         view = ui.View(timeout=None)
         for target, key in ((page - 1, "moderation.previous"), (page + 1, "moderation.next")):
             if 0 <= target < pages:
                 label = t(locale, key)
-                view.add_item(IncidentsPageButton(target, status or "", member or 0, label=label))
+                view.add_item(IncidentsPageButton(target, status or "", user_id or 0, label=label))
         return embed, view
 
-    async def block(
-        self, interaction: discord.Interaction, member_id: int, duration: str, reason: str
-    ) -> str:
-        await self.require_moderator(interaction)
-        assert interaction.guild_id is not None
-        block = await self.moderation.block(
-            interaction.guild_id, member_id, interaction.user.id, duration, reason
-        )
-        locale = locale_of(interaction)
+    async def block(self, member: Member, user_id: int, duration: str, reason: str) -> str:
+        block = await self.moderation.block(member, user_id, duration, reason)
         return t(
-            locale,
+            member.locale,
             "moderation.block_done",
-            member=f"<@{member_id}>",
-            until=block_end(block, locale),
+            member=f"<@{user_id}>",
+            until=block_end(block, member.locale),
         )
 
-    async def unblock(self, interaction: discord.Interaction, member_id: int) -> str:
-        await self.require_moderator(interaction)
-        assert interaction.guild_id is not None
-        lifted = await self.moderation.unblock(interaction.guild_id, member_id, interaction.user.id)
+    async def unblock(self, member: Member, user_id: int) -> str:
+        lifted = await self.moderation.unblock(member, user_id)
         key = "moderation.unblock_done" if lifted else "moderation.unblock_none"
-        return say(interaction, key, member=f"<@{member_id}>")
+        return t(member.locale, key, member=f"<@{user_id}>")
 
-    async def history(self, interaction: discord.Interaction, member_id: int) -> discord.Embed:
-        await self.require_moderator(interaction)
-        assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
-        locale = locale_of(interaction)
-        entries = await self.store.audit_for(guild_id, member_id)
-        block = await self.store.active_block(guild_id, member_id)
-        count = await self.store.count_incidents(guild_id, user_id=member_id)
-        lines = []
-        for entry in entries:
-            actor = f"<@{entry.actor_id}>" if entry.actor_id else t(locale, "moderation.automatic")
-            line = (
-                f"<t:{int(entry.created_at)}:f> · {t(locale, f'moderation.action.{entry.action}')}"
-                f" · {actor}"
-            )
-            if entry.incident_id:
-                line += f" · #{entry.incident_id}"
-            if entry.reason:
-                line += f" · {plain(entry.reason, 200)}"
-            lines.append(line)
+    async def history(self, member: Member, user_id: int) -> discord.Embed:
+        locale = member.locale
+        record = await self.moderation.record(member, user_id)
         embed = discord.Embed(
             title=t(locale, "moderation.history_title"),
-            description=f"<@{member_id}>\n"
-            + ("\n".join(lines) or t(locale, "moderation.history_none")),
+            description=f"<@{user_id}>\n"
+            + (
+                "\n".join(_audit_line(e, locale) for e in record.entries)
+                or t(locale, "moderation.history_none")
+            ),
             colour=discord.Colour.orange(),
         )
-        embed.add_field(name=t(locale, "moderation.field_incidents"), value=str(count))
+        embed.add_field(name=t(locale, "moderation.field_incidents"), value=str(record.incidents))
         embed.add_field(
             name=t(locale, "moderation.field_block_ends"),
-            value=block_end(block, locale) if block else t(locale, "moderation.not_blocked"),
+            value=(
+                block_end(record.block, locale)
+                if record.block
+                else t(locale, "moderation.not_blocked")
+            ),
         )
         return embed
 
-    async def settings(
-        self, interaction: discord.Interaction, changes: dict[str, Any], clear: str | None
-    ) -> discord.Embed:
-        """`/settings moderation`: change what was given, then show the whole setting."""
-        if interaction.guild_id is None:
-            raise Refusal("error.guild_only")
-        if not interaction.permissions.manage_guild:
-            raise Refusal("error.not_allowed")
-        guild_id = interaction.guild_id
-        values = {k: v for k, v in changes.items() if v is not None}
-        if "blocked_words" in values:
-            values["blocked_words"] = parse_words(values["blocked_words"])
-        if clear:
-            values.update(_CLEARED[clear])
-        if values:
-            await self.store.save_settings(guild_id, **values)
-            await self.store.audit(
-                guild_id,
-                interaction.user.id,
-                AuditAction.SETTINGS,
-                reason=", ".join(sorted(values)),
-            )
-        return settings_embed(await self.store.settings(guild_id), locale_of(interaction))
+
+def _audit_line(entry: AuditEntry, locale: str) -> str:
+    actor = f"<@{entry.actor_id}>" if entry.actor_id else t(locale, "moderation.automatic")
+    line = f"<t:{int(entry.created_at)}:f> · {t(locale, AUDIT_ACTIONS[AuditAction(entry.action)])}"
+    line += f" · {actor}"
+    if entry.incident_id:
+        line += f" · #{entry.incident_id}"
+    if entry.reason:
+        line += f" · {plain(entry.reason, 200)}"
+    return line
 
 
-_CLEARED: dict[str, dict[str, Any]] = {
-    "log_channel": {"log_channel_id": None},
-    "moderator_role": {"moderator_role_id": None},
-    "blocked_words": {"blocked_words": ()},
-    "warning_text": {"warning_text": None},
-    "auto_block": {"auto_block_count": 0},
-}
-
-
-def settings_embed(settings: ModerationSettings, locale: str) -> discord.Embed:
+def moderation_settings_embed(settings: ServerSettings, locale: str) -> discord.Embed:
     none = t(locale, "moderation.none")
     embed = discord.Embed(
         title=t(locale, "moderation.settings_title"), colour=discord.Colour.orange()
@@ -282,6 +229,3 @@ def settings_embed(settings: ModerationSettings, locale: str) -> discord.Embed:
     for key, value in rows:
         embed.add_field(name=t(locale, key), value=value, inline=False)
     return embed
-
-
-BLOCK_DURATIONS = tuple(DURATIONS)

@@ -1,11 +1,12 @@
 """Moderation buttons that survive a restart: the custom id carries the incident, block or
-appeal id; the moderation tables hold the rest. Callbacks go to the client's
-`moderation_handler` (`ModerationActions`), which checks who may press what."""
+appeal id; the moderation tables hold the rest. Each callback names the method it calls on
+the moderation actions (`ModerationActions`, reached through the client); who may press
+what is decided by the moderation service."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Protocol, runtime_checkable
 
 import discord
 from discord import ui
@@ -15,19 +16,34 @@ from ..text.formatting import plain
 from ..text.i18n import t
 
 
-class ModerationHandler(Protocol):
-    async def run_guarded(
-        self, interaction: discord.Interaction, action: str, *args: Any
+class ModerationButtonActions(Protocol):
+    """What the moderation buttons call; each method answers its own errors."""
+
+    async def decide(
+        self, interaction: discord.Interaction, incident_id: int, action: str
+    ) -> None: ...
+    async def appeal(self, interaction: discord.Interaction, block_id: int) -> None: ...
+    async def decide_appeal(
+        self, interaction: discord.Interaction, appeal_id: int, accept: bool
+    ) -> None: ...
+    async def incidents_page(
+        self, interaction: discord.Interaction, page: int, status: str, member: int
     ) -> None: ...
 
 
-class HasModerationHandler(Protocol):
-    moderation_handler: ModerationHandler
+@runtime_checkable
+class HasModerationButtons(Protocol):
+    """The client the buttons run in (`ImagineBot`)."""
+
+    @property
+    def moderation_buttons(self) -> ModerationButtonActions: ...
 
 
-async def _run(interaction: discord.Interaction, action: str, *args: Any) -> None:
-    client: HasModerationHandler = interaction.client  # type: ignore[assignment]
-    await client.moderation_handler.run_guarded(interaction, action, *args)
+def moderation_actions(interaction: discord.Interaction) -> ModerationButtonActions:
+    client = interaction.client
+    if not isinstance(client, HasModerationButtons):
+        raise RuntimeError("moderation buttons run in the ImagineBot client only")
+    return client.moderation_buttons
 
 
 class IncidentButton(
@@ -55,9 +71,9 @@ class IncidentButton(
     ) -> IncidentButton:
         return cls(match["action"], int(match["incident"]), match["duration"])
 
-    async def callback(self, interaction: discord.Interaction) -> Any:
+    async def callback(self, interaction: discord.Interaction) -> None:
         action = f"block:{self.duration}" if self.action == "block" else self.action
-        await _run(interaction, "decide", self.incident_id, action)
+        await moderation_actions(interaction).decide(interaction, self.incident_id, action)
 
 
 class AppealButton(ui.DynamicItem[ui.Button], template=r"^mod:appeal:(?P<block>\d+)$"):
@@ -77,8 +93,8 @@ class AppealButton(ui.DynamicItem[ui.Button], template=r"^mod:appeal:(?P<block>\
     ) -> AppealButton:
         return cls(int(match["block"]))
 
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        await _run(interaction, "appeal", self.block_id)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await moderation_actions(interaction).appeal(interaction, self.block_id)
 
 
 class AppealDecisionButton(
@@ -103,8 +119,9 @@ class AppealDecisionButton(
     ) -> AppealDecisionButton:
         return cls(match["choice"], int(match["appeal"]))
 
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        await _run(interaction, "decide_appeal", self.appeal_id, self.choice == "lift")
+    async def callback(self, interaction: discord.Interaction) -> None:
+        accept = self.choice == "lift"
+        await moderation_actions(interaction).decide_appeal(interaction, self.appeal_id, accept)
 
 
 class IncidentsPageButton(
@@ -125,9 +142,18 @@ class IncidentsPageButton(
     ) -> IncidentsPageButton:
         return cls(int(match["page"]), match["status"], int(match["member"]))
 
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        await _run(interaction, "incidents_page", self.page, self.status, self.member)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await moderation_actions(interaction).incidents_page(
+            interaction, self.page, self.status, self.member
+        )
 
+
+# The blocks offered on an incident, by duration, with their labels.
+BLOCK_BUTTONS = {
+    "24h": "moderation.button.block_24h",
+    "7d": "moderation.button.block_7d",
+    "perm": "moderation.button.block_perm",
+}
 
 MODERATION_BUTTONS = (IncidentButton, AppealButton, AppealDecisionButton, IncidentsPageButton)
 
@@ -139,8 +165,8 @@ def incident_view(incident_id: int, locale: str) -> ui.View:
         IncidentButton("dismiss", incident_id, label=t(locale, "moderation.button.dismiss"))
     )
     view.add_item(IncidentButton("warn", incident_id, label=t(locale, "moderation.button.warn")))
-    for duration in ("24h", "7d", "perm"):
-        label = t(locale, f"moderation.button.block_{duration}")
+    for duration, key in BLOCK_BUTTONS.items():
+        label = t(locale, key)
         view.add_item(IncidentButton("block", incident_id, duration, label=label, style=danger))
     return view
 

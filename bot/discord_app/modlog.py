@@ -53,10 +53,22 @@ def incident_embed(incident: Incident, locale: str, decision: str | None = None)
     return embed
 
 
+# What a post in the log channel says once decided, by the decision.
+DECIDED = {
+    "dismiss": "moderation.decided.dismiss",
+    "warn": "moderation.decided.warn",
+    "block:24h": "moderation.decided.block_24h",
+    "block:7d": "moderation.decided.block_7d",
+    "block:perm": "moderation.decided.block_perm",
+    "lift": "moderation.decided.lift",
+    "keep": "moderation.decided.keep",
+}
+
+
 def decision_text(locale: str, action: str, moderator_id: int, when: float) -> str:
     return t(
         locale,
-        f"moderation.decided.{action.replace(':', '_')}",
+        DECIDED[action],
         moderator=f"<@{moderator_id}>",
         when=f"<t:{int(when)}:R>",
     )
@@ -120,7 +132,7 @@ class ModerationLog:
         self._tasks.spawn(self.post_incident(incident), f"post-incident-{incident.id}")
 
     async def post_incident(self, incident: Incident) -> None:
-        settings = await self.moderation.store.settings(incident.guild_id)
+        settings = self.moderation.settings.get(incident.guild_id)
         if settings.log_channel_id is None:
             return  # still listed by /moderation incidents
         locale = self._guild_locale(incident.guild_id)
@@ -144,7 +156,7 @@ class ModerationLog:
             return
 
     async def post_appeal(self, appeal: Appeal, block: Block) -> bool:
-        settings = await self.moderation.store.settings(appeal.guild_id)
+        settings = self.moderation.settings.get(appeal.guild_id)
         if settings.log_channel_id is None:
             return False
         locale = self._guild_locale(appeal.guild_id)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import discord
 
 from ..engine.events import ErrorCategory, Progress
+from ..services.jobs import is_video
 from ..storage.jobs import Job, JobState
 from ..storage.messages import JobMessage
 from ..text.formatting import bar, elapsed, plain
 from ..text.i18n import t
 from ..text.wording import status_line
-from .video_details import is_video, job_failure_text, video_fields
+from .video_details import job_failure_text, video_fields
 
 PROMPT_PREVIEW = 200
 COLOUR_WORKING = discord.Colour.blurple()
@@ -94,6 +95,16 @@ def failure_embed(job: Job, locale: str, timeout_seconds: float) -> discord.Embe
     return embed
 
 
+STATE_NAMES = {
+    JobState.QUEUED: "state.queued",
+    JobState.SUBMITTING: "state.submitting",
+    JobState.RUNNING: "state.running",
+    JobState.DOWNLOADING: "state.downloading",
+    JobState.READY: "state.ready",
+    JobState.DELIVERED: "state.delivered",
+    JobState.FAILED: "state.failed",
+    JobState.CANCELLED: "state.cancelled",
+}
 STATE_ICONS = {
     JobState.QUEUED: "⏳",
     JobState.SUBMITTING: "📤",
@@ -121,7 +132,7 @@ def jump_url(job: Job, message: JobMessage | None) -> str | None:
 
 
 def history_line(job: Job, locale: str, message: JobMessage | None) -> str:
-    state = t(locale, f"state.{job.state.value}")
+    state = t(locale, STATE_NAMES[job.state])
     if is_video(job):
         state = f"🎬 {state}"
     when = f"<t:{int(job.created_at)}:R>"

@@ -4,20 +4,17 @@ Pure functions of the job and the locale, used by `render` and `listings`."""
 
 from __future__ import annotations
 
-import time
-
 from ..engine.events import ErrorCategory
-from ..mps.models import TaskKind
+from ..services.jobs import is_video
 from ..storage.jobs import Job, JobState
 from ..text.i18n import t
 from ..text.wording import failure_text
 
 # Failures whose general wording says "image"; a video job gets its own.
-_OWN_WORDING = (ErrorCategory.DELIVERY_FAILED, ErrorCategory.TIMEOUT)
-
-
-def is_video(job: Job) -> bool:
-    return job.kind is TaskKind.VIDEO
+OWN_WORDING = {
+    ErrorCategory.DELIVERY_FAILED: "video.failure.delivery_failed",
+    ErrorCategory.TIMEOUT: "video.failure.timeout",
+}
 
 
 def video_fields(job: Job, locale: str) -> list[tuple[str, str]]:
@@ -46,21 +43,11 @@ def video_fields(job: Job, locale: str) -> list[tuple[str, str]]:
 
 def job_failure_text(locale: str, job: Job, timeout_seconds: float) -> str:
     category = job.error_category
-    if is_video(job) and job.state is JobState.FAILED and category in _OWN_WORDING:
+    if is_video(job) and job.state is JobState.FAILED and category in OWN_WORDING:
         return t(
             locale,
-            f"video.failure.{category}",
+            OWN_WORDING[ErrorCategory(category)],
             message=job.error_message or "",
             minutes=int(timeout_seconds // 60),
         )
     return failure_text(locale, job, timeout_seconds)
-
-
-def download_offered(job: Job, keep_hours: float, now: float | None = None) -> bool:
-    """A video that was made but could not be posted is offered again for a while."""
-    if not is_video(job) or job.state is not JobState.FAILED or not job.results:
-        return False
-    if job.error_category != ErrorCategory.DELIVERY_FAILED:
-        return False
-    ended = job.finished_at or job.updated_at
-    return (now if now is not None else time.time()) < ended + keep_hours * 3600

@@ -38,6 +38,7 @@ from .outcomes import Outcomes
 from .poller import Poller
 from .polling import DurationModel
 from .registry import LiveJob, Registry
+from .tasks import OwnedTasks, TaskDeath
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ class JobEngine:
             clock=clock,
             wall=wall,
         )
-        self._loops: list[asyncio.Task[None]] = []
+        # The dispatcher, the pollers and the sweep: vital, so a death stops the process.
+        self._loops = OwnedTasks("engine")
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -116,12 +118,15 @@ class JobEngine:
         """Resume every unfinished job, then start dispatching and polling."""
         for job in await self.store.unfinished():
             await self._resume(job)
-        self._loops = [asyncio.create_task(self._dispatcher.run(), name="engine-dispatch")]
-        self._loops.append(asyncio.create_task(self._sweep_forever(), name="engine-sweep"))
-        self._loops += [
-            asyncio.create_task(self._poller.run(kind), name=f"engine-poll-{kind.value}")
-            for kind in TaskKind
-        ]
+        self._loops.spawn(self._dispatcher.run(), "engine-dispatch", vital=True)
+        self._loops.spawn(self._sweep_forever(), "engine-sweep", vital=True)
+        for kind in TaskKind:
+            self._loops.spawn(self._poller.run(kind), f"engine-poll-{kind.value}", vital=True)
+
+    async def first_death(self) -> TaskDeath:
+        """Wait until one of the engine's loops dies (it is logged); which one, and why.
+        Jobs stop moving then: the process should stop, and resume them at its next start."""
+        return await self._loops.first_death()
 
     async def _resume(self, job: Job) -> None:
         if job.state is JobState.READY:
@@ -189,17 +194,13 @@ class JobEngine:
         if grace is None:
             grace = self.tunables.shutdown_grace
         self.stop_submitting()
-        for loop in self._loops:
-            loop.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
+        await self._loops.cancel()
         await self._dispatcher.submits.wait(grace)
         await self.abort()
 
     async def abort(self) -> None:
         """Stop at once, as a crash would (used by close() after its grace, and in tests)."""
-        for loop in self._loops:
-            loop.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
+        await self._loops.cancel()
         await self._dispatcher.submits.cancel()
         await self._poller.polls.cancel()
         await self._downloader.downloads.cancel()

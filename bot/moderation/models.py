@@ -1,9 +1,9 @@
-"""What moderation knows: incidents, blocks, appeals, a server's settings, audit entries."""
+"""What moderation knows: incidents, blocks, appeals and audit entries. A server's
+moderation settings are part of its `ServerSettings`."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -119,32 +119,3 @@ class AuditEntry:
     @classmethod
     def from_row(cls, row: Any) -> AuditEntry:
         return cls(**dict(row))
-
-
-@dataclass(frozen=True)
-class ModerationSettings:
-    guild_id: int
-    log_channel_id: int | None = None
-    moderator_role_id: int | None = None
-    blocked_words: tuple[str, ...] = field(default=())
-    warning_text: str | None = None
-    auto_block_count: int = 0  # 0: no automatic block
-    auto_block_days: int = 7
-
-    @classmethod
-    def from_row(cls, row: Any) -> ModerationSettings:
-        data = dict(row)
-        data.pop("updated_at", None)
-        data["blocked_words"] = tuple(json.loads(data["blocked_words"]))
-        return cls(**data)
-
-    def blocked_word_in(self, *texts: str | None) -> str | None:
-        """The first blocked word found in any of the texts, ignoring case."""
-        haystack = " ".join(t for t in texts if t).casefold()
-        return next((w for w in self.blocked_words if w.casefold() in haystack), None)
-
-
-def parse_words(text: str) -> tuple[str, ...]:
-    """Blocked words as typed: separated by commas or new lines, blanks dropped."""
-    words = (w.strip() for w in text.replace("\n", ",").replace(",", ",").split(","))
-    return tuple(dict.fromkeys(w for w in words if w))

@@ -18,6 +18,7 @@ from ..engine.events import ErrorCategory, EventType, JobEvent
 from ..engine.tasks import OwnedTasks
 from ..refusal import Refusal
 from ..rules.rulebook import Ask
+from ..rules.server_settings import ServerSettingsReader
 from ..storage.jobs import Job, JobStore
 from .models import (
     DAY,
@@ -27,7 +28,6 @@ from .models import (
     Block,
     Incident,
     IncidentStatus,
-    ModerationSettings,
 )
 from .store import ModerationStore
 
@@ -56,23 +56,20 @@ class Decision:
     warning: str | None = None  # the text to send the member, for a warning
 
 
-def is_moderator(
-    settings: ModerationSettings, manage_messages: bool, roles: tuple[int, ...]
-) -> bool:
-    """Members with Manage Messages always moderate; so does the configured moderator role."""
-    return manage_messages or (
-        settings.moderator_role_id is not None and settings.moderator_role_id in roles
-    )
-
-
 def _reference(job: Job) -> str | None:
     references = job.options.get("references") or ()
     return references[0] if references else None
 
 
 class Moderation:
-    def __init__(self, store: ModerationStore, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: ModerationStore,
+        settings: ServerSettingsReader,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
+        self.settings = settings  # blocked words, auto-block, warning text: read only
         self.clock = clock
         self._listeners: list[IncidentListener] = []
         self._tasks = OwnedTasks("moderation")
@@ -148,7 +145,7 @@ class Moderation:
         return incident
 
     async def _maybe_auto_block(self, incident: Incident) -> None:
-        settings = await self.store.settings(incident.guild_id)
+        settings = self.settings.get(incident.guild_id)
         if settings.auto_block_count <= 0:
             return
         since = self.clock() - settings.auto_block_days * DAY
@@ -184,7 +181,7 @@ class Moderation:
             raise Blocked(block)
 
     async def check_words(self, ask: Ask) -> None:
-        settings = await self.store.settings(ask.guild_id)
+        settings = self.settings.get(ask.guild_id)
         word = settings.blocked_word_in(ask.prompt, ask.negative_prompt)
         if word is None:
             return
@@ -233,7 +230,7 @@ class Moderation:
             )
             return Decision(incident, AuditAction.BLOCK, moderator_id, block=block)
         if kind == "warn":
-            settings = await self.store.settings(guild_id)
+            settings = self.settings.get(guild_id)
             await self.store.audit(
                 guild_id,
                 moderator_id,

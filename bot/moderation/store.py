@@ -1,12 +1,12 @@
 """Moderation rows. This store is the only writer of the moderation tables (incidents,
-moderation_settings, blocks, appeals, pending_warnings, moderation_audit).
+blocks, appeals, pending_warnings, moderation_audit); a server's moderation settings are
+its `ServerSettings` (written by the server settings store).
 
 Every read and write names its server: nothing of one server is reachable from another.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Callable
@@ -21,17 +21,7 @@ from .models import (
     Block,
     Incident,
     IncidentStatus,
-    ModerationSettings,
 )
-
-_SETTING_COLUMNS = {
-    "log_channel_id",
-    "moderator_role_id",
-    "blocked_words",
-    "warning_text",
-    "auto_block_count",
-    "auto_block_days",
-}
 
 
 class ModerationStore:
@@ -46,35 +36,6 @@ class ModerationStore:
     async def _all(self, sql: str, params: tuple) -> list[Any]:
         async with self.db.execute(sql, params) as cur:
             return list(await cur.fetchall())
-
-    # -- settings --------------------------------------------------------------------------
-
-    async def settings(self, guild_id: int) -> ModerationSettings:
-        row = await self._one("SELECT * FROM moderation_settings WHERE guild_id = ?", (guild_id,))
-        return ModerationSettings.from_row(row) if row else ModerationSettings(guild_id)
-
-    async def save_settings(self, guild_id: int, **changes: Any) -> ModerationSettings:
-        unknown = set(changes) - _SETTING_COLUMNS
-        if unknown:
-            raise KeyError(f"not a moderation setting: {sorted(unknown)}")
-        if "blocked_words" in changes:
-            changes["blocked_words"] = json.dumps(
-                list(changes["blocked_words"]), ensure_ascii=False
-            )
-        await run(
-            self.db,
-            "INSERT INTO moderation_settings (guild_id, updated_at) VALUES (?, ?)"
-            " ON CONFLICT(guild_id) DO NOTHING",
-            (guild_id, self.clock()),
-        )
-        if changes:
-            sets = ", ".join(f"{k} = ?" for k in changes)
-            await run(
-                self.db,
-                f"UPDATE moderation_settings SET {sets}, updated_at = ? WHERE guild_id = ?",
-                (*changes.values(), self.clock(), guild_id),
-            )
-        return await self.settings(guild_id)
 
     # -- incidents -------------------------------------------------------------------------
 

@@ -17,8 +17,8 @@ from ..mps.models import TaskKind
 from ..refusal import Refusal
 from ..storage.usage import UsageReader
 from .asks import Ask, Pending
-from .guild_settings import GuildSettings
-from .settings_store import SettingsStore
+from .server_settings import ServerSettings
+from .server_settings_store import ServerSettingsStore
 from .windows import Window, day_window, month_window
 
 
@@ -27,6 +27,7 @@ class QuotaLine:
     """One limit as it stands for a member: `limit` 0 means no limit."""
 
     name: str  # e.g. "daily_per_user"
+    refusal: str  # the locale key of its refusal
     used: int
     limit: int
     resets_at: float
@@ -44,17 +45,27 @@ class QuotaReport:
     cooldown_seconds: int
 
 
-# Which limits bind which kind of job, with (per member?, per month?).
-_LIMITS: dict[TaskKind, tuple[tuple[str, bool, bool], ...]] = {
+@dataclass(frozen=True)
+class Quota:
+    """A limit of the server's settings that counts accepted jobs over a window."""
+
+    name: str  # the setting
+    per_user: bool
+    monthly: bool
+    refusal: str  # the locale key of its refusal
+
+
+# Which limits bind which kind of job.
+_LIMITS: dict[TaskKind, tuple[Quota, ...]] = {
     TaskKind.IMAGE: (
-        ("daily_per_user", True, False),
-        ("daily_server", False, False),
-        ("monthly_server", False, True),
+        Quota("daily_per_user", True, False, "admin.refused.daily_per_user"),
+        Quota("daily_server", False, False, "admin.refused.daily_server"),
+        Quota("monthly_server", False, True, "admin.refused.monthly_server"),
     ),
     TaskKind.VIDEO: (
-        ("daily_video_per_user", True, False),
-        ("daily_video_server", False, False),
-        ("monthly_video_server", False, True),
+        Quota("daily_video_per_user", True, False, "admin.refused.daily_video_per_user"),
+        Quota("daily_video_server", False, False, "admin.refused.daily_video_server"),
+        Quota("monthly_video_server", False, True, "admin.refused.monthly_video_server"),
     ),
 }
 
@@ -62,7 +73,7 @@ _LIMITS: dict[TaskKind, tuple[tuple[str, bool, bool], ...]] = {
 class QuotaBook:
     def __init__(
         self,
-        settings: SettingsStore,
+        settings: ServerSettingsStore,
         usage: UsageReader,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -70,38 +81,37 @@ class QuotaBook:
         self.usage = usage
         self._clock = clock
 
-    def _limit(self, guild: GuildSettings, name: str, ask: Ask) -> tuple[int, str]:
+    def _limit(self, server: ServerSettings, name: str, ask: Ask) -> tuple[int, str]:
         if name == "daily_per_user":
-            return guild.daily_per_user(ask.user_id, ask.roles)
-        return guild.limit(name), guild.source(name)
+            return server.member_daily_limit(ask.user_id, ask.roles)
+        return server.value(name), server.source(name)
 
     async def lines(
         self, ask: Ask, pending: Pending | None = None, *, only_limited: bool = False
     ) -> list[QuotaLine]:
         """Every quota of the ask's kind: accepted in the window, plus `pending`."""
-        guild = self.settings.get(ask.guild_id)
+        server = self.settings.get(ask.guild_id)
         now = self._clock()
-        timezone = guild.get("timezone")
         out = []
-        for name, per_user, monthly in _LIMITS[ask.kind]:
-            limit, source = self._limit(guild, name, ask)
+        for quota in _LIMITS[ask.kind]:
+            limit, source = self._limit(server, quota.name, ask)
             if only_limited and limit == 0:
                 continue
-            window: Window = (month_window if monthly else day_window)(now, timezone)
+            window: Window = (month_window if quota.monthly else day_window)(now, server.timezone)
             used = await self.usage.count_accepted(
                 ask.guild_id,
                 ask.kind,
                 window.start,
                 window.end,
-                user_id=ask.user_id if per_user else None,
+                user_id=ask.user_id if quota.per_user else None,
             )
             if pending is not None:
-                used += pending.user if per_user else pending.guild
-            out.append(QuotaLine(name, used, limit, window.end, source))
+                used += pending.user if quota.per_user else pending.guild
+            out.append(QuotaLine(quota.name, quota.refusal, used, limit, window.end, source))
         return out
 
     async def cooldown_left(self, ask: Ask, pending: Pending | None = None) -> float:
-        seconds = self.settings.get(ask.guild_id).limit("cooldown_seconds")
+        seconds = self.settings.get(ask.guild_id).cooldown_seconds
         if seconds == 0:
             return 0.0
         now = self._clock()
@@ -123,7 +133,7 @@ class QuotaBook:
             # `used` includes this ask: it may go up to the limit, not past it.
             if line.used > line.limit:
                 raise Refusal(
-                    f"admin.refused.{line.name}",
+                    line.refusal,
                     used=min(line.used - 1, line.limit),
                     limit=line.limit,
                     reset=int(line.resets_at),
@@ -138,5 +148,5 @@ class QuotaBook:
         return QuotaReport(
             tuple(lines),
             await self.cooldown_left(ask),
-            self.settings.get(guild_id).limit("cooldown_seconds"),
+            self.settings.get(guild_id).cooldown_seconds,
         )

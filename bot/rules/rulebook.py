@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from ..config.tunables import Limits
 from ..refusal import Refusal
 from .asks import Ask, Pending, QueueLimitError
-from .guild_settings import UNLIMITED
 from .quotas import QuotaBook
-from .settings_store import SettingsStore
+from .server_settings import UNLIMITED
+from .server_settings_store import ServerSettingsStore
 
 __all__ = ["Ask", "Check", "Pending", "QueueLimitError", "Rulebook", "RunningLimits"]
 
@@ -38,7 +38,7 @@ class Rulebook:
         self,
         limits: Limits,
         *,
-        settings: SettingsStore | None = None,
+        settings: ServerSettingsStore | None = None,
         quotas: QuotaBook | None = None,
     ) -> None:
         self.limits = limits
@@ -60,17 +60,16 @@ class Rulebook:
         """Tasks in flight for the whole account at most; None leaves it to the others."""
         return self.limits.running_total
 
-    def _server_limit(self, guild_id: int, name: str, default: int) -> int:
-        if self.settings is None:
-            return default
-        return self.settings.get(guild_id).limit(name) or UNLIMITED
-
     def running_limits(self, guild_id: int) -> RunningLimits:
-        per_user = self._server_limit(guild_id, "running_per_user", self.limits.running_per_user)
+        per_user = self.limits.running_per_user
+        if self.settings is not None:
+            per_user = self.settings.get(guild_id).running_per_user or UNLIMITED
         return RunningLimits(self.limits.running_per_guild, per_user)
 
     def queued_limit(self, ask: Ask) -> int:
-        return self._server_limit(ask.guild_id, "queued_per_user", self.limits.queued_per_user)
+        if self.settings is None:
+            return self.limits.queued_per_user
+        return self.settings.get(ask.guild_id).queued_per_user or UNLIMITED
 
     async def check(self, ask: Ask, pending: Pending | None = None) -> None:
         """Rules that need to look things up (quotas, blocks); raise a Refusal to refuse.
@@ -79,18 +78,18 @@ class Rulebook:
         cannot all pass a check that counts them; `pending` is the engine's count of
         jobs not yet accepted by MPS, taken with that reservation (this ask included)."""
         if self.settings is not None:
-            guild = self.settings.get(ask.guild_id)
-            if not guild.allows_channel(ask.channel_id):
+            server = self.settings.get(ask.guild_id)
+            if not server.allows_channel(ask.channel_id):
                 raise Refusal(
                     "admin.refused.channel",
                     # Channel mentions show the channel's name and ping nobody.
-                    channels=", ".join(f"<#{c}>" for c in sorted(guild.channels)),
+                    channels=", ".join(f"<#{c}>" for c in sorted(server.channels)),
                 )
-            if not guild.allows_model(ask.model):
+            if not server.allows_model(ask.model):
                 raise Refusal(
                     "admin.refused.model",
                     model=ask.model,
-                    allowed=", ".join(sorted(guild.models)),
+                    allowed=", ".join(sorted(server.models)),
                 )
         # Added checks (blocks, blocked words) come before quotas: a blocked member hears
         # about the block, and a blocked word is recorded even when the quota is spent.

@@ -1,4 +1,4 @@
-"""Small text helpers shared by the CLI and the Discord front end."""
+"""Small text helpers shared by the CLI, the services and the Discord front end."""
 
 from __future__ import annotations
 
@@ -53,3 +53,16 @@ def _break_mention(match: re.Match[str]) -> str:
     if match.group(1):
         return f"@{_ZWSP}{match.group(1)}"
     return f"<{match.group(2)}{_ZWSP}{match.group(3)}>"
+
+
+# Discord's markdown characters, and the links left alone, as discord.py escapes them
+# (`discord.utils.escape_markdown`): the services escape user text in refusals without
+# importing Discord.
+_URL = r"(?P<url><[^: >]+:\/[^ >]+>|(?:https?|steam):\/\/[^\s<]+[^<.,:;\"\'\]\s])"
+_MARKDOWN_STOCK = r"(?P<markdown>[_\\~|\*`]|^>(?:>>)?\s|\[.+\]\(.+\)|^#{1,3}|^\s*-)"
+_ESCAPABLE = re.compile(f"(?:{_URL}|{_MARKDOWN_STOCK})", re.MULTILINE)
+
+
+def escape_markdown(text: str) -> str:
+    """`text` with Discord's markdown characters backslash-escaped, links left whole."""
+    return _ESCAPABLE.sub(lambda m: m.group("url") or "\\" + m.group("markdown"), text)

@@ -11,14 +11,38 @@ from ..storage.jobs import Job, JobState
 from .formatting import shorten
 from .i18n import t
 
+# What is happening to a job that has left the queue: the engine's own steps, then what
+# MPS says of the task while it runs (anything else reads as "running").
+STEPS = {"submitting": "status.submitting", "downloading": "status.downloading"}
+MPS_STATUSES = {"WAIT": "status.WAIT", "RUN": "status.RUN"}
+
+# Why a job failed, by `ErrorCategory`.
+FAILURES = {
+    ErrorCategory.CONTENT_VIOLATION: "failure.content_violation",
+    ErrorCategory.INVALID_REQUEST: "failure.invalid_request",
+    ErrorCategory.REFERENCE_DOWNLOAD: "failure.reference_download",
+    ErrorCategory.OPERATOR: "failure.operator",
+    ErrorCategory.UNKNOWN_OUTCOME: "failure.unknown_outcome",
+    ErrorCategory.GENERATION_FAILED: "failure.generation_failed",
+    ErrorCategory.TASK_NOT_FOUND: "failure.task_not_found",
+    ErrorCategory.TIMEOUT: "failure.timeout",
+    ErrorCategory.RESULT_EXPIRED: "failure.result_expired",
+    ErrorCategory.RESULT_TOO_LARGE: "failure.result_too_large",
+    ErrorCategory.DOWNLOAD_FAILED: "failure.download_failed",
+    ErrorCategory.RESULT_INVALID: "failure.result_invalid",
+    ErrorCategory.DELIVERY_FAILED: "failure.delivery_failed",
+    ErrorCategory.SERVICE_ERROR: "failure.service_error",
+    ErrorCategory.INTERNAL: "failure.internal",
+}
+
 
 def status_line(locale: str, progress: Progress) -> str:
     """Where the job stands: its queue position, or what is happening to it now."""
     if progress.position is not None:
         return t(locale, "status.queued", position=progress.position)
-    if progress.state in ("submitting", "downloading"):
-        return t(locale, f"status.{progress.state}")
-    return t(locale, f"status.{progress.mps_status or 'running'}")
+    if progress.state in STEPS:
+        return t(locale, STEPS[progress.state])
+    return t(locale, MPS_STATUSES.get(progress.mps_status or "", "status.running"))
 
 
 def failure_text(
@@ -44,7 +68,7 @@ def failure_text(
         return t(locale, key, code=code)
     return t(
         locale,
-        f"failure.{category.value}",
+        FAILURES[category],
         code=code,
         message=shorten(job.error_message, message_limit),
         minutes=int(timeout_seconds // 60),

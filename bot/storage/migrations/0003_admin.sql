@@ -1,5 +1,5 @@
--- Per-server settings chosen by the server's admins. Written by the rules layer's settings
--- store only (bot/rules/settings_store.py); a server that set nothing has no rows and
+-- Per-server settings chosen by the server's admins. Written by the server settings
+-- store only (bot/rules/server_settings_store.py); a server that set nothing has no rows and
 -- reads the tunables' defaults.
 CREATE TABLE guild_settings (
     guild_id        INTEGER NOT NULL,

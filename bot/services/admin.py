@@ -1,0 +1,202 @@
+"""A server's settings, changed by its admins: every change with its checks.
+
+Only members who may manage the server change anything (checked here, whatever the front
+end showed them). Values are checked field by field (`check_setting`), all before anything
+is written, so a refused change changes nothing. Changes of the moderation settings are
+written to the moderation audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..config.tunables import Tunables
+from ..moderation.models import AuditAction
+from ..moderation.store import ModerationStore
+from ..refusal import Refusal
+from ..rules.server_settings import (
+    ServerSettings,
+    catalogue_model,
+    check_limit,
+    check_setting,
+)
+from ..rules.server_settings_store import ServerSettingsStore
+from ..text.formatting import escape_markdown
+from .members import Member
+
+LIMITS = (
+    "daily_per_user",
+    "daily_server",
+    "monthly_server",
+    "running_per_user",
+    "queued_per_user",
+    "cooldown_seconds",
+    "daily_video_per_user",
+    "daily_video_server",
+    "monthly_video_server",
+)
+MODERATION_SETTINGS = (
+    "log_channel_id",
+    "moderator_role_id",
+    "blocked_words",
+    "warning_text",
+    "auto_block_count",
+    "auto_block_days",
+)
+# `/settings moderation clear:<name>`: the settings that go back to their defaults.
+CLEARABLE: dict[str, tuple[str, ...]] = {
+    "log_channel": ("log_channel_id",),
+    "moderator_role": ("moderator_role_id",),
+    "blocked_words": ("blocked_words",),
+    "warning_text": ("warning_text",),
+    "auto_block": ("auto_block_count",),
+}
+
+
+class ServerAdmin:
+    def __init__(
+        self,
+        *,
+        settings: ServerSettingsStore,
+        audit: ModerationStore,
+        tunables: Tunables,
+    ) -> None:
+        self.settings = settings  # the one writer of a server's settings
+        self.audit = audit  # the moderation audit log
+        self.tunables = tunables
+
+    def require(self, member: Member) -> None:
+        """A server can let other members see admin commands: the permission is checked
+        again whenever one runs."""
+        if not member.manage_guild:
+            raise Refusal("admin.refused.manage_guild")
+
+    def show(self, member: Member) -> ServerSettings:
+        self.require(member)
+        return self.settings.get(member.guild_id)
+
+    async def change(self, member: Member, values: Mapping[str, Any]) -> ServerSettings:
+        """Set settings by name (None: back to the default), each checked first."""
+        self.require(member)
+        checked = {
+            name: check_setting(name, value, self.tunables) for name, value in values.items()
+        }
+        return await self.settings.set(member.guild_id, checked)
+
+    async def set_limits(
+        self, member: Member, limits: Mapping[str, int | None]
+    ) -> ServerSettings | None:
+        """The limits given (None: left as they are); None when none was given."""
+        self.require(member)
+        if set(limits) - set(LIMITS):
+            raise KeyError(sorted(set(limits) - set(LIMITS)))
+        given = {name: value for name, value in limits.items() if value is not None}
+        if not given:
+            return None
+        return await self.change(member, given)
+
+    async def set_role_limit(
+        self, member: Member, role_id: int, role_guild_id: int, daily: int | None, *, remove: bool
+    ) -> ServerSettings:
+        """A daily image limit for members with a role (`remove`: the role's own goes)."""
+        self.require(member)
+        if role_guild_id != member.guild_id:
+            raise Refusal("admin.refused.foreign_role")
+        if remove:
+            return await self.settings.set_role_limit(member.guild_id, role_id, None)
+        if daily is None:
+            raise Refusal("admin.refused.limit_or_remove")
+        check_limit("daily_per_user", daily)
+        return await self.settings.set_role_limit(member.guild_id, role_id, daily)
+
+    async def set_user_limit(
+        self, member: Member, user_id: int, daily: int | None, *, remove: bool
+    ) -> ServerSettings:
+        """One member's own daily image limit, which wins over their roles'."""
+        self.require(member)
+        if remove:
+            return await self.settings.set_user_limit(member.guild_id, user_id, None)
+        if daily is None:
+            raise Refusal("admin.refused.limit_or_remove")
+        check_limit("daily_per_user", daily)
+        return await self.settings.set_user_limit(member.guild_id, user_id, daily)
+
+    async def set_channel(
+        self, member: Member, channel_id: int, channel_guild_id: int | None, *, allowed: bool
+    ) -> ServerSettings:
+        """Allow /imagine in a channel of this server, or stop allowing it there."""
+        self.require(member)
+        if channel_guild_id != member.guild_id:
+            raise Refusal("admin.refused.foreign_channel")
+        return await self.settings.set_channel(member.guild_id, channel_id, allowed)
+
+    async def set_models(
+        self,
+        member: Member,
+        allowed: str | None,
+        default_model: str | None,
+        default_size: str | None,
+    ) -> ServerSettings | None:
+        """The allowed models (comma-separated names, or "all"), the default model, and the
+        default size ("model": the model's own); None when nothing was given."""
+        self.require(member)
+        current = self.settings.get(member.guild_id)
+        changes: dict[str, Any] = {}
+        chosen = sorted(current.models)
+        if allowed is not None:
+            names = [n.strip() for n in allowed.split(",") if n.strip()]
+            if [n.lower() for n in names] == ["all"]:
+                chosen = []
+            else:
+                chosen = sorted({catalogue_model(n, self.tunables) for n in names})
+            changes["models"] = tuple(chosen) or None
+        model = current.default_model
+        if default_model is not None:
+            model = catalogue_model(default_model, self.tunables)
+            changes["default_model"] = model
+        if chosen and model not in chosen:
+            raise Refusal("admin.refused.default_not_allowed", model=model)
+        if default_size is not None:
+            if default_size.lower() == "model":
+                changes["default_size"] = None
+            else:
+                spec = self.tunables.models[model]
+                if default_size not in spec.sizes:
+                    raise Refusal(
+                        "admin.refused.unknown_size",
+                        size=escape_markdown(default_size),
+                        model=model,
+                        sizes=", ".join(spec.sizes) or "-",
+                    )
+                changes["default_size"] = default_size
+        if not changes:
+            return None
+        return await self.settings.set(member.guild_id, changes)
+
+    async def set_moderation(
+        self, member: Member, changes: Mapping[str, Any], clear: str | None
+    ) -> ServerSettings:
+        """Change the moderation settings given (None: left as they are) and put `clear`'s
+        back to its default; the change goes to the audit log."""
+        self.require(member)
+        values = {k: v for k, v in changes.items() if v is not None}
+        if set(values) - set(MODERATION_SETTINGS):
+            raise KeyError(sorted(set(values) - set(MODERATION_SETTINGS)))
+        if clear:
+            values.update(dict.fromkeys(CLEARABLE[clear]))
+        if not values:
+            return self.settings.get(member.guild_id)
+        server = await self.change(member, values)
+        await self.audit.audit(
+            member.guild_id,
+            member.user_id,
+            AuditAction.SETTINGS,
+            reason=", ".join(sorted(values)),
+        )
+        return server
+
+    def moderation(self, member: Member) -> ServerSettings:
+        """The moderation settings, for the moderation settings view."""
+        self.require(member)
+        return self.settings.get(member.guild_id)

@@ -1,0 +1,45 @@
+"""What a member has left (/quota), and what a server generated (/usage, for its admins)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from ..config.tunables import Tunables
+from ..refusal import Refusal
+from ..reports.chart import draw_daily_chart
+from ..reports.usage import UsageReport, build_usage
+from ..rules.quotas import QuotaBook, QuotaReport
+from .members import Member
+
+
+class UsageService:
+    def __init__(
+        self, *, quotas: QuotaBook, tunables: Tunables, clock: Callable[[], float]
+    ) -> None:
+        self.quotas = quotas
+        self.tunables = tunables
+        self.clock = clock
+
+    async def quota(self, member: Member) -> QuotaReport:
+        """The member's quotas of images and videos, and their cooldown."""
+        return await self.quotas.report(member.guild_id, member.user_id, member.roles)
+
+    def require_access(self, member: Member) -> None:
+        """A server's usage is for those who may manage it."""
+        if not member.manage_guild:
+            raise Refusal("admin.refused.manage_guild")
+
+    async def usage(self, member: Member, days: int) -> tuple[UsageReport, bytes]:
+        """The server's usage over the last `days` local days, and its daily chart (PNG)."""
+        self.require_access(member)
+        report = await build_usage(
+            self.quotas.usage,
+            member.guild_id,
+            days=days,
+            timezone=self.quotas.settings.get(member.guild_id).timezone,
+            models=self.tunables.models,
+            now=self.clock(),
+        )
+        # Drawing is Pillow work: a worker thread keeps the event loop free.
+        return report, await asyncio.to_thread(draw_daily_chart, report.days)

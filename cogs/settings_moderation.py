@@ -1,0 +1,60 @@
+"""`/settings moderation`: the log channel, moderators, blocked words, the warning text and
+the automatic block. Part of the `/settings` group (see `cogs/settings.py`)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.discord_app.client import bot_of
+from bot.discord_app.interactions import member_of
+from bot.discord_app.mod_actions import moderation_settings_embed
+
+CLEAR_CHOICES = [
+    app_commands.Choice(name="Log channel", value="log_channel"),
+    app_commands.Choice(name="Moderator role", value="moderator_role"),
+    app_commands.Choice(name="Blocked words", value="blocked_words"),
+    app_commands.Choice(name="Warning text", value="warning_text"),
+    app_commands.Choice(name="Automatic block", value="auto_block"),
+]
+
+
+@app_commands.command(
+    name="moderation", description="Log channel, moderators, blocked words, warnings"
+)
+@app_commands.describe(
+    log_channel="Where incidents and appeals are posted",
+    moderator_role="A role whose members moderate (Manage Messages always does)",
+    blocked_words="Words refused before anything is generated, separated by commas",
+    warning_text="What a warned member is sent",
+    auto_block_incidents="Block a member automatically after this many incidents (0: never)",
+    auto_block_days="…within this many days",
+    clear="Remove one of these settings",
+)
+@app_commands.choices(clear=CLEAR_CHOICES)
+async def moderation(
+    interaction: discord.Interaction,
+    log_channel: discord.TextChannel | None = None,
+    moderator_role: discord.Role | None = None,
+    blocked_words: app_commands.Range[str, 1, 1000] | None = None,
+    warning_text: app_commands.Range[str, 1, 1500] | None = None,
+    auto_block_incidents: app_commands.Range[int, 0, 100] | None = None,
+    auto_block_days: app_commands.Range[int, 1, 365] | None = None,
+    clear: app_commands.Choice[str] | None = None,
+) -> None:
+    """Log channel, moderators, blocked words, warnings."""
+    member = member_of(interaction)
+    server = await bot_of(interaction).services.admin.set_moderation(
+        member,
+        {
+            "log_channel_id": log_channel.id if log_channel else None,
+            "moderator_role_id": moderator_role.id if moderator_role else None,
+            "blocked_words": blocked_words,
+            "warning_text": warning_text,
+            "auto_block_count": auto_block_incidents,
+            "auto_block_days": auto_block_days,
+        },
+        clear.value if clear else None,
+    )
+    embed = moderation_settings_embed(server, member.locale)
+    await interaction.response.send_message(embed=embed, ephemeral=True)
