@@ -140,16 +140,12 @@ async def doctor(environment: Environment, locale: str) -> int:
             # A signed Describe of a task that cannot exist: "not found" proves the key works.
             await rt.client.call("DescribeAigcImageTask", {"TaskId": "4-AigcImage-doctor"})
         except errors.MpsError as exc:
-            key, healthy = next((k, ok) for cls, k, ok in _DOCTOR_ANSWERS if isinstance(exc, cls))
-            print(
-                t(
-                    locale,
-                    key,
-                    endpoint=environment.mps_endpoint,
-                    code=exc.code,
-                    message=exc.message,
-                )
-            )
+            for cls, key, ok in _DOCTOR_ANSWERS:
+                if isinstance(exc, cls):
+                    healthy = ok
+                    endpoint = environment.mps_endpoint
+                    print(t(locale, key, endpoint=endpoint, code=exc.code, message=exc.message))
+                    break
         else:
             print(t(locale, "doctor.credentials_ok", endpoint=environment.mps_endpoint))
     return 0 if healthy else 1

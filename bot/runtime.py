@@ -34,6 +34,7 @@ from .rules.rulebook import Rulebook
 from .rules.server_settings_store import ServerSettingsStore
 from .services.admin import ServerAdmin
 from .services.jobs import JobService
+from .services.listings import JobListings
 from .services.moderation import ModerationService
 from .services.usage import UsageService
 from .storage.jobs import JobStore
@@ -46,6 +47,7 @@ class Services:
     """What front ends call (see `bot/services/`)."""
 
     jobs: JobService
+    listings: JobListings
     admin: ServerAdmin
     moderation: ModerationService
     usage: UsageService
@@ -135,6 +137,7 @@ def build_services(
             # A moderator's warning that could not be sent by DM waits for the member.
             warnings=moderation.take_warnings,
         ),
+        listings=JobListings(engine=engine, store=engine.store, tunables=tunables),
         admin=ServerAdmin(settings=settings, audit=moderation.store, tunables=tunables),
         moderation=ModerationService(moderation=moderation, settings=settings),
         usage=UsageService(quotas=quotas, tunables=tunables, clock=time.time),

@@ -22,13 +22,13 @@ class History(commands.Cog):
     ) -> None:
         """Your images in this server."""
         member = member_of(interaction)
-        listings = self.bot.frontend.listings
+        views = self.bot.frontend.views
         if job is None:
-            embed, view = await listings.history(member, 0)
+            embed, view = await views.history(member, 0)
         else:
             # Someone else's job, or another server's, does not exist as far as you know.
-            found = await self.bot.services.jobs.own_job(member, job)
-            embed, view = await listings.job(found, member.locale)
+            found = await self.bot.services.listings.own_job(member, job)
+            embed, view = await views.job(found, member.locale)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 

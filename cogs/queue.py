@@ -18,7 +18,7 @@ class Queue(commands.Cog):
     @app_commands.guild_only()
     async def queue(self, interaction: discord.Interaction) -> None:
         """Your waiting and running images."""
-        embed, view = await self.bot.frontend.listings.queue(member_of(interaction))
+        embed, view = await self.bot.frontend.views.queue(member_of(interaction))
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 

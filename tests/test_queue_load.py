@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import time
-from functools import partial
 from typing import Any
 
 import aiohttp
 import pytest
 
-from bot.asks.references import read_head
-from bot.discord_app.listings import Listings
+from bot.discord_app.listings import ListingViews
 from bot.mps.signer import Credentials
 from bot.runtime import build_engine
-from bot.services.jobs import JobService
+from bot.services.listings import JobListings
 from bot.services.members import Member
 from bot.storage.database import open_database
 from bot.storage.messages import JobMessages
@@ -69,15 +67,12 @@ async def test_queue_reads_only_the_members_own_jobs(tmp_path, total: int) -> No
             try:
                 counting = CountingDb(db)
                 engine.store.db = counting
-                jobs = JobService(
-                    engine=engine,
-                    store=engine.store,
-                    settings=engine.rules.settings,
+                listings = ListingViews(
+                    listings=JobListings(
+                        engine=engine, store=engine.store, tunables=fast_tunables()
+                    ),
+                    messages=JobMessages(counting),
                     tunables=fast_tunables(),
-                    read_head=partial(read_head, session),
-                )
-                listings = Listings(
-                    jobs=jobs, messages=JobMessages(counting), tunables=fast_tunables()
                 )
                 own = 5
                 asker = Member(guild_id=5, user_id=4242, locale="en-US")

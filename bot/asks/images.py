@@ -112,12 +112,12 @@ def validate_image(options: ImageOptions, tunables: Tunables) -> ValidatedImage:
         )
 
     # Lengths are counted on what is sent, after invisible characters are stripped.
-    prompt = clean_prompt(options.prompt, "error.prompt_invisible")
+    prompt = clean_prompt(options.prompt)
     if prompt is None and not options.references:
         raise Refusal("error.prompt_missing")
     if prompt is not None and len(prompt) > tunables.max_prompt_chars:
         raise Refusal("error.prompt_too_long", length=len(prompt), max=tunables.max_prompt_chars)
-    negative = clean_prompt(options.negative_prompt, "error.negative_invisible")
+    negative = clean_prompt(options.negative_prompt, negative=True)
     if negative is not None:
         if not spec.negative_prompt:
             raise Refusal("error.negative_unsupported", model=spec.name)

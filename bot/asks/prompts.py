@@ -35,9 +35,10 @@ def _visible(text: str) -> bool:
     return any(not c.isspace() and c not in _BLANK for c in text)
 
 
-def clean_prompt(text: str | None, invisible_key: str) -> str | None:
-    """The prompt as it will be sent, None if not given; refused if typed but all invisible."""
+def clean_prompt(text: str | None, *, negative: bool = False) -> str | None:
+    """The prompt (or the negative prompt) as it will be sent, None if not given; refused
+    if typed but all invisible."""
     cleaned = clean_text(text)
     if (text or "").strip() and not _visible(cleaned):
-        raise Refusal(invisible_key)
+        raise Refusal("error.negative_invisible" if negative else "error.prompt_invisible")
     return cleaned or None

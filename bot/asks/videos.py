@@ -94,7 +94,7 @@ def validate_video(options: VideoOptions, tunables: Tunables) -> ValidatedVideo:
         )
     label = f"{spec.name} {version}"
 
-    prompt = clean_prompt(options.prompt, "error.prompt_invisible")
+    prompt = clean_prompt(options.prompt)
     if prompt is None and not options.first_frame:
         raise Refusal("video.error.prompt_missing")
     most = tunables.video.max_prompt_chars

@@ -11,28 +11,34 @@ from ..text.i18n import t
 
 COLOUR = discord.Colour.blurple()
 
-# The settings `/settings show` lists, each with its name's key: limits, video limits, then
-# the others (channels and overrides follow).
-LIMIT_NAMES = {
+# The settings `/settings show` lists, each by its name's key, in three parts: limits,
+# video limits and the others (channels and overrides follow).
+SETTING_NAMES = {
     "daily_per_user": "admin.name.daily_per_user",
     "daily_server": "admin.name.daily_server",
     "monthly_server": "admin.name.monthly_server",
     "running_per_user": "admin.name.running_per_user",
     "queued_per_user": "admin.name.queued_per_user",
     "cooldown_seconds": "admin.name.cooldown_seconds",
-}
-VIDEO_LIMIT_NAMES = {
     "daily_video_per_user": "admin.name.daily_video_per_user",
     "daily_video_server": "admin.name.daily_video_server",
     "monthly_video_server": "admin.name.monthly_video_server",
-}
-OTHER_NAMES = {
     "timezone": "admin.name.timezone",
     "buttons": "admin.name.buttons",
     "models": "admin.name.models",
     "default_model": "admin.name.default_model",
     "default_size": "admin.name.default_size",
 }
+LIMITS = (
+    "daily_per_user",
+    "daily_server",
+    "monthly_server",
+    "running_per_user",
+    "queued_per_user",
+    "cooldown_seconds",
+)
+VIDEO_LIMITS = ("daily_video_per_user", "daily_video_server", "monthly_video_server")
+OTHERS = ("timezone", "buttons", "models", "default_model", "default_size")
 SOURCES = {
     "server": "admin.source.server",
     "default": "admin.source.default",
@@ -51,7 +57,7 @@ def channel_list(locale: str, channels: frozenset[int]) -> str:
 
 def _value(locale: str, server: ServerSettings, name: str) -> str:
     value = server.value(name)
-    if name in LIMIT_NAMES or name in VIDEO_LIMIT_NAMES:
+    if name in LIMITS or name in VIDEO_LIMITS:
         return t(locale, "admin.value.unlimited") if value == 0 else f"{value:,}"
     if name == "buttons":
         return t(locale, BUTTON_RULES[value])
@@ -62,11 +68,11 @@ def _value(locale: str, server: ServerSettings, name: str) -> str:
     return discord.utils.escape_markdown(str(value))
 
 
-def _line(locale: str, server: ServerSettings, name: str, name_key: str) -> str:
+def _line(locale: str, server: ServerSettings, name: str) -> str:
     return t(
         locale,
         "admin.settings.line",
-        name=t(locale, name_key),
+        name=t(locale, SETTING_NAMES[name]),
         value=_value(locale, server, name),
         source=t(locale, SOURCES[server.source(name)]),
     )
@@ -76,15 +82,15 @@ def settings_embed(locale: str, server: ServerSettings) -> discord.Embed:
     embed = discord.Embed(title=t(locale, "admin.settings.title"), colour=COLOUR)
     embed.add_field(
         name=t(locale, "admin.settings.limits"),
-        value="\n".join(_line(locale, server, n, key) for n, key in LIMIT_NAMES.items()),
+        value="\n".join(_line(locale, server, n) for n in LIMITS),
         inline=False,
     )
     embed.add_field(
         name=t(locale, "admin.settings.video_limits"),
-        value="\n".join(_line(locale, server, n, key) for n, key in VIDEO_LIMIT_NAMES.items()),
+        value="\n".join(_line(locale, server, n) for n in VIDEO_LIMITS),
         inline=False,
     )
-    other = [_line(locale, server, n, key) for n, key in OTHER_NAMES.items()]
+    other = [_line(locale, server, n) for n in OTHERS]
     source = "server" if server.channels else "default"
     other.append(
         t(
@@ -115,14 +121,13 @@ def settings_embed(locale: str, server: ServerSettings) -> discord.Embed:
 
 def quota_embed(locale: str, report: QuotaReport, now: float) -> discord.Embed:
     embed = discord.Embed(title=t(locale, "admin.quota.title"), colour=COLOUR)
-    quota_names = {**LIMIT_NAMES, **VIDEO_LIMIT_NAMES}
     for title, names in (
         ("admin.quota.images", IMAGE_QUOTAS),
-        ("admin.quota.videos", tuple(VIDEO_LIMIT_NAMES)),
+        ("admin.quota.videos", VIDEO_LIMITS),
     ):
         lines = []
         for line in (q for q in report.lines if q.name in names):
-            name = t(locale, quota_names[line.name])
+            name = t(locale, SETTING_NAMES[line.name])
             if line.limit == 0:
                 lines.append(t(locale, "admin.quota.unlimited_line", name=name, used=line.used))
             else:

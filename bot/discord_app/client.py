@@ -75,6 +75,7 @@ class ImagineBot(commands.Bot):
                 store=runtime.store,
                 messages=JobMessages(runtime.db),
                 jobs=runtime.services.jobs,
+                listings=runtime.services.listings,
                 moderation=runtime.moderation,
                 moderation_service=runtime.services.moderation,
                 tunables=tunables,

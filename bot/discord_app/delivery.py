@@ -19,7 +19,7 @@ import discord
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
-from ..services.jobs import is_video
+from ..services.listings import is_video
 from ..storage.jobs import Job, JobStore
 from ..text.i18n import t
 from . import render

@@ -14,12 +14,13 @@ from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
 from ..moderation.service import Moderation
 from ..services.jobs import JobService
+from ..services.listings import JobListings
 from ..services.moderation import ModerationService
 from ..storage.jobs import JobStore
 from ..storage.messages import JobMessages
 from .delivery import Delivery
 from .job_actions import JobActions
-from .listings import Listings
+from .listings import ListingViews
 from .messenger import ChannelOpener, JobMessenger
 from .mod_actions import DmOpener, ModerationActions
 from .modlog import ModerationLog
@@ -34,6 +35,7 @@ class FrontEnd:
         store: JobStore,
         messages: JobMessages,
         jobs: JobService,
+        listings: JobListings,
         moderation: Moderation,
         moderation_service: ModerationService,
         tunables: Tunables,
@@ -52,12 +54,13 @@ class FrontEnd:
             delivery=self.delivery,
             tunables=tunables,
         )
-        self.listings = Listings(jobs=jobs, messages=messages, tunables=tunables)
+        self.views = ListingViews(listings=listings, messages=messages, tunables=tunables)
         self.jobs = JobActions(
             jobs=jobs,
             messenger=self.messenger,
             tracker=self.tracker,
-            listings=self.listings,
+            listings=listings,
+            views=self.views,
             tunables=tunables,
         )
         self.modlog = ModerationLog(

@@ -17,12 +17,13 @@ import discord
 
 from ..config.tunables import Tunables
 from ..services.jobs import JobService, Ticket
+from ..services.listings import JobListings
 from ..services.members import Member
 from ..storage.jobs import Job
 from . import render
 from .errors import answers_errors
 from .interactions import member_of, say
-from .listings import Listings
+from .listings import ListingViews
 from .messenger import JobMessenger
 from .tracker import JobTracker
 from .video_rescue import rescue_upload
@@ -37,13 +38,15 @@ class JobActions:
         jobs: JobService,
         messenger: JobMessenger,
         tracker: JobTracker,
-        listings: Listings,
+        listings: JobListings,
+        views: ListingViews,
         tunables: Tunables,
     ) -> None:
         self.jobs = jobs
         self.messenger = messenger
         self.tracker = tracker
         self.listings = listings
+        self.views = views
         self.tunables = tunables
 
     async def reference(self, attachment: discord.Attachment) -> str:
@@ -77,7 +80,7 @@ class JobActions:
             return
         # The job's message first (a follow-up to a bare deferral would replace it), then
         # the warning, privately.
-        progress = self.jobs.progress(job.id)
+        progress = self.listings.progress(job.id)
         if progress is not None:
             await interaction.edit_original_response(
                 embed=render.progress_embed(job, progress, member.locale)
@@ -144,7 +147,7 @@ class JobActions:
     async def cancel(self, interaction: discord.Interaction, job_id: int) -> None:
         member = member_of(interaction)
         await self.jobs.cancel(member, job_id)
-        embed, view = await self.listings.queue(member)
+        embed, view = await self.views.queue(member)
         await interaction.response.edit_message(embed=embed, view=view)
 
     @answers_errors
@@ -152,8 +155,8 @@ class JobActions:
         self, interaction: discord.Interaction, owner_id: int, page: int
     ) -> None:
         member = member_of(interaction)
-        self.jobs.check_history_owner(member, owner_id)
-        embed, view = await self.listings.history(member, page)
+        self.listings.check_history_owner(member, owner_id)
+        embed, view = await self.views.history(member, page)
         await interaction.response.edit_message(embed=embed, view=view)
 
 

@@ -1,4 +1,5 @@
-"""The `/history` and `/queue` listings, shared by the commands and their buttons."""
+"""The `/history` and `/queue` listings as Discord shows them, shared by the commands and
+their buttons; what they list comes from the listings service."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import discord
 from discord import ui
 
 from ..config.tunables import Tunables
-from ..services.jobs import JobService, download_offered, is_video
+from ..services.listings import JobListings, download_offered, is_video
 from ..services.members import Member
 from ..storage.jobs import Job, JobState
 from ..storage.messages import JobMessage, JobMessages
@@ -24,16 +25,18 @@ QUEUE_STATES = {
 }
 
 
-class Listings:
-    def __init__(self, *, jobs: JobService, messages: JobMessages, tunables: Tunables) -> None:
-        self.jobs = jobs
+class ListingViews:
+    """`/history` and `/queue` as Discord shows them (embeds and their buttons)."""
+
+    def __init__(self, *, listings: JobListings, messages: JobMessages, tunables: Tunables) -> None:
+        self.listings = listings
         self.messages = messages  # which message shows each job (the front end's table)
         self.tunables = tunables
 
     async def history(self, member: Member, page: int) -> tuple[discord.Embed, ui.View]:
         """One page of the member's own jobs in this server, newest first."""
         locale = member.locale
-        found = await self.jobs.history(member, page)
+        found = await self.listings.history(member, page)
         messages = await self.messages.many(j.id for j in found.jobs)
         embed = discord.Embed(title=t(locale, "history.title"), colour=render.COLOUR_NEUTRAL)
         embed.description = "\n".join(
@@ -63,7 +66,7 @@ class Listings:
     async def queue(self, member: Member) -> tuple[discord.Embed, ui.View]:
         """The member's queued and running jobs here, and how long the server's queue is."""
         locale = member.locale
-        found = await self.jobs.queue(member)
+        found = await self.listings.queue(member)
         lines, view = [], ui.View(timeout=None)
         for job, progress in found.mine:
             if progress.position is not None:
@@ -94,7 +97,7 @@ def job_details(
     )
     embed.description = plain(job.prompt, 4000) or None
     options = job.options
-    rows = [
+    asked = [
         ("discord.field_model", f"{job.model} {options.get('version') or ''}".strip()),
         ("discord.field_negative", plain(options.get("negative_prompt"), 1024)),
         ("discord.field_size", options.get("shown_size")),
@@ -104,19 +107,21 @@ def job_details(
             t(locale, "common.yes") if options.get("enhance_prompt") else None,
         ),
         ("discord.field_references", len(options.get("references") or ()) or None),
-        *(video_fields(job, locale) if is_video(job) else ()),
+    ]
+    rows = [(t(locale, key), value, key != "discord.field_negative") for key, value in asked]
+    rows += [(name, value, True) for name, value in video_fields(job, locale) if is_video(job)]
+    ended = [
         ("discord.field_state", t(locale, render.STATE_NAMES[job.state])),
         ("discord.field_created", f"<t:{int(job.created_at)}:f>"),
+        (
+            "discord.field_error",
+            job_failure_text(locale, job, 1800) if job.state is JobState.FAILED else None,
+        ),
     ]
-    if job.state is JobState.FAILED:
-        rows.append(("discord.field_error", job_failure_text(locale, job, 1800)))
-    for key, value in rows:
+    rows += [(t(locale, key), value, True) for key, value in ended]
+    for name, value, inline in rows:
         if value not in (None, ""):
-            embed.add_field(
-                name=t(locale, key),
-                value=shorten(str(value), 1024),
-                inline=key != "discord.field_negative",
-            )
+            embed.add_field(name=name, value=shorten(str(value), 1024), inline=inline)
     link = render.jump_url(job, message)
     if link and job.state is JobState.DELIVERED:
         embed.add_field(name=t(locale, "discord.jump"), value=link, inline=False)

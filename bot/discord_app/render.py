@@ -6,7 +6,7 @@ from __future__ import annotations
 import discord
 
 from ..engine.events import ErrorCategory, Progress
-from ..services.jobs import is_video
+from ..services.listings import is_video
 from ..storage.jobs import Job, JobState
 from ..storage.messages import JobMessage
 from ..text.formatting import bar, elapsed, plain
@@ -71,8 +71,8 @@ def result_embed(
     size = job.options.get("shown_size")
     if size:
         embed.add_field(name=t(locale, "discord.field_size"), value=str(size))
-    for key, value in video_fields(job, locale) if is_video(job) else ():
-        embed.add_field(name=t(locale, key), value=value)
+    for name, value in video_fields(job, locale) if is_video(job) else ():
+        embed.add_field(name=name, value=value)
     if took is not None:
         embed.add_field(name=t(locale, "discord.field_time"), value=elapsed(took))
     embed.add_field(name=t(locale, "discord.field_job"), value=f"#{job.id}")

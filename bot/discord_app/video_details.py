@@ -5,7 +5,7 @@ Pure functions of the job and the locale, used by `render` and `listings`."""
 from __future__ import annotations
 
 from ..engine.events import ErrorCategory
-from ..services.jobs import is_video
+from ..services.listings import is_video
 from ..storage.jobs import Job, JobState
 from ..text.i18n import t
 from ..text.wording import failure_text
@@ -18,7 +18,8 @@ OWN_WORDING = {
 
 
 def video_fields(job: Job, locale: str) -> list[tuple[str, str]]:
-    """(name key, value) pairs: duration, resolution and shape, sound, frames given."""
+    """(name, value) pairs, the names in `locale`: duration, resolution and shape, sound,
+    frames given."""
     options = job.options
     shape = " · ".join(str(v) for v in (options.get("resolution"), options.get("aspect")) if v)
     frames = [
@@ -38,7 +39,7 @@ def video_fields(job: Job, locale: str) -> list[tuple[str, str]]:
         ),
         ("video.field_frames", ", ".join(frames)),
     ]
-    return [(key, value) for key, value in rows if value]
+    return [(t(locale, key), value) for key, value in rows if value]
 
 
 def job_failure_text(locale: str, job: Job, timeout_seconds: float) -> str:

@@ -27,7 +27,6 @@ class QuotaLine:
     """One limit as it stands for a member: `limit` 0 means no limit."""
 
     name: str  # e.g. "daily_per_user"
-    refusal: str  # the locale key of its refusal
     used: int
     limit: int
     resets_at: float
@@ -52,21 +51,29 @@ class Quota:
     name: str  # the setting
     per_user: bool
     monthly: bool
-    refusal: str  # the locale key of its refusal
 
 
 # Which limits bind which kind of job.
 _LIMITS: dict[TaskKind, tuple[Quota, ...]] = {
     TaskKind.IMAGE: (
-        Quota("daily_per_user", True, False, "admin.refused.daily_per_user"),
-        Quota("daily_server", False, False, "admin.refused.daily_server"),
-        Quota("monthly_server", False, True, "admin.refused.monthly_server"),
+        Quota("daily_per_user", True, False),
+        Quota("daily_server", False, False),
+        Quota("monthly_server", False, True),
     ),
     TaskKind.VIDEO: (
-        Quota("daily_video_per_user", True, False, "admin.refused.daily_video_per_user"),
-        Quota("daily_video_server", False, False, "admin.refused.daily_video_server"),
-        Quota("monthly_video_server", False, True, "admin.refused.monthly_video_server"),
+        Quota("daily_video_per_user", True, False),
+        Quota("daily_video_server", False, False),
+        Quota("monthly_video_server", False, True),
     ),
+}
+# What a member is told when an ask would go past a limit.
+REFUSALS = {
+    "daily_per_user": "admin.refused.daily_per_user",
+    "daily_server": "admin.refused.daily_server",
+    "monthly_server": "admin.refused.monthly_server",
+    "daily_video_per_user": "admin.refused.daily_video_per_user",
+    "daily_video_server": "admin.refused.daily_video_server",
+    "monthly_video_server": "admin.refused.monthly_video_server",
 }
 
 
@@ -107,7 +114,7 @@ class QuotaBook:
             )
             if pending is not None:
                 used += pending.user if quota.per_user else pending.guild
-            out.append(QuotaLine(quota.name, quota.refusal, used, limit, window.end, source))
+            out.append(QuotaLine(quota.name, used, limit, window.end, source))
         return out
 
     async def cooldown_left(self, ask: Ask, pending: Pending | None = None) -> float:
@@ -133,7 +140,7 @@ class QuotaBook:
             # `used` includes this ask: it may go up to the limit, not past it.
             if line.used > line.limit:
                 raise Refusal(
-                    line.refusal,
+                    REFUSALS[line.name],
                     used=min(line.used - 1, line.limit),
                     limit=line.limit,
                     reset=int(line.resets_at),

@@ -15,7 +15,6 @@ front end then shows it is working (Discord defers) and `launch`es the ticket, o
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,13 +24,14 @@ from ..asks.references import check_declared, check_reference_bytes
 from ..asks.videos import VideoOptions, validate_video
 from ..config.tunables import Tunables
 from ..engine.admission import Admission
-from ..engine.engine import JobEngine, QueueCounts
-from ..engine.events import ErrorCategory, JobRequest, Progress
+from ..engine.engine import JobEngine
+from ..engine.events import JobRequest
 from ..mps.models import TaskKind
 from ..refusal import Refusal
 from ..rules.rulebook import Ask
 from ..rules.server_settings import ServerSettingsReader
 from ..storage.jobs import Job, JobState, JobStore
+from .listings import download_offered
 from .members import Member
 
 # The first bytes of an uploaded file (to tell what it is), and attachment URLs signed
@@ -57,34 +57,6 @@ class Ticket:
 
     def release(self) -> None:
         self.admission.release()
-
-
-@dataclass(frozen=True)
-class HistoryPage:
-    jobs: list[Job]
-    page: int  # from 0
-    pages: int
-    total: int
-
-
-@dataclass(frozen=True)
-class QueueView:
-    mine: list[tuple[Job, Progress]]  # the member's unfinished jobs here, oldest first
-    counts: QueueCounts  # the whole server's
-
-
-def is_video(job: Job) -> bool:
-    return job.kind is TaskKind.VIDEO
-
-
-def download_offered(job: Job, keep_hours: float, now: float | None = None) -> bool:
-    """A video that was made but could not be posted is offered again for a while."""
-    if not is_video(job) or job.state is not JobState.FAILED or not job.results:
-        return False
-    if job.error_category != ErrorCategory.DELIVERY_FAILED:
-        return False
-    ended = job.finished_at or job.updated_at
-    return (now if now is not None else time.time()) < ended + keep_hours * 3600
 
 
 class JobService:
@@ -307,13 +279,6 @@ class JobService:
             raise Refusal("error.job_not_found", job=job_id)
         return job
 
-    async def own_job(self, member: Member, job_id: int) -> Job:
-        """One of the member's own jobs here (for /history): anyone else's is not found."""
-        job = await self.store.get(job_id)
-        if job is None or (job.guild_id, job.user_id) != (member.guild_id, member.user_id):
-            raise Refusal("error.job_not_found", job=job_id)
-        return job
-
     def _owned(self, member: Member, job: Job) -> None:
         if job.user_id != member.user_id:
             raise Refusal("error.not_your_job")
@@ -346,36 +311,3 @@ class JobService:
         if not download_offered(job, self.tunables.video.keep_hours, now):
             raise Refusal("video.error.download_gone")
         return job
-
-    # -- listings --------------------------------------------------------------------------
-
-    def check_history_owner(self, member: Member, owner_id: int) -> None:
-        """History pages are turned by their owner only."""
-        if owner_id != member.user_id:
-            raise Refusal("error.not_your_history")
-
-    async def history(self, member: Member, page: int) -> HistoryPage:
-        """One page of the member's own jobs in this server, newest first."""
-        size = self.tunables.discord.history_page_size
-        total = await self.store.count_history(member.guild_id, member.user_id)
-        pages = max(1, -(-total // size))
-        page = max(0, min(page, pages - 1))
-        jobs = await self.store.history(
-            member.guild_id, member.user_id, limit=size, offset=page * size
-        )
-        return HistoryPage(jobs, page, pages, total)
-
-    async def queue(self, member: Member) -> QueueView:
-        """The member's queued and running jobs here, and how busy the server is.
-
-        From the engine's memory and one indexed read per own job: fast however many jobs
-        other servers have."""
-        mine = []
-        for progress in self.engine.user_jobs(member.guild_id, member.user_id):
-            job = await self.store.get(progress.job_id)
-            if job is not None:
-                mine.append((job, progress))
-        return QueueView(mine, self.engine.counts(member.guild_id))
-
-    def progress(self, job_id: int) -> Progress | None:
-        return self.engine.progress(job_id)
