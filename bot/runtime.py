@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 import aiosqlite
 
-from .asks.references import read_head
+from .asks.references import read_head as read_first_bytes
 from .config.environment import Environment
 from .config.tunables import Tunables
 from .engine.engine import JobEngine
@@ -33,7 +33,7 @@ from .rules.quotas import QuotaBook
 from .rules.rulebook import Rulebook
 from .rules.server_settings_store import ServerSettingsStore
 from .services.admin import ServerAdmin
-from .services.jobs import JobService
+from .services.jobs import HeadReader, JobService
 from .services.listings import JobListings
 from .services.moderation import ModerationService
 from .services.usage import UsageService
@@ -124,7 +124,10 @@ def build_services(
     moderation: Moderation,
     settings: ServerSettingsStore,
     session: aiohttp.ClientSession,
+    read_head: HeadReader | None = None,
 ) -> Services:
+    """The services over a built engine; `read_head` reads an upload's first bytes (by
+    default over `session`)."""
     tunables = engine.tunables
     quotas = engine.rules.quotas or QuotaBook(settings, UsageReader(engine.store.db))
     return Services(
@@ -133,7 +136,7 @@ def build_services(
             store=engine.store,
             settings=settings,
             tunables=tunables,
-            read_head=partial(read_head, session),
+            read_head=read_head or partial(read_first_bytes, session),
             # A moderator's warning that could not be sent by DM waits for the member.
             warnings=moderation.take_warnings,
         ),

@@ -46,8 +46,9 @@ class CogLoadFailed(Exception):
 
     def __init__(self, name: str, error: BaseException) -> None:
         original = getattr(error, "original", error)
-        super().__init__(f"{name}: {type(original).__name__}: {original}")
         self.name = name
+        self.reason = f"{type(original).__name__}: {original}"
+        super().__init__(f"the cog {name} could not be loaded ({self.reason})")
 
 
 class ImagineBot(commands.Bot):

@@ -53,7 +53,7 @@ def run_bot(environment: Environment) -> int:
         print("Discord refused DISCORD_TOKEN: check the bot token.", file=sys.stderr)
         return EXIT_REFUSED
     except CogLoadFailed as exc:
-        print(f"The bot did not start: the cog {exc} could not be loaded.", file=sys.stderr)
+        print(f"The bot did not start: {exc}.", file=sys.stderr)
         return EXIT_REFUSED
 
 
