@@ -1,1 +1,2 @@
-"""The Discord front end: thin adapters between slash commands and the job engine."""
+"""The Discord layer: interactions become `Member`s and service calls, answers become
+messages, buttons survive restarts. Nothing below it knows Discord."""

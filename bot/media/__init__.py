@@ -1,1 +1,2 @@
-"""Audio and video work that needs no Discord: transcoding results to fit upload limits."""
+"""Image and video work that needs no Discord: what Pillow raises for a bad file, and
+transcoding results to fit upload limits."""

@@ -1,1 +1,2 @@
-"""Everything that talks to (or imitates) Tencent Cloud MPS. Knows nothing of Discord."""
+"""Everything that talks to Tencent Cloud MPS: the signer, the client, its errors and
+request models. Knows nothing of Discord. (Its emulator is `mps_emulator/`, outside.)"""
