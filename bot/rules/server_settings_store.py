@@ -37,7 +37,10 @@ class ServerSettingsStore:
 
     def get(self, guild_id: int) -> ServerSettings:
         found = self._servers.get(guild_id)
-        return found if found is not None else ServerSettings.defaults(guild_id, self.tunables)
+        if found is None:
+            # A server that set nothing: its defaults, made once (the fair queue asks often).
+            found = self._servers[guild_id] = ServerSettings.defaults(guild_id, self.tunables)
+        return found
 
     async def load(self) -> None:
         self._servers = {}
@@ -71,9 +74,9 @@ class ServerSettingsStore:
         chosen = {
             name: decode(name, json.loads(v)) for name, v in stored.items() if name in SETTINGS
         }
-        return ServerSettings(
-            guild_id,
-            **{**_derived_defaults(guild_id, self.tunables), **chosen},
+        return replace(
+            ServerSettings.defaults(guild_id, self.tunables),
+            **chosen,
             role_limits=await self._pairs(
                 "SELECT role_id, daily_per_user FROM guild_role_limits WHERE guild_id = ?",
                 guild_id,
@@ -193,11 +196,6 @@ class ServerSettingsStore:
         after = replace(self.get(guild_id), channels=frozenset(channels))
         await self._write(guild_id, sql, (guild_id, channel_id), after)
         return self.get(guild_id)
-
-
-def _derived_defaults(guild_id: int, tunables: Tunables) -> dict[str, Any]:
-    defaults = ServerSettings.defaults(guild_id, tunables)
-    return {name: defaults.value(name) for name in SETTINGS}
 
 
 def _stored(value: Any) -> Any:
