@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .members import GuildKey, UserKey, user_key
+from .message_payloads import interaction_base, message_payload
 from .models import ALL_PERMISSIONS, FakeChannel, FakeGuild, FakeUser
 from .options import CommandOptions, FileSpec
-from .payloads import interaction_base, message_payload
 from .records import FakeInteraction, FakeMessage
 
 if TYPE_CHECKING:
@@ -31,11 +31,11 @@ class InteractionActions(CommandOptions):
         return found, where, member.user
 
     def _check_default_permissions(
-        self: FakeDiscord, guild: FakeGuild, user: FakeUser, name: str
+        self: FakeDiscord, guild: FakeGuild, user: FakeUser, name: str, kind: int = 1
     ) -> None:
         """Only with ``enforce_default_permissions``: Discord does not offer the command to a
         member lacking its ``default_member_permissions`` (servers can override this)."""
-        command = self._find_command(guild.id, name)
+        command = self._find_command(guild.id, name, kind)
         if not self.enforce_default_permissions or command is None:
             return
         raw = command.get("default_member_permissions")
@@ -48,8 +48,13 @@ class InteractionActions(CommandOptions):
         raise PermissionError(f"Discord would not offer /{name} to {user.name}")
 
     async def _dispatch_interaction(
-        self: FakeDiscord, payload: dict, name: str | None, message: FakeMessage | None = None
+        self: FakeDiscord,
+        payload: dict,
+        name: str | None,
+        message: FakeMessage | None = None,
+        **extra: Any,
     ) -> FakeInteraction:
+        """Record and send an INTERACTION_CREATE; ``extra`` sets more FakeInteraction fields."""
         guild_id = int(payload["guild_id"]) if payload.get("guild_id") else None
         interaction = FakeInteraction(
             id=int(payload["id"]),
@@ -65,6 +70,7 @@ class InteractionActions(CommandOptions):
             payload=payload,
             message_id=message.id if message else None,
             _fake=self,
+            **extra,
         )
         self.interactions[interaction.id] = interaction
         interaction.delivered_to = await self.dispatch("INTERACTION_CREATE", payload)

@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from .payloads import PRIVILEGED_INTENTS, guild_payload, member_payload, ready_payload
+from .payloads import (
+    INTENT_MESSAGE_CONTENT,
+    PRIVILEGED_INTENTS,
+    guild_payload,
+    member_payload,
+    ready_payload,
+)
 from .records import GatewaySession
+from .sharding import event_guild_id, parse_shard
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
@@ -74,12 +81,22 @@ class Gateway:
             if not s.invalidated and (not s.closed or (s.closed_at or 0) >= horizon)
         ]
 
-    async def dispatch(self, event: str, data: dict, intent: int = 0) -> int:
+    async def dispatch(
+        self, event: str, data: dict, intent: int = 0, *, without_content: dict | None = None
+    ) -> int:
+        """Send to every live session with ``intent`` (if given) whose shard handles the
+        event's guild; sessions without MESSAGE_CONTENT get ``without_content`` if given."""
+        guild_id = event_guild_id(event, data)
         delivered = 0
         for session in self.live_sessions():
             if intent and not session.intents & intent:
                 continue
-            delivered += await self.send_dispatch(session, event, data)
+            if not session.handles(guild_id):
+                continue
+            sent = data
+            if without_content is not None and not session.intents & INTENT_MESSAGE_CONTENT:
+                sent = without_content
+            delivered += await self.send_dispatch(session, event, sent)
         return delivered
 
     async def close_all(self, code: int, *, invalidate: bool = False) -> None:
@@ -163,14 +180,27 @@ class Gateway:
         if intents & PRIVILEGED_INTENTS & ~fake.allowed_intents:
             await self._close(ws, 4014, b"Disallowed intent(s).")
             return None
+        shard = parse_shard(data.get("shard"))
+        if shard is None:
+            await self._close(ws, 4010, b"Invalid shard.")
+            return None
         session = GatewaySession(
-            session_id=secrets.token_hex(16), intents=intents, connected_at=fake.monotonic()
+            session_id=secrets.token_hex(16),
+            intents=intents,
+            connected_at=fake.monotonic(),
+            shard_id=shard[0],
+            shard_count=shard[1],
         )
+        guilds = [g for g in fake.guilds if session.handles(g.id)]
+        if len(guilds) > fake.max_guilds_per_shard:
+            await self._close(ws, 4011, b"Sharding required.")
+            return None
         self.sessions[session.session_id] = session
         self.sockets[session.session_id] = ws
         fake.identifies += 1
-        await self.send_dispatch(session, "READY", ready_payload(fake, session, data.get("shard")))
-        for guild in fake.guilds:
+        ready = ready_payload(fake, session, guilds, data.get("shard"))
+        await self.send_dispatch(session, "READY", ready)
+        for guild in guilds:
             payload = guild_payload(guild, bot_id=fake.bot_user.id, intents=intents)
             await self.send_dispatch(session, "GUILD_CREATE", payload)
         session.ready = True
@@ -210,7 +240,7 @@ class Gateway:
 
     async def _send_members(self, session: GatewaySession, data: dict) -> None:
         guild = self.fake.guild_by_id(int(data.get("guild_id", 0)))
-        if guild is None:
+        if guild is None or not session.handles(guild.id):
             return
         wanted = {int(u) for u in data.get("user_ids") or []}
         query = str(data.get("query") or "").lower()

@@ -1,15 +1,16 @@
 """What a test does to guild membership while the bot runs: create roles, give and take them,
-set a member's permissions, add members. Each change is sent to the bot as the gateway event
-Discord would send, so its cache (``Member.guild_permissions``, ``Guild.roles``) agrees with
-the permissions the fake puts in interactions."""
+set a member's permissions and join date, add members. Each change is sent to the bot as the
+gateway event Discord would send, so its cache (``Member.guild_permissions``, ``Guild.roles``)
+agrees with the permissions the fake puts in interactions."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .models import FakeGuild, FakeMember, FakeRole, FakeUser
-from .payloads import INTENT_GUILD_MEMBERS, member_payload
+from .payloads import INTENT_GUILD_MEMBERS, iso, member_payload
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
@@ -125,17 +126,39 @@ class MemberActions:
         await self._member_updated(found, member)
         return member
 
+    async def set_joined_at(
+        self: FakeDiscord,
+        user: UserKey,
+        at: datetime.datetime | None = None,
+        *,
+        ago: float | None = None,
+        guild: GuildKey = None,
+    ) -> FakeMember:
+        """When a member joined: ``at``, or ``ago`` seconds before now on the fake's clock (a
+        member who joined 2 days ago: ``ago=2 * 86400``). Every interaction's ``member`` and
+        ``GUILD_MEMBER_UPDATE`` carry it as ``joined_at``."""
+        if (at is None) == (ago is None):
+            raise ValueError("give either at or ago")
+        found = self.find_guild(guild)
+        member = found.member(user_key(user))
+        member.joined_at = iso(at.timestamp() if at is not None else self.now() - (ago or 0))
+        await self._member_updated(found, member)
+        return member
+
     async def add_member(
         self: FakeDiscord,
         user: FakeUser | str,
         *,
         roles: Iterable[RoleKey] = (),
         guild: GuildKey = None,
+        joined_ago: float = 0.0,
     ) -> FakeMember:
-        """A user joins the guild (``GUILD_MEMBER_ADD``)."""
+        """A user joins the guild (``GUILD_MEMBER_ADD``), now on the fake's clock or
+        ``joined_ago`` seconds ago."""
         found = self.find_guild(guild)
         given = [found.role(r.id if isinstance(r, FakeRole) else r) for r in roles]
         member = found.add_member(user, roles=given)
+        member.joined_at = iso(self.now() - joined_ago)
         event = member_payload(found, member)
         event["guild_id"] = str(found.id)
         await self.dispatch("GUILD_MEMBER_ADD", event, INTENT_GUILD_MEMBERS)

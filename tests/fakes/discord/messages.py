@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .message_payloads import message_payload
 from .models import snowflake
-from .payloads import INTENT_GUILD_MESSAGES, message_payload, new_attachment
+from .payloads import INTENT_GUILD_MESSAGES, new_attachment
 from .records import (
     EPHEMERAL,
     LOADING,
@@ -167,7 +168,7 @@ def _attachments(
     return result
 
 
-def _revision(fake: FakeDiscord, message: FakeMessage, via: str) -> None:
+def record_revision(fake: FakeDiscord, message: FakeMessage, via: str) -> None:
     message.history.append(
         MessageRevision(
             at=fake.monotonic(),
@@ -215,7 +216,7 @@ async def create_message(
     message.attachments = _attachments(channel_id, data.get("attachments"), files, [])
     for attachment in message.attachments:
         fake.attachments[attachment.id] = attachment
-    _revision(fake, message, via)
+    record_revision(fake, message, via)
     fake.messages[message.id] = message
     if not message.ephemeral:
         await fake.dispatch("MESSAGE_CREATE", message_payload(fake, message), intent)
@@ -252,7 +253,7 @@ async def edit_message(
         message.flags = (message.flags & (EPHEMERAL | COMPONENTS_V2)) | requested
     message.flags &= ~LOADING
     message.edited_at = fake.monotonic()
-    _revision(fake, message, via)
+    record_revision(fake, message, via)
     if not message.ephemeral:
         await fake.dispatch("MESSAGE_UPDATE", message_payload(fake, message), INTENT_GUILD_MESSAGES)
     fake.notify()

@@ -247,8 +247,11 @@ class FakeGuild:
         return ALL_PERMISSIONS if value & ADMINISTRATOR else value
 
 
-def default_guild(*, name: str = "Fake Guild", locale: str = "en-US") -> FakeGuild:
-    """A guild with an owner (alice), two users (bob speaks zh-CN) and two text channels."""
+def default_guild(
+    *, name: str = "Fake Guild", locale: str = "en-US", guild_id: int | None = None
+) -> FakeGuild:
+    """A guild with an owner (alice), two users (bob speaks zh-CN) and two text channels;
+    ``guild_id`` chooses its shard (see ``sharding.guild_id_on_shard``)."""
     alice = FakeUser("alice")
     bob = FakeUser("bob", locale="zh-CN")
     carol = FakeUser("carol", locale="en-GB")
@@ -256,6 +259,7 @@ def default_guild(*, name: str = "Fake Guild", locale: str = "en-US") -> FakeGui
     guild = FakeGuild(
         name=name,
         owner_id=alice.id,
+        id=guild_id or snowflake(),
         preferred_locale=locale,
         roles=[admin],
         channels=[FakeChannel("general", position=0), FakeChannel("images", position=1)],

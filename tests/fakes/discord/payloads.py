@@ -1,4 +1,5 @@
-"""The JSON objects the fake sends: READY, GUILD_CREATE, messages, attachments, interactions."""
+"""The JSON objects the fake sends: users, members, READY, GUILD_CREATE, the application and
+attachments (messages and interactions are in ``message_payloads``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from urllib.parse import quote
 
 from PIL import Image, UnidentifiedImageError
 
-from .models import DISCORD_EPOCH_MS, FakeChannel, FakeGuild, FakeMember, FakeUser, snowflake
-from .records import FakeInteraction, FakeMessage, GatewaySession, StoredAttachment
+from .models import DISCORD_EPOCH_MS, FakeGuild, FakeMember, snowflake
+from .records import GatewaySession, StoredAttachment
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
@@ -110,14 +111,17 @@ def guild_payload(guild: FakeGuild, *, bot_id: int, intents: int) -> dict:
     }
 
 
-def ready_payload(fake: FakeDiscord, session: GatewaySession, shard: list[int] | None) -> dict:
+def ready_payload(
+    fake: FakeDiscord, session: GatewaySession, guilds: list[FakeGuild], shard: list[int] | None
+) -> dict:
+    """READY lists (as unavailable) only the guilds of the session's shard."""
     user = fake.bot_user.payload()
     user.update({"verified": True, "mfa_enabled": False, "email": None})
     data: dict[str, Any] = {
         "v": 10,
         "user": user,
         "user_settings": {},
-        "guilds": [{"id": str(g.id), "unavailable": True} for g in fake.guilds],
+        "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
         "private_channels": [],
         "relationships": [],
         "presences": [],
@@ -218,7 +222,10 @@ def cdn_signature(secret: bytes, path: str, expires: int, issued: int) -> str:
 
 
 def attachment_path(attachment: StoredAttachment) -> str:
-    return f"/attachments/{attachment.channel_id}/{attachment.id}/{quote(attachment.filename)}"
+    """Files a user gave a command option or a modal live under ``/ephemeral-attachments``,
+    as on Discord's CDN; the rest under ``/attachments``."""
+    root = "ephemeral-attachments" if attachment.ephemeral else "attachments"
+    return f"/{root}/{attachment.channel_id}/{attachment.id}/{quote(attachment.filename)}"
 
 
 def attachment_url(fake: FakeDiscord, attachment: StoredAttachment) -> str:
@@ -249,116 +256,3 @@ def attachment_payload(fake: FakeDiscord, attachment: StoredAttachment) -> dict:
     if attachment.ephemeral:
         data["ephemeral"] = True
     return data
-
-
-# --- messages and interactions -------------------------------------------------------------
-
-
-def message_payload(fake: FakeDiscord, message: FakeMessage) -> dict:
-    author = fake.user(message.author_id)
-    data: dict[str, Any] = {
-        "id": str(message.id),
-        "type": message.type,
-        "channel_id": str(message.channel_id),
-        "author": author.payload(),
-        "content": message.content,
-        "embeds": message.embeds,
-        "components": message.components,
-        "attachments": [attachment_payload(fake, a) for a in message.attachments],
-        "mentions": [],
-        "mention_roles": [],
-        "mention_everyone": False,
-        "pinned": False,
-        "tts": False,
-        "timestamp": iso(snowflake_time(message.id)),
-        "edited_timestamp": None
-        if message.edited_at is None
-        else iso(fake.wall_time(message.edited_at)),
-        "flags": message.flags,
-    }
-    if message.guild_id is not None:
-        data["guild_id"] = str(message.guild_id)
-    if message.reference:
-        data["message_reference"] = {
-            "type": 0,
-            "channel_id": str(message.channel_id),
-            **{k: str(v) for k, v in message.reference.items() if k.endswith("_id") and v},
-        }
-    if message.webhook_id is not None:
-        data["webhook_id"] = str(message.webhook_id)
-        data["application_id"] = str(fake.application_id)
-    interaction = fake.interactions.get(message.interaction_id or 0)
-    if interaction is not None:
-        user = fake.user(interaction.user_id).payload()
-        data["interaction_metadata"] = {
-            "id": str(interaction.id),
-            "type": interaction.type,
-            "user": user,
-            "authorizing_integration_owners": {"0": str(interaction.guild_id or 0)},
-        }
-        if interaction.type == 2:
-            data["interaction_metadata"]["name"] = interaction.name
-            data["interaction_metadata"]["command_type"] = 1
-        if interaction.response_message_id not in (None, message.id):
-            data["interaction_metadata"]["original_response_message_id"] = str(
-                interaction.response_message_id
-            )
-        data["interaction"] = {
-            "id": str(interaction.id),
-            "type": interaction.type,
-            "name": interaction.name,
-            "user": user,
-        }
-    return data
-
-
-def interaction_base(
-    fake: FakeDiscord,
-    *,
-    kind: int,
-    guild: FakeGuild,
-    channel: FakeChannel,
-    user: FakeUser,
-    locale: str | None,
-    data: dict,
-) -> dict:
-    """The common body of an INTERACTION_CREATE from a guild channel."""
-    member = guild.member(user.id)
-    permissions = str(guild.permissions_of(user.id))
-    channel_data = channel.payload(guild.id)
-    channel_data["permissions"] = permissions
-    return {
-        "id": str(snowflake()),
-        "application_id": str(fake.application_id),
-        "type": kind,
-        "data": data,
-        "guild": {"id": str(guild.id), "locale": guild.preferred_locale, "features": []},
-        "guild_id": str(guild.id),
-        "channel": channel_data,
-        "channel_id": str(channel.id),
-        "member": member_payload(guild, member, permissions=True),
-        "token": new_token("aW50ZXJhY3Rpb24"),
-        "version": 1,
-        "app_permissions": str(guild.permissions_of(fake.bot_user.id)),
-        "locale": locale or user.locale,
-        "guild_locale": guild.preferred_locale,
-        "entitlements": [],
-        "entitlement_sku_ids": [],
-        "authorizing_integration_owners": {"0": str(guild.id)},
-        "context": 0,
-        "attachment_size_limit": guild.attachment_size_limit,
-    }
-
-
-def callback_response(fake: FakeDiscord, interaction: FakeInteraction, kind: int) -> dict:
-    """The body of ``POST /interactions/{id}/{token}/callback?with_response=true``."""
-    message = interaction.original
-    callback: dict[str, Any] = {"id": str(interaction.id), "type": interaction.type}
-    resource: dict[str, Any] = {"type": kind}
-    if message is not None and kind in (4, 5, 6, 7):
-        callback["response_message_id"] = str(message.id)
-        callback["response_message_loading"] = message.loading
-        callback["response_message_ephemeral"] = message.ephemeral
-        if kind != 6:
-            resource["message"] = message_payload(fake, message)
-    return {"interaction": callback, "resource": resource}

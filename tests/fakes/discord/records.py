@@ -11,7 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .sharding import shard_of
+
 if TYPE_CHECKING:
+    from .modals import FakeModal
     from .server import FakeDiscord
 
 EPHEMERAL = 1 << 6
@@ -85,7 +88,7 @@ class MessageRevision:
     components: list[dict]
     attachments: list[StoredAttachment]
     flags: int
-    via: str  # "callback", "webhook" or "channel"
+    via: str  # "callback", "webhook", "channel" or "user" (a member posted it)
 
     @property
     def filenames(self) -> list[str]:
@@ -163,7 +166,7 @@ class FakeInteraction:
 
     id: int
     token: str
-    type: int  # 2 command, 3 component, 4 autocomplete
+    type: int  # 2 command (slash or context menu), 3 component, 4 autocomplete, 5 modal submit
     guild_id: int | None
     channel_id: int
     user_id: int
@@ -181,6 +184,9 @@ class FakeInteraction:
     followup_ids: list[int] = field(default_factory=list)
     rejected_callbacks: list[int] = field(default_factory=list)  # statuses of refused callbacks
     token_expired: bool = False  # set by FakeDiscord.expire_token
+    modal: FakeModal | None = None  # what the bot showed with a type 9 (MODAL) callback
+    target_id: int | None = None  # the message or user a context menu was used on
+    triggered_by: int | None = None  # a modal submit: the interaction that showed the modal
     _fake: FakeDiscord | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -192,6 +198,14 @@ class FakeInteraction:
         return self.callback_type in (5, 6)
 
     @property
+    def response_message_type(self) -> int:
+        """The type of the messages answering it: 20 for a slash command, 23 for a context
+        menu, 0 (default) for the rest."""
+        if self.type != 2:
+            return 0
+        return 20 if self.payload["data"].get("type", 1) == 1 else 23
+
+    @property
     def response_delay(self) -> float | None:
         """Seconds from dispatch to the accepted callback."""
         return None if self.callback_at is None else self.callback_at - self.dispatched_at
@@ -201,6 +215,13 @@ class FakeInteraction:
         if self.callback_type != 8 or self.callback_data is None:
             return None
         return self.callback_data.get("choices", [])
+
+    async def wait_for_modal(self, timeout: float = 5.0) -> FakeModal:  # noqa: ASYNC109
+        """Wait for the bot's callback; it must have shown a modal."""
+        await self.wait_for_response(timeout)
+        if self.modal is None:
+            raise AssertionError(f"answered with callback type {self.callback_type}, not a modal")
+        return self.modal
 
     @property
     def original(self) -> FakeMessage | None:
@@ -300,3 +321,9 @@ class GatewaySession:
     closed: bool = False  # the socket is gone; the session may still be resumed
     closed_at: float | None = None
     invalidated: bool = False  # closed for good (1000/1001 close, fatal code, invalidate_sessions)
+    shard_id: int = 0  # from IDENTIFY's ``shard: [shard_id, shard_count]``
+    shard_count: int = 1
+
+    def handles(self, guild_id: int | None) -> bool:
+        """Whether this session's shard receives the events of ``guild_id`` (None: DMs)."""
+        return shard_of(guild_id, self.shard_count) == self.shard_id

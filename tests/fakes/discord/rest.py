@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hmac
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import web
 
+from .commands import command_problems, stored_command, too_many
 from .dms import dm_channel_payload
-from .models import snowflake
 from .payloads import (
     application_payload,
     attachment_path,
@@ -25,32 +25,9 @@ from .wire import BODY, DiscordError, form_error, json_response, unknown
 if TYPE_CHECKING:
     from .server import FakeDiscord
 
-NAME = re.compile(r"^[-_'\w]{1,32}$")
-CDN_PATH = re.compile(r"^/attachments/(?P<channel>\d+)/(?P<attachment>\d+)/(?P<filename>[^/]+)$")
-
-
-def _command_problems(payloads: list[dict]) -> dict[str, tuple[str, str]]:
-    problems: dict[str, tuple[str, str]] = {}
-    seen: set[tuple[int, str]] = set()
-    for n, command in enumerate(payloads):
-        kind, name = int(command.get("type", 1)), str(command.get("name", ""))
-        if not NAME.match(name) or (kind == 1 and name != name.lower()):
-            problems[f"{n}.name"] = ("APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
-        if (kind, name) in seen:
-            problems[f"{n}.name"] = (
-                "APPLICATION_COMMANDS_DUPLICATE_NAME",
-                "Application command names must be unique",
-            )
-        seen.add((kind, name))
-        description = str(command.get("description") or "")
-        if kind == 1 and not 1 <= len(description) <= 100:
-            problems[f"{n}.description"] = (
-                "BASE_TYPE_BAD_LENGTH",
-                "Must be between 1 and 100 in length.",
-            )
-        if len(command.get("options") or []) > 25:
-            problems[f"{n}.options"] = ("BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
-    return problems
+CDN_PATH = re.compile(
+    r"^/(?:ephemeral-)?attachments/(?P<channel>\d+)/(?P<attachment>\d+)/(?P<filename>[^/]+)$"
+)
 
 
 class CoreRoutes:
@@ -78,7 +55,8 @@ class CoreRoutes:
         r.add_get(f"{api}/channels/{{channel_id}}", self.get_channel)
         r.add_post(f"{api}/channels/{{channel_id}}/typing", self.typing)
         r.add_post(f"{api}/attachments/refresh-urls", self.refresh_urls)
-        r.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self.cdn)
+        for root in ("attachments", "ephemeral-attachments"):
+            r.add_get(f"/{root}/{{channel_id}}/{{attachment_id}}/{{filename}}", self.cdn)
 
     # --- login and gateway discovery ------------------------------------------------------
 
@@ -89,7 +67,11 @@ class CoreRoutes:
         self.fake.require_bot(request)
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
         return json_response(
-            {"url": self.fake.gateway_url, "shards": 1, "session_start_limit": limit}
+            {
+                "url": self.fake.gateway_url,
+                "shards": self.fake.recommended_shards,
+                "session_start_limit": limit,
+            }
         )
 
     async def me(self, request: web.Request) -> web.Response:
@@ -122,30 +104,6 @@ class CoreRoutes:
             raise DiscordError(403, 50001, "Missing Access")
         return guild.id
 
-    def _store(self, scope: int | None, payload: dict, existing: dict | None) -> dict:
-        fake = self.fake
-        command: dict[str, Any] = {
-            "id": existing["id"] if existing else str(snowflake()),
-            "application_id": str(fake.application_id),
-            "version": str(snowflake()),
-            "type": int(payload.get("type", 1)),
-            "name": payload["name"],
-            "name_localizations": payload.get("name_localizations"),
-            "description": payload.get("description") or "",
-            "description_localizations": payload.get("description_localizations"),
-            "options": payload.get("options") or [],
-            "default_member_permissions": payload.get("default_member_permissions"),
-            "dm_permission": payload.get("dm_permission", True),
-            "contexts": payload.get("contexts"),
-            "integration_types": payload.get("integration_types") or [0],
-            "nsfw": bool(payload.get("nsfw", False)),
-        }
-        if scope is not None:
-            command["guild_id"] = str(scope)
-        if existing is None:
-            fake.command_creates[scope] = fake.command_creates.get(scope, 0) + 1
-        return command
-
     async def list_commands(self, request: web.Request) -> web.Response:
         scope = self._scope(request)
         return json_response(self.fake.commands.get(scope, []))
@@ -155,11 +113,14 @@ class CoreRoutes:
         payloads = request[BODY].json or []
         if not isinstance(payloads, list):
             raise form_error({"_errors": ("BASE_TYPE_ARRAY", "Must be an array.")})
-        if problems := _command_problems(payloads):
+        if problems := command_problems(payloads):
             raise form_error(problems)
+        if error := too_many(payloads):
+            raise error
         old = {(c["type"], c["name"]): c for c in self.fake.commands.get(scope, [])}
         stored = [
-            self._store(scope, p, old.get((int(p.get("type", 1)), p["name"]))) for p in payloads
+            stored_command(self.fake, scope, p, old.get((int(p.get("type", 1)), p["name"])))
+            for p in payloads
         ]
         self.fake.commands[scope] = stored
         self.fake.notify()
@@ -168,12 +129,14 @@ class CoreRoutes:
     async def create_command(self, request: web.Request) -> web.Response:
         scope = self._scope(request)
         payload = request[BODY].json or {}
-        if problems := _command_problems([payload]):
+        if problems := command_problems([payload]):
             raise form_error({k.split(".", 1)[1]: v for k, v in problems.items()})
         commands = self.fake.commands.setdefault(scope, [])
         kind = int(payload.get("type", 1))
         old = next((c for c in commands if (c["type"], c["name"]) == (kind, payload["name"])), None)
-        command = self._store(scope, payload, old)
+        if old is None and (error := too_many([*commands, payload])):
+            raise error
+        command = stored_command(self.fake, scope, payload, old)
         if old is not None:
             commands[commands.index(old)] = command
         else:

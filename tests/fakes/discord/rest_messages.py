@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from .dms import post_dm
+from .message_payloads import callback_response, message_payload
 from .messages import (
     COMPONENTS_V2,
     SUPPRESS_EMBEDS,
@@ -17,15 +18,16 @@ from .messages import (
     edit_message,
     validate,
 )
+from .modals import parse_modal
 from .models import ATTACH_FILES, SEND_MESSAGES, VIEW_CHANNEL
-from .payloads import callback_response, message_payload
 from .records import EPHEMERAL, LOADING, FakeInteraction, FakeMessage
 from .wire import BODY, Body, DiscordError, form_error, json_response, unknown
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
 
-# Callback types each interaction type accepts (2 command, 3 component, 4 autocomplete, 5 modal).
+# Callback types each interaction type accepts (2 command, 3 component, 4 autocomplete, 5 modal
+# submit): a modal (9) answers neither a modal submit nor an autocomplete.
 ALLOWED_CALLBACKS = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
 
 
@@ -97,8 +99,10 @@ class MessageRoutes:
                 raise form_error({"data": ("INTERACTION_DEFER_INVALID", message)})
         if kind in (6, 7):
             target = fake.messages.get(interaction.message_id or 0)
-            if target is None:
+            # A modal submit may always be acknowledged with 6, with or without a message.
+            if target is None and not (kind == 6 and interaction.type == 5):
                 raise unknown("Message", 10008)
+        modal = parse_modal(data) if kind == 9 else None
         if kind == 8 and len(data.get("choices") or []) > 25:
             message = "Must be 25 or fewer in length."
             raise form_error({"data.choices": ("BASE_TYPE_MAX_LENGTH", message)})
@@ -106,10 +110,12 @@ class MessageRoutes:
         interaction.callback_type = kind
         interaction.callback_at = fake.monotonic()
         interaction.callback_data = data
+        interaction.modal = modal
         try:
             await self._respond(interaction, kind, data, body, target)
         except DiscordError:
             interaction.callback_type = interaction.callback_at = interaction.callback_data = None
+            interaction.modal = None
             raise
         fake.notify()
         return kind
@@ -123,7 +129,7 @@ class MessageRoutes:
             "guild_id": interaction.guild_id,
             "via": "callback",
             "interaction_id": interaction.id,
-            "message_type": 20 if interaction.type == 2 else 0,
+            "message_type": interaction.response_message_type,
         }
         if kind == 4:
             flags = EPHEMERAL | SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | COMPONENTS_V2
@@ -183,7 +189,7 @@ class MessageRoutes:
             files=body.files,
             via="webhook",
             interaction_id=interaction.id,
-            message_type=20 if interaction.type == 2 else 0,
+            message_type=interaction.response_message_type,
             allowed_flags=EPHEMERAL | SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | COMPONENTS_V2,
         )
         interaction.followup_ids.append(message.id)

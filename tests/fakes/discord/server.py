@@ -10,10 +10,12 @@ import time
 from aiohttp import web
 
 from .actions import InteractionActions
+from .context_menus import ContextMenuActions
 from .dms import DirectMessages, DMRoutes
 from .edge import API, middleware, new_fault
 from .gateway import RECONNECT, Gateway
 from .members import MemberActions
+from .modal_submit import ModalActions
 from .models import (
     BOT_PERMISSIONS,
     DEFAULT_ATTACHMENT_SIZE_LIMIT,
@@ -40,6 +42,8 @@ from .records import (
 )
 from .rest import CoreRoutes
 from .rest_messages import MessageRoutes
+from .sharding import MAX_GUILDS_PER_SHARD, recommended_shards
+from .user_messages import UserMessages
 from .waiting import Waiting
 from .wire import DiscordError, unknown
 
@@ -48,7 +52,15 @@ log = logging.getLogger(__name__)
 INTENT_FLAGS = {1 << 1: 1 << 15, 1 << 8: 1 << 13, 1 << 15: 1 << 19}
 
 
-class FakeDiscord(InteractionActions, MemberActions, DirectMessages, Waiting):
+class FakeDiscord(
+    InteractionActions,
+    ContextMenuActions,
+    ModalActions,
+    MemberActions,
+    UserMessages,
+    DirectMessages,
+    Waiting,
+):
     """Configure, ``await start()`` (or ``async with``), point discord.py at :attr:`api_base`
     and :attr:`gateway_url`, then drive users with :meth:`slash_command`, :meth:`press_button`…
     and assert on :attr:`calls`, :attr:`messages` and :attr:`interactions`."""
@@ -71,6 +83,8 @@ class FakeDiscord(InteractionActions, MemberActions, DirectMessages, Waiting):
         enforce_default_permissions: bool = False,
         rate_limits: bool = False,
         resume_window: float = 60.0,
+        shards: int | None = None,
+        max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -90,6 +104,8 @@ class FakeDiscord(InteractionActions, MemberActions, DirectMessages, Waiting):
         # server can override that, so by default the fake lets anyone invoke anything.
         self.enforce_default_permissions = enforce_default_permissions
         self.resume_window = resume_window
+        self.shards = shards  # what GET /gateway/bot recommends; None: one per 1000 guilds
+        self.max_guilds_per_shard = max_guilds_per_shard
         self.host, self.port = host, port
         self.cdn_secret = secrets.token_bytes(16)
         self.application_flags = sum(f for i, f in INTENT_FLAGS.items() if allowed_intents & i)
@@ -249,6 +265,11 @@ class FakeDiscord(InteractionActions, MemberActions, DirectMessages, Waiting):
     def connected_sessions(self) -> list[GatewaySession]:
         return [s for s in self.sessions if s.ready and not s.closed]
 
+    @property
+    def recommended_shards(self) -> int:
+        """The ``shards`` of ``GET /gateway/bot`` (what ``AutoShardedClient`` opens)."""
+        return self.shards or recommended_shards(len(self.guilds))
+
     def require_bot(self, request: web.Request) -> None:
         if request.headers.get("Authorization") != f"Bot {self.token}":
             raise DiscordError(401, 0, "401: Unauthorized")
@@ -304,9 +325,12 @@ class FakeDiscord(InteractionActions, MemberActions, DirectMessages, Waiting):
         ``rate_limited_on("POST", "/channels/{channel_id}/messages")``."""
         return self.rate_limits.served[f"{method.upper()} {route}"]
 
-    async def dispatch(self, event: str, data: dict, intent: int = 0) -> int:
-        """Send a gateway event to every live session (with ``intent``, if given)."""
-        return await self.gateway.dispatch(event, data, intent)
+    async def dispatch(
+        self, event: str, data: dict, intent: int = 0, *, without_content: dict | None = None
+    ) -> int:
+        """Send a gateway event to every live session (with ``intent``, if given) of the shard
+        of its guild; ``without_content`` goes to sessions lacking MESSAGE_CONTENT."""
+        return await self.gateway.dispatch(event, data, intent, without_content=without_content)
 
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close every bot socket with ``code``; with a resumable code (4000) sessions wait for
