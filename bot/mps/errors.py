@@ -49,7 +49,7 @@ class InvalidRequestError(MpsError):
 
 
 class ReferenceDownloadError(InvalidRequestError):
-    """MPS could not fetch a reference image URL."""
+    """MPS could not fetch an input image URL (a reference, a frame, an image tool's input)."""
 
 
 class NotFoundError(MpsError):
@@ -79,6 +79,13 @@ _BY_CODE: dict[str, type[MpsError]] = {
     "ResourceNotFound.DownloadError": ReferenceDownloadError,
     "ResourceNotFound.TaskNotFound": NotFoundError,
     "InvalidParameterValue.TaskId": NotFoundError,
+    # Which of the three a Describe answers for an unknown (or, for DescribeImageTaskDetail,
+    # older than 7 days) task is not documented; all three end the task.
+    "FailedOperation.TaskNotFound": NotFoundError,
+    # The output bucket of the image tools is the operator's to fix.
+    "ResourceNotFound.CosBucketNotExist": OperatorError,
+    "ResourceNotFound.CosBucketNameInvalid": OperatorError,
+    "FailedOperation.CosStatusInavlid": OperatorError,  # sic, as Tencent spells it
     "FailedOperation.UserArrears": OperatorError,
     "UnauthorizedOperation": OperatorError,
     "InvalidAction": OperatorError,
