@@ -16,6 +16,7 @@ from yarl import URL
 
 from ..mps.signer import Credentials
 from .checks import load_tunables
+from .tool_storage import ToolStorage, load_tool_storage
 from .tunables import Tunables
 
 
@@ -61,6 +62,8 @@ class Environment:
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     log_level: str = "INFO"
+    # The image tools' output bucket (MPS_OUTPUT_COS_*); None turns the tools off.
+    tool_storage: ToolStorage | None = None
 
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log filter that keeps them out of the logs."""
@@ -142,6 +145,11 @@ def load_environment(
     except (OSError, ValueError) as exc:
         raise ConfigError(f"BOT_CONFIG ({config_path}): {exc}") from None
 
+    try:
+        tool_storage = load_tool_storage(env)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
     return Environment(
         secret_id=secret_id,
         secret_key=Secret(secret_key) if secret_key else None,
@@ -154,4 +162,5 @@ def load_environment(
         discord_api_base=_url(env, "DISCORD_API_BASE", None),
         discord_gateway_url=_ws_url(env, "DISCORD_GATEWAY_URL"),
         log_level=level,
+        tool_storage=tool_storage,
     )
