@@ -19,6 +19,13 @@ Trigger it with `EmulatorConfig.banned_output_words` (a prompt containing one) o
 kind "block_output" for the next task. Prompt moderation (`banned_words`) is different: the
 Create itself is answered InvalidParameter.ViolationContent.
 
+Image tools: ProcessImage and DescribeImageTaskDetail (tool_service.py), checked as MPS
+documents them (process_image.py, image_task_configs.py), really done with Pillow
+(image_tools.py), their results kept in an emulated COS bucket and served at signed,
+expiring URLs (cos_bucket.py, cos_downloads.py); `EmulatorConfig.tools` (`ToolConfig`)
+sets their timings, failures, buckets and the 7-day window, and
+`emulator.service.tools.settled()` waits until every result being made is made.
+
 Broken results: Download faults or `EmulatorConfig.bad_results` serve garbage, truncated_png,
 bomb_png or empty bodies (bad_results.py); `result_http_500s` makes each URL fail first.
 
@@ -59,6 +66,7 @@ from .config import (
 from .faults import ANY_ACTION, API_FAULT_KINDS, DOWNLOAD, DOWNLOAD_FAULT_KINDS
 from .server import BLOCK_OUTPUT, FAIL_TASK, MpsEmulator
 from .tasks import OUTPUT_BLOCKED_MESSAGE, Task, is_output_blocked
+from .tool_config import ToolConfig
 
 __all__ = [
     "ACTIONS",
@@ -78,5 +86,6 @@ __all__ = [
     "EmulatorConfig",
     "MpsEmulator",
     "Task",
+    "ToolConfig",
     "is_output_blocked",
 ]

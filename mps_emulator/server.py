@@ -7,11 +7,11 @@ authenticate -> API version, action, content type -> rate limit -> queued fault 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +19,8 @@ from aiohttp import web
 from bot.mps.signer import API_VERSION, Credentials
 
 from .auth import verify_request
-from .config import ACTIONS, IMAGE_CREATE, VIDEO_CREATE, EmulatorConfig
+from .config import ACTIONS, IMAGE_CREATE, PROCESS_IMAGE, VIDEO_CREATE, EmulatorConfig
+from .cos_downloads import serve_object
 from .downloads import serve_result
 from .faults import Fault, make_fault
 from .protocol import (
@@ -30,11 +31,13 @@ from .protocol import (
     error_envelope,
     missing,
     new_request_id,
+    url_host,
 )
 from .ratelimit import limit_message
 from .service import MpsService
 from .stats import UNKNOWN_ACTION, ActionStats
 from .tasks import DONE, FAIL, IMAGE, OUTPUT_BLOCKED_MESSAGE, VIDEO, ForcedOutcome, Task
+from .tool_tasks import ToolFailure
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,7 @@ class MpsEmulator:
         app.router.add_post("/", self._api)
         app.router.add_get("/", self._index)
         app.router.add_get("/results/{task_id}/{name}", self._download)
+        app.router.add_get("/cos/{bucket}/{key:.+}", partial(serve_object, self.service))
         app.router.add_get("/_emulator/stats", self._admin_stats)
         app.router.add_post("/_emulator/faults", self._admin_faults)
         app.router.add_post("/_emulator/reset", self._admin_reset)
@@ -93,7 +97,7 @@ class MpsEmulator:
             raise
         self._runner = runner
         bound_host, bound_port = runner.addresses[0][:2]
-        self._url = f"http://{_url_host(bound_host)}:{bound_port}"
+        self._url = f"http://{url_host(bound_host)}:{bound_port}"
         log.info("MPS emulator listening on %s", self._url)
         return self._url
 
@@ -139,6 +143,7 @@ class MpsEmulator:
         snapshot = service.stats.snapshot(list(service.store.tasks.values()), self.now())
         snapshot["pending_faults"] = service.faults.pending()
         snapshot["pending_task_outcomes"] = service.store.pending_forced()
+        snapshot["tools"] = service.tools.snapshot(self.now())
         return snapshot
 
     def arrivals(self, action: str) -> list[float]:
@@ -153,6 +158,7 @@ class MpsEmulator:
         outcomes, and the rate-limit windows, as if the emulator had just started."""
         service = self.service
         service.stats.reset()
+        service.tools.clear(full=full)
         if full:
             service.store.tasks.clear()
             service.store.clear_forced()
@@ -174,9 +180,12 @@ class MpsEmulator:
         """Make the next `count` requests of `action` ("*" for any API action, "Download" for
         result files) fail as `kind`: internal_error, error (needs code), http_500, drop or
         slow (delay seconds); for Download also garbage, truncated_png, bomb_png or empty
-        (bad_results.py). Kind "fail_task" is fail_next_task() for a Create action, and
-        "block_output" makes the next tasks FAIL with OUTPUT_BLOCKED_MESSAGE ("*" means an
-        image task)."""
+        (bad_results.py). Kind "fail_task" is fail_next_task() for a Create action (for
+        ProcessImage: the next result FAILs with `code`, `message`), and "block_output" makes
+        the next tasks FAIL with OUTPUT_BLOCKED_MESSAGE ("*" means an image task)."""
+        if kind == FAIL_TASK and action == PROCESS_IMAGE:
+            self.service.tools.fail_next(ToolFailure(code or "", message or ""), count)
+            return
         if kind in (FAIL_TASK, BLOCK_OUTPUT):
             task_kind = VIDEO if action == VIDEO_CREATE else IMAGE
             if action not in (IMAGE_CREATE, VIDEO_CREATE, "*"):
@@ -379,17 +388,3 @@ def _plain_json(data: Any, status: int = 200) -> web.Response:
         body=json.dumps(data, ensure_ascii=False).encode("utf-8"),
         headers={"Content-Type": "application/json"},
     )
-
-
-def _url_host(host: str) -> str:
-    """A host for URLs: wildcard addresses become loopback, IPv6 gets brackets."""
-    if host in ("0.0.0.0", ""):
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    try:
-        if ipaddress.ip_address(host).version == 6:
-            return f"[{host}]"
-    except ValueError:
-        pass
-    return host

@@ -1,4 +1,5 @@
-"""The emulated MPS account: its tasks, limits, faults and counters, and the four actions.
+"""The emulated MPS account: its tasks, limits, faults and counters, and the actions
+(the image tools' two in tool_service.py).
 
 Nothing here knows about HTTP requests: the server authenticates, rate-limits and applies
 faults, then hands the parsed JSON body to `MpsService.call`.
@@ -13,13 +14,22 @@ from typing import Any
 
 import aiohttp
 
-from .config import IMAGE_CREATE, IMAGE_DESCRIBE, VIDEO_CREATE, VIDEO_DESCRIBE, EmulatorConfig
+from .config import (
+    IMAGE_CREATE,
+    IMAGE_DESCRIBE,
+    PROCESS_IMAGE,
+    TOOL_DESCRIBE,
+    VIDEO_CREATE,
+    VIDEO_DESCRIBE,
+    EmulatorConfig,
+)
 from .faults import FaultQueue
 from .images import ResultFiles
 from .protocol import ApiError, missing, type_error
 from .ratelimit import RateLimiter
 from .stats import Stats
 from .tasks import DONE, IMAGE, VIDEO, Task, TaskStore
+from .tool_service import ImageTools
 from .validation import validate_image_create, validate_video_create
 
 log = logging.getLogger(__name__)
@@ -46,6 +56,7 @@ class MpsService:
             config.image_mode, shared=config.shared_images, video_mode=config.video_mode
         )
         self.http: aiohttp.ClientSession | None = None
+        self.tools = ImageTools(config, clock, wall_clock, self.stats, lambda: self.http)
 
     async def open(self) -> None:
         # trust_env=False: reference URLs are fetched directly, never through a proxy that
@@ -53,6 +64,7 @@ class MpsService:
         self.http = aiohttp.ClientSession(trust_env=False)
 
     async def close(self) -> None:
+        await self.tools.close()
         if self.http is not None:
             await self.http.close()
             self.http = None
@@ -66,6 +78,8 @@ class MpsService:
             return self._describe(IMAGE, params, base_url)
         if action == VIDEO_DESCRIBE:
             return self._describe(VIDEO, params, base_url)
+        if action in (PROCESS_IMAGE, TOOL_DESCRIBE):
+            return await self.tools.call(action, params, base_url)
         raise AssertionError(f"no handler for {action}")  # the server checked the action
 
     async def _create(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
