@@ -569,3 +569,13 @@ async def test_rate_limits_and_buckets(session: aiohttp.ClientSession, pictures:
         ).error_code == "ResourceNotFound.CosBucketNotExist"
         assert (await process(session, emu, process_params(png, CUTOUT))).error_code is None
         assert emu.stats()["actions"][PROCESS]["peak_1s"] == 21
+
+
+def test_the_emulator_command_line_sets_the_tools() -> None:
+    from mps_emulator.__main__ import build_config, parse_args
+
+    args = ["--tool-wait", "0.5", "--tool-run", "2", "--tool-failure-rate", "0.25"]
+    config = build_config(parse_args([*args, "--rate-limit", "ProcessImage=5"]))
+    assert (config.tools.wait, config.tools.run) == ((0.5, 0.5), (2.0, 2.0))
+    assert config.tools.failure_rate == 0.25 and config.rate_limits[PROCESS] == 5
+    assert build_config(parse_args([])).tools.run == (4.0, 15.0)
