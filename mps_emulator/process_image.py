@@ -13,7 +13,10 @@ documentation is silent the stricter reading is taken, and the refusal says so:
 - the 4096 px cap of super-resolution holds for its result in every mode, and the 2048 px
   cap of expansion for the canvas however it is asked for (planned once the input's size
   is known, in `plan_size`);
-- `AiExpansionConfig.AspectRatio` takes the ten ratios ImageProcessOutputConfig lists.
+- `AiExpansionConfig.AspectRatio` takes the ten ratios ImageProcessOutputConfig lists, and
+  with Width and Height as well the three must agree (which wins is not documented);
+- inputs are JPEG, PNG, WebP or BMP (the formats EncodeConfig names; none are documented
+  for inputs), fetched and decoded before the task exists.
 Only URL inputs and COS outputs are emulated; templates (`Definition`), orchestrations
 (`ScheduleId`) and the other ImageTask configs are answered UnsupportedOperation.
 """
