@@ -8,6 +8,31 @@ from pathlib import Path
 from bot.moderation.models import Incident
 from bot.moderation.store import ModerationStore
 from bot.storage.database import open_database
+from tests.fakes.discord import FakeChannel, default_guild
+
+
+def guild_with_log(name: str = "Fake Guild"):
+    """The default guild with a #mod-log channel."""
+    guild = default_guild(name=name)
+    guild.channels.append(FakeChannel("mod-log", position=2))
+    return guild
+
+
+def log_post(fake, guild, prefix: str):
+    """The next post in #mod-log with a button whose id starts with `prefix`."""
+    channel = guild.channel("mod-log")
+    return fake.wait_for_message(
+        lambda m: m.channel_id == channel.id and any(c.startswith(prefix) for c in m.custom_ids()),
+        timeout=20,
+    )
+
+
+async def private_answer(interaction):
+    """The bot's first answer to an interaction, which must be private."""
+    await interaction.wait_for_response()
+    message = interaction.original or interaction.followups[0]
+    assert message.ephemeral
+    return message
 
 
 async def stored_incidents(

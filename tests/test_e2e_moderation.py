@@ -4,8 +4,8 @@ decide appeals; blocked members and blocked words cost no Tencent call."""
 from __future__ import annotations
 
 from mps_emulator import EmulatorConfig
-from tests.fakes.discord import FakeChannel, default_guild
-from tests.moderation_helpers import stored_incidents
+from tests.fakes.discord import default_guild
+from tests.moderation_helpers import guild_with_log, log_post, private_answer, stored_incidents
 
 from .bot_stack import bot_stack
 
@@ -15,31 +15,10 @@ BANNED = EmulatorConfig(
 PHISHING = "[Verify your account](https://evil.example/login) @here"
 
 
-def guild_with_log(name: str = "Fake Guild"):
-    guild = default_guild(name=name)
-    guild.channels.append(FakeChannel("mod-log", position=2))
-    return guild
-
-
-def log_post(fake, guild, prefix: str):
-    channel = guild.channel("mod-log")
-    return fake.wait_for_message(
-        lambda m: m.channel_id == channel.id and any(c.startswith(prefix) for c in m.custom_ids()),
-        timeout=20,
-    )
-
-
 def final_message(fake, interaction):
     return fake.wait_for_message(
         lambda m: m.id == interaction.response_message_id and m.attachments, timeout=30
     )
-
-
-async def private_answer(interaction):
-    await interaction.wait_for_response()
-    message = interaction.original or interaction.followups[0]
-    assert message.ephemeral
-    return message
 
 
 async def test_incident_is_posted_blocked_member_appeals_and_is_let_back(tmp_path) -> None:

@@ -30,6 +30,7 @@ from .models import (
     IncidentStatus,
 )
 from .store import ModerationStore
+from .words import blocked_word_in
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,7 @@ class Moderation:
 
     async def check_words(self, ask: Ask) -> None:
         settings = self.settings.get(ask.guild_id)
-        word = settings.blocked_word_in(ask.prompt, ask.negative_prompt)
+        word = blocked_word_in(settings.blocked_words, ask.prompt, ask.negative_prompt)
         if word is None:
             return
         await self.record(
