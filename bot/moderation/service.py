@@ -322,7 +322,8 @@ class Moderation:
         if not await self.store.decide_appeal(guild_id, appeal_id, status, moderator_id):
             raise Refusal("moderation.appeal_decided", appeal=appeal_id)
         if accept:
-            await self.store.lift_blocks(guild_id, appeal.user_id, moderator_id)
+            # The block appealed, not the member's others (a newer one may be unrelated).
+            await self.store.lift_block(guild_id, appeal.block_id, moderator_id)
         action = AuditAction.APPEAL_ACCEPTED if accept else AuditAction.APPEAL_REJECTED
         await self.store.audit(
             guild_id, moderator_id, action, user_id=appeal.user_id, block_id=appeal.block_id

@@ -202,7 +202,18 @@ class ModerationStore:
         )
         return Block.from_row(row) if row else None
 
+    async def lift_block(self, guild_id: int, block_id: int, lifted_by: int | None) -> bool:
+        """Lift one block, if it is still in force; the member's other blocks stay."""
+        cur = await run(
+            self.db,
+            "UPDATE blocks SET lifted_at = ?, lifted_by = ? WHERE id = ? AND guild_id = ?"
+            " AND lifted_at IS NULL AND (until IS NULL OR until > ?)",
+            (self.clock(), lifted_by, block_id, guild_id, self.clock()),
+        )
+        return cur.rowcount == 1
+
     async def lift_blocks(self, guild_id: int, user_id: int, lifted_by: int | None) -> int:
+        """Lift every block of the member in force (`/moderation unblock`)."""
         cur = await run(
             self.db,
             "UPDATE blocks SET lifted_at = ?, lifted_by = ? WHERE guild_id = ? AND user_id = ?"
