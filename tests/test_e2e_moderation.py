@@ -270,3 +270,48 @@ async def test_log_posts_survive_discord_errors_and_restarts(tmp_path) -> None:
         assert second.id != first.id
         posts = [m for m in fake.channel_messages(log_channel.id) if m.custom_ids()]
         assert len(posts) == 2  # the first incident was not posted again
+
+
+async def test_a_decision_that_cannot_be_carried_out_changes_nothing(tmp_path) -> None:
+    from bot.moderation.store import ModerationStore
+    from bot.storage.database import open_database
+
+    guild = guild_with_log()
+    async with bot_stack(tmp_path, guilds=[guild]) as stack:
+        fake = stack.fake
+        await private_answer(
+            await fake.invoke(
+                "settings",
+                "moderation",
+                user="alice",
+                options={"log_channel": "mod-log", "blocked_words": "dragon"},
+            )
+        )
+        await fake.invoke("imagine", user="carol", options={"prompt": "a dragon"})
+        post = await log_post(fake, guild, "mod:block:")
+        (incident,) = await stored_incidents(stack.db_path, guild.id, count=1)
+        # A Block button whose id carries no length (an older post, or a crafted request).
+        button = {"type": 2, "style": 4, "label": "Block", "custom_id": f"mod:block:{incident.id}"}
+        post.components.append({"type": 1, "components": [button]})
+        pressed = await fake.press_button(post.id, f"mod:block:{incident.id}", "alice")
+        answer = await private_answer(pressed)
+        assert "how long" in answer.content and "Nothing was changed" in answer.content
+        db = await open_database(stack.db_path)
+        try:
+            store = ModerationStore(db)
+            assert (await store.incident(guild.id, incident.id)).status == "open"
+            assert await store.active_block(guild.id, incident.user_id) is None
+            assert await store.audit_for(guild.id, incident.user_id) == []
+        finally:
+            await db.close()
+        assert len(fake.message(post.id).custom_ids()) == 6  # still undecided
+
+        # A valid decision afterwards is carried out.
+        decided = await fake.press_button(post.id, f"mod:block:{incident.id}:7d", "alice")
+        await decided.wait_for_response()
+        assert fake.message(post.id).components == []
+        assert "Blocked for 7 days" in str(fake.message(post.id).embeds)
+        refused = await private_answer(
+            await fake.invoke("imagine", user="carol", options={"prompt": "a kitten"})
+        )
+        assert "You are blocked" in refused.content

@@ -147,6 +147,42 @@ async def test_one_servers_records_are_invisible_from_another(core) -> None:
     assert await moderation.store.audit_for(2, 5) == []
 
 
+async def test_a_decision_is_checked_whole_before_anything_changes(core) -> None:
+    moderation, clock = core
+    incident = await moderation.record(
+        guild_id=1,
+        user_id=5,
+        channel_id=2,
+        job_id=None,
+        prompt="x",
+        negative_prompt=None,
+        model=None,
+        reference=None,
+        code="BlockedWord",
+        message=None,
+    )
+    refusals = {}
+    for action in ("block", "block:", "block:2y", "ban", "warn:24h", "dismiss:x"):
+        with pytest.raises(Refusal) as refused:
+            await moderation.decide(1, incident.id, action, 99)
+        refusals[action] = refused.value.key
+    assert refusals == {
+        "block": "moderation.block_needs_duration",
+        "block:": "moderation.block_needs_duration",
+        "block:2y": "moderation.bad_duration",
+        "ban": "moderation.bad_decision",
+        "warn:24h": "moderation.bad_decision",
+        "dismiss:x": "moderation.bad_decision",
+    }
+    # Nothing changed: still open, nobody blocked, nothing in the audit log.
+    assert (await moderation.store.incident(1, incident.id)).status is IncidentStatus.OPEN
+    assert await moderation.store.active_block(1, 5) is None
+    assert await moderation.store.audit_for(1, 5) == []
+    decision = await moderation.decide(1, incident.id, "block:1h", 99)
+    assert decision.block is not None and decision.block.until == clock.now + 3600
+    assert decision.incident.status is IncidentStatus.BLOCKED
+
+
 def test_user_text_renders_as_plain_text() -> None:
     shown = plain("[Verify your account](https://evil.example) @here <@&12> **b** `c`")
     assert shown == (

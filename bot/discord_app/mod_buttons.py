@@ -72,7 +72,8 @@ class IncidentButton(
         return cls(match["action"], int(match["incident"]), match["duration"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        action = f"block:{self.duration}" if self.action == "block" else self.action
+        # A Block without a length is passed on as it is: the service refuses it whole.
+        action = self.action if self.duration is None else f"{self.action}:{self.duration}"
         await moderation_actions(interaction).decide(interaction, self.incident_id, action)
 
 

@@ -20,6 +20,7 @@ from ..refusal import Refusal
 from ..rules.rulebook import Ask
 from ..rules.server_settings import ServerSettingsReader
 from ..storage.jobs import Job, JobStore
+from ..text.formatting import plain
 from .models import (
     DAY,
     DURATIONS,
@@ -55,6 +56,28 @@ class Decision:
     moderator_id: int
     block: Block | None = None
     warning: str | None = None  # the text to send the member, for a warning
+
+
+# What a moderator may decide on an incident, and the status it leaves.
+DECISIONS = {
+    "dismiss": IncidentStatus.DISMISSED,
+    "warn": IncidentStatus.WARNED,
+    "block": IncidentStatus.BLOCKED,
+}
+
+
+def parse_decision(action: str) -> tuple[str, str | None]:
+    """`dismiss`, `warn` or `block:<duration>` as (kind, duration), or a Refusal."""
+    kind, has_duration, duration = action.partition(":")
+    if kind not in DECISIONS or (has_duration and kind != "block"):
+        raise Refusal("moderation.bad_decision")
+    if kind != "block":
+        return kind, None
+    if not duration:
+        raise Refusal("moderation.block_needs_duration")
+    if duration not in DURATIONS:
+        raise Refusal("moderation.bad_duration", duration=plain(duration, 20))
+    return kind, duration
 
 
 def _reference(job: Job) -> str | None:
@@ -206,21 +229,22 @@ class Moderation:
         self, guild_id: int, incident_id: int, action: str, moderator_id: int
     ) -> Decision:
         """Dismiss, warn, or block (`block:<duration>`) for an open incident of this server."""
+        # Everything is checked before anything changes: a decision that cannot be carried
+        # out leaves the incident open for a valid one.
+        kind, duration = parse_decision(action)
         incident = await self.store.incident(guild_id, incident_id)
         if incident is None:
             raise Refusal("moderation.incident_not_found", incident=incident_id)
-        kind, _, duration = action.partition(":")
-        status = {
-            "dismiss": IncidentStatus.DISMISSED,
-            "warn": IncidentStatus.WARNED,
-            "block": IncidentStatus.BLOCKED,
-        }[kind]
+        if incident.status is not IncidentStatus.OPEN:
+            raise Refusal("moderation.already_decided", incident=incident_id)
+        status = DECISIONS[kind]
         # The status changes first (one decision wins), then its effect follows.
         if not await self.store.decide_incident(guild_id, incident_id, status, moderator_id):
             raise Refusal("moderation.already_decided", incident=incident_id)
         incident = await self.store.incident(guild_id, incident_id)
         assert incident is not None
         if kind == "block":
+            assert duration is not None  # checked by parse_decision
             block = await self.block(
                 guild_id,
                 incident.user_id,
@@ -260,7 +284,7 @@ class Moderation:
         incident_id: int | None = None,
     ) -> Block:
         if duration not in DURATIONS:
-            raise Refusal("moderation.bad_duration", duration=duration)
+            raise Refusal("moderation.bad_duration", duration=plain(duration, 20))
         length = DURATIONS[duration]
         block = await self.store.add_block(
             guild_id=guild_id,
