@@ -315,3 +315,41 @@ async def test_a_decision_that_cannot_be_carried_out_changes_nothing(tmp_path) -
             await fake.invoke("imagine", user="carol", options={"prompt": "a kitten"})
         )
         assert "You are blocked" in refused.content
+
+
+async def test_log_channel_and_moderator_role_must_be_this_servers(tmp_path) -> None:
+    import sqlite3
+
+    home, other = guild_with_log(), guild_with_log(name="Other")
+    theirs = other.add_role("Their mods")
+    async with bot_stack(tmp_path, guilds=[home, other]) as stack:
+        fake = stack.fake
+        ours = await fake.create_role("Mods", guild=home)
+        for option, value, said in (
+            ("log_channel", other.channel("mod-log"), "That channel is not in this server"),
+            ("moderator_role", theirs, "That role is not in this server"),
+        ):
+            refused = await fake.invoke(
+                "settings", "moderation", user="alice", options={option: value}
+            )
+            assert said in (await private_answer(refused)).content
+        with sqlite3.connect(stack.db_path) as db:
+            assert db.execute("SELECT COUNT(*) FROM guild_settings").fetchone() == (0,)
+            assert db.execute("SELECT COUNT(*) FROM moderation_audit").fetchone() == (0,)
+
+        # The server's own channel and role are taken, and incidents go there.
+        taken = await fake.invoke(
+            "settings",
+            "moderation",
+            user="alice",
+            options={
+                "log_channel": home.channel("mod-log"),
+                "moderator_role": ours,
+                "blocked_words": "dragon",
+            },
+        )
+        fields = str((await private_answer(taken)).embeds[0]["fields"])
+        assert f"<#{home.channel('mod-log').id}>" in fields and f"<@&{ours.id}>" in fields
+        await fake.invoke("imagine", user="carol", options={"prompt": "a dragon"})
+        post = await log_post(fake, home, "mod:dismiss:")
+        assert post.guild_id == home.id
