@@ -19,7 +19,8 @@ from ..text.i18n import t
 from .errors import answers_errors
 from .interactions import guild_locale_of, member_of, say
 from .mod_buttons import IncidentsPageButton, block_end
-from .modlog import ModerationLog, appeal_embed, decision_text, incident_embed, spoiler
+from .mod_render import appeal_embed, decision_text, incident_embed, spoiler
+from .modlog import ModerationLog
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +130,10 @@ class ModerationActions:
         for incident in found.incidents:
             state = t(locale, INCIDENT_STATUSES[incident.status])
             prompt = spoiler(incident.prompt, 80) or "—"
+            repeated = f" ×{incident.attempts}" if incident.attempts > 1 else ""
             lines.append(
                 f"**#{incident.id}** · {state} · <t:{int(incident.created_at)}:R> · "
-                f"<@{incident.user_id}> · `{incident.code}` · {prompt}"
+                f"<@{incident.user_id}> · `{incident.code}`{repeated} · {prompt}"
             )
         embed = discord.Embed(
             title=t(locale, "moderation.incidents_title"),

@@ -57,12 +57,33 @@ class Incident:
     note: str | None
     log_channel_id: int | None
     log_message_id: int | None
+    attempts: int = 1  # blocked-word attempts grouped into this incident
+    last_attempt_at: float | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Incident:
         data = dict(row)
         data["status"] = IncidentStatus(data["status"])
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A repeated blocked-word attempt, grouped into an open incident."""
+
+    id: int
+    incident_id: int
+    guild_id: int
+    user_id: int
+    channel_id: int | None
+    prompt: str | None
+    negative_prompt: str | None
+    model: str | None
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: Any) -> Attempt:
+        return cls(**dict(row))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ..rules.rulebook import Ask
 from ..rules.server_settings import ServerSettingsReader
 from ..storage.jobs import Job, JobStore
 from ..text.formatting import plain
+from .attempts import BlockedWordRule
 from .models import (
     DAY,
     DURATIONS,
@@ -31,12 +32,10 @@ from .models import (
     IncidentStatus,
 )
 from .store import ModerationStore
-from .words import blocked_word_in
 
 log = logging.getLogger(__name__)
 
-BLOCKED_WORD = "BlockedWord"
-
+# Told of every new incident, and of an open one that grew (a repeated attempt).
 IncidentListener = Callable[[Incident], None]
 
 
@@ -97,12 +96,16 @@ class Moderation:
         self.clock = clock
         self._listeners: list[IncidentListener] = []
         self._tasks = OwnedTasks("moderation")
+        self.words = BlockedWordRule(store=store, settings=settings, recorder=self, clock=clock)
 
     def attach(self, engine: JobEngine) -> None:
         """Listen to the engine's failures and add the block and blocked-word rules."""
         engine.add_listener(self._on_event)
         engine.rules.add_check(self.check_block)
-        engine.rules.add_check(self.check_words)
+        engine.rules.add_check(self.words.check)
+        if engine.rules.quotas is not None:
+            # A blocked-word attempt waits out the cooldown the member's jobs started.
+            self.words.job_cooldown = engine.rules.quotas.cooldown_left
 
     def add_listener(self, listener: IncidentListener) -> None:
         self._listeners.append(listener)
@@ -161,12 +164,21 @@ class Moderation:
         incident = await self.store.add_incident(**fields)  # type: ignore[arg-type]
         log.info("incident %d in guild %d (%s)", incident.id, incident.guild_id, incident.code)
         await self._maybe_auto_block(incident)
+        self._tell(incident)
+        return incident
+
+    async def grouped(self, incident: Incident) -> None:
+        """A repeated attempt joined an open incident: it counts toward the automatic
+        block, and the log post shows the new count."""
+        await self._maybe_auto_block(incident)
+        self._tell(incident)
+
+    def _tell(self, incident: Incident) -> None:
         for listener in list(self._listeners):
             try:
                 listener(incident)
             except Exception:
                 log.exception("incident listener failed")
-        return incident
 
     async def _maybe_auto_block(self, incident: Incident) -> None:
         settings = self.settings.get(incident.guild_id)
@@ -203,25 +215,6 @@ class Moderation:
         block = await self.store.active_block(ask.guild_id, ask.user_id)
         if block is not None:
             raise Blocked(block)
-
-    async def check_words(self, ask: Ask) -> None:
-        settings = self.settings.get(ask.guild_id)
-        word = blocked_word_in(settings.blocked_words, ask.prompt, ask.negative_prompt)
-        if word is None:
-            return
-        await self.record(
-            guild_id=ask.guild_id,
-            user_id=ask.user_id,
-            channel_id=ask.channel_id,
-            job_id=None,
-            prompt=ask.prompt,
-            negative_prompt=ask.negative_prompt,
-            model=ask.model,
-            reference=None,
-            code=BLOCKED_WORD,
-            message=f"blocked word: {word}",
-        )
-        raise Refusal("moderation.blocked_word")
 
     # -- moderators' decisions -------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import aiosqlite
 from ..storage.sql import run
 from .models import (
     Appeal,
+    Attempt,
     AuditEntry,
     Block,
     Incident,
@@ -53,11 +54,12 @@ class ModerationStore:
         code: str,
         message: str | None,
     ) -> Incident:
+        now = self.clock()
         cur = await run(
             self.db,
             "INSERT INTO incidents (guild_id, user_id, channel_id, job_id, prompt,"
-            " negative_prompt, model, reference, code, message, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " negative_prompt, model, reference, code, message, created_at, last_attempt_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 guild_id,
                 user_id,
@@ -69,12 +71,79 @@ class ModerationStore:
                 reference,
                 code,
                 (message or "")[:1000] or None,
-                self.clock(),
+                now,
+                now,
             ),
         )
         incident = await self.incident(guild_id, cur.lastrowid)
         assert incident is not None
         return incident
+
+    # -- repeated attempts -------------------------------------------------------------------
+
+    async def open_incident_of(
+        self, guild_id: int, user_id: int, code: str, since: float
+    ) -> Incident | None:
+        """The member's open incident of `code` whose latest attempt was at `since` or later."""
+        row = await self._one(
+            "SELECT * FROM incidents WHERE guild_id = ? AND user_id = ? AND code = ?"
+            " AND status = 'open' AND last_attempt_at >= ? ORDER BY id DESC LIMIT 1",
+            (guild_id, user_id, code, since),
+        )
+        return Incident.from_row(row) if row else None
+
+    async def add_attempt(
+        self,
+        incident: Incident,
+        *,
+        channel_id: int | None,
+        prompt: str | None,
+        negative_prompt: str | None,
+        model: str | None,
+    ) -> Incident | None:
+        """Group one more attempt into an incident still open; None if it was decided
+        meanwhile (the attempt is then an incident of its own)."""
+        now = self.clock()
+        counted = await run(
+            self.db,
+            "UPDATE incidents SET attempts = attempts + 1, last_attempt_at = ?"
+            " WHERE id = ? AND guild_id = ? AND status = 'open'",
+            (now, incident.id, incident.guild_id),
+        )
+        if counted.rowcount != 1:
+            return None
+        await run(
+            self.db,
+            "INSERT INTO incident_attempts (incident_id, guild_id, user_id, channel_id, prompt,"
+            " negative_prompt, model, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                incident.id,
+                incident.guild_id,
+                incident.user_id,
+                channel_id,
+                prompt,
+                negative_prompt,
+                model,
+                now,
+            ),
+        )
+        return await self.incident(incident.guild_id, incident.id)
+
+    async def latest_attempt(self, incident_id: int) -> Attempt | None:
+        row = await self._one(
+            "SELECT * FROM incident_attempts WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+            (incident_id,),
+        )
+        return Attempt.from_row(row) if row else None
+
+    async def last_attempt_at(self, guild_id: int, user_id: int, code: str) -> float | None:
+        """When the member last made an attempt recorded as `code`, if ever."""
+        row = await self._one(
+            "SELECT MAX(last_attempt_at) FROM incidents"
+            " WHERE guild_id = ? AND user_id = ? AND code = ?",
+            (guild_id, user_id, code),
+        )
+        return None if row is None or row[0] is None else float(row[0])
 
     async def unrecorded_violations(self) -> list[int]:
         """Jobs that ended in a content violation with no incident yet (the process stopped
@@ -140,9 +209,12 @@ class ModerationStore:
         return row[0]
 
     async def incidents_since(self, guild_id: int, user_id: int, since: float) -> int:
+        """The member's incidents since then, each repeated attempt counted as one."""
         row = await self._one(
-            "SELECT COUNT(*) FROM incidents WHERE guild_id = ? AND user_id = ? AND created_at >= ?",
-            (guild_id, user_id, since),
+            "SELECT (SELECT COUNT(*) FROM incidents WHERE guild_id = ? AND user_id = ?"
+            " AND created_at >= ?) + (SELECT COUNT(*) FROM incident_attempts"
+            " WHERE guild_id = ? AND user_id = ? AND created_at >= ?)",
+            (guild_id, user_id, since, guild_id, user_id, since),
         )
         return row[0]
 
