@@ -86,7 +86,7 @@ async def test_incident_is_posted_blocked_member_appeals_and_is_let_back(tmp_pat
         assert "sent" in (await private_answer(appealed)).content
         appeal_post = await log_post(fake, guild, "mod:lift:")
         again = await fake.press_button(answer.id, appeal_id, "carol")
-        assert "already appealed" in (await private_answer(again)).content
+        assert "already with the moderators" in (await private_answer(again)).content
 
         lifted = await fake.press_button(appeal_post.id, appeal_post.custom_ids()[0], "bob")
         await lifted.wait_for_response()

@@ -138,13 +138,18 @@ async def test_one_servers_records_are_invisible_from_another(core) -> None:
         await moderation.decide(1, incident.id, "dismiss", 98)
     block = await moderation.block(1, 5, 99, "perm", "r")
     with pytest.raises(Refusal):
-        await moderation.appeal(2, block.id, 5)
-    appeal = await moderation.appeal(1, block.id, 5)
+        await moderation.appeals.appeal(2, block.id, 5)
+    appealed = await moderation.appeals.appeal(1, block.id, 5)
+    assert appealed.new
+    again = await moderation.appeals.appeal(1, block.id, 5)  # one appeal per block
+    assert (again.new, again.appeal) == (False, appealed.appeal)
     with pytest.raises(Refusal):
-        await moderation.appeal(1, block.id, 5)  # one appeal per block
-    with pytest.raises(Refusal):
-        await moderation.decide_appeal(2, appeal.id, 99, accept=True)
+        await moderation.appeals.decide(2, appealed.appeal.id, 99, accept=True)
     assert await moderation.store.audit_for(2, 5) == []
+    await moderation.appeals.decide(1, appealed.appeal.id, 99, accept=False)
+    with pytest.raises(Refusal) as decided:
+        await moderation.appeals.appeal(1, block.id, 5)
+    assert decided.value.key == "moderation.appeal_twice"
 
 
 async def test_a_decision_is_checked_whole_before_anything_changes(core) -> None:
@@ -354,3 +359,30 @@ async def test_a_blocked_word_meets_the_queue_limit_and_the_jobs_cooldown_first(
             await engine.admit(Ask(1, 9, prompt="a dragon"))
         assert recorded.value.key == "moderation.blocked_word"
         assert len(await moderation.store.incidents(1)) == 1
+
+
+async def test_appeals_are_listed_by_page_and_status(core) -> None:
+    from bot.moderation.models import AppealStatus
+    from bot.services.members import Member
+    from bot.services.moderation import APPEALS_PAGE_SIZE, ModerationService
+
+    moderation, _ = core
+    service = ModerationService(moderation=moderation, settings=moderation.settings)
+    moderator = Member(guild_id=1, user_id=99, manage_messages=True)
+    appeals = []
+    for user in range(10, 16):
+        block = await moderation.block(1, user, 99, "perm", f"reason {user}")
+        appeals.append((await moderation.appeals.appeal(1, block.id, user)).appeal)
+    await moderation.appeals.decide(1, appeals[0].id, 99, accept=True)
+    first = await service.appeals(moderator, 0, None)
+    assert (first.page, first.pages, first.total) == (0, 2, 6)
+    assert [a.id for a, _ in first.appeals] == [a.id for a in appeals[::-1][:APPEALS_PAGE_SIZE]]
+    last = await service.appeals(moderator, 9, None)  # past the end: the last page
+    assert last.page == 1 and [a.id for a, _ in last.appeals][-1] == appeals[0].id
+    lifted = await service.appeals(moderator, 0, "accepted")
+    assert [(a.id, a.status, b.lifted_by) for a, b in lifted.appeals] == [
+        (appeals[0].id, AppealStatus.ACCEPTED, 99)
+    ]
+    assert (await service.appeals(moderator, 0, "open")).total == 5
+    with pytest.raises(Refusal):
+        await service.appeals(Member(guild_id=1, user_id=10), 0, None)

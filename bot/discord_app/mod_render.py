@@ -1,14 +1,16 @@
-"""How the moderation log's posts look: an incident or an appeal, before and after a
-decision, and the line above an incident that counts repeated attempts. Pure renderers."""
+"""How moderation looks in Discord: an incident or an appeal in the log channel, before and
+after a decision, the line above an incident that counts repeated attempts, and the pages
+of `/moderation appeals`. Pure renderers."""
 
 from __future__ import annotations
 
 import discord
+from discord import ui
 
-from ..moderation.models import Appeal, Attempt, Block, Incident
+from ..moderation.models import Appeal, AppealStatus, Attempt, Block, Incident
 from ..text.formatting import plain
 from ..text.i18n import t
-from .mod_buttons import block_end
+from .mod_buttons import AppealsPageButton, ListedAppealButton, block_end
 
 COLOUR_OPEN = discord.Colour.orange()
 COLOUR_DONE = discord.Colour.light_grey()
@@ -95,3 +97,60 @@ def incident_content(incident: Incident, latest: Attempt | None, locale: str) ->
         latest=f"<t:{int(incident.last_attempt_at or incident.created_at)}:R>",
         prompt=spoiler(latest.prompt if latest else None, 300) or t(locale, "moderation.no_prompt"),
     )
+
+
+APPEAL_STATUSES = {
+    AppealStatus.OPEN: "moderation.appeal_status.open",
+    AppealStatus.ACCEPTED: "moderation.appeal_status.accepted",
+    AppealStatus.REJECTED: "moderation.appeal_status.rejected",
+}
+
+
+def appeals_page(
+    found: list[tuple[Appeal, Block]],
+    page: int,
+    pages: int,
+    total: int,
+    status: str | None,
+    locale: str,
+) -> tuple[discord.Embed, ui.View]:
+    """A page of appeals, newest first; each open one gets a row of Lift / Keep."""
+    lines, view = [], ui.View(timeout=None)
+    filtered = status or ""
+    for appeal, block in found:
+        state = t(locale, APPEAL_STATUSES[appeal.status])
+        lines.append(
+            f"**#{appeal.id}** · {state} · <t:{int(appeal.created_at)}:R> · "
+            f"<@{appeal.user_id}> · {t(locale, 'moderation.field_block_ends')}: "
+            f"{block_end(block, locale)} · {plain(block.reason, 200)}"
+        )
+        if appeal.status is AppealStatus.OPEN:
+            row = len(view.children) // 2
+            for choice, key, style in (
+                ("lift", "moderation.button.lift_appeal", discord.ButtonStyle.success),
+                ("keep", "moderation.button.keep_appeal", discord.ButtonStyle.secondary),
+            ):
+                button = ListedAppealButton(
+                    choice,
+                    appeal.id,
+                    page,
+                    filtered,
+                    label=t(locale, key, appeal=appeal.id),
+                    style=style,
+                )
+                button.row = row
+                view.add_item(button)
+    embed = discord.Embed(
+        title=t(locale, "moderation.appeals_title"),
+        description="\n".join(lines) or t(locale, "moderation.appeals_none"),
+        colour=COLOUR_OPEN,
+    )
+    embed.set_footer(
+        text=t(locale, "moderation.appeals_page", page=page + 1, pages=pages, total=total)
+    )
+    for target, key in ((page - 1, "moderation.previous"), (page + 1, "moderation.next")):
+        if 0 <= target < pages:
+            button = AppealsPageButton(target, filtered, label=t(locale, key))
+            button.row = 4
+            view.add_item(button)
+    return embed, view

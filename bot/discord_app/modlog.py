@@ -1,5 +1,6 @@
-"""The moderation log channel: each incident and each appeal posted for moderators, and an
-incident's post kept up to date while repeated attempts join it.
+"""The moderation log channel: each incident and each appeal posted for moderators, an
+incident's post kept up to date while repeated attempts join it, and an appeal's post
+showing a decision made from `/moderation appeals`.
 
 Posts are made from what the database holds, one incident at a time: a change that comes
 while its post is being made or edited is shown by one more edit afterwards, so a burst of
@@ -16,13 +17,13 @@ from typing import TypeVar
 import discord
 
 from ..engine.tasks import OwnedTasks
-from ..moderation.models import Appeal, Block, Incident, IncidentStatus
+from ..moderation.models import Appeal, AppealStatus, Incident, IncidentStatus
 from ..moderation.service import Moderation
 from ..text.i18n import t
 from .delivery import CONNECTION_ERRORS, transient
 from .messenger import ChannelOpener
 from .mod_buttons import appeal_decision_view, incident_view
-from .mod_render import appeal_embed, incident_content, incident_embed
+from .mod_render import appeal_embed, decision_text, incident_content, incident_embed
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,9 @@ K = TypeVar("K", bound=Hashable)
 
 # A post the log channel refused for a while (429, 5xx, a reset) is tried again after these.
 RETRY_DELAYS = (2.0, 10.0, 30.0, 120.0)
-# At start, open incidents this recent that never reached the log channel are posted (the
-# bot was stopped, or Discord refused the post); older ones stay in /moderation incidents.
+# At start, open incidents and appeals this recent that never reached the log channel are
+# posted (the bot was stopped, or Discord refused the post); older ones stay listed in
+# /moderation incidents and /moderation appeals.
 CATCH_UP_SECONDS = 24 * 3600.0
 
 
@@ -92,6 +94,7 @@ class ModerationLog:
         self._guild_locale = guild_locale
         self._tasks = OwnedTasks("moderation-log")
         self._incidents = OneAtATime(self._tasks, self._show_incident, "incident-post")
+        self._appeals = OneAtATime(self._tasks, self._show_appeal, "appeal-post")
         # Attempts each incident's post shows, for the posts made by this process.
         self._shown: dict[int, int] = {}
 
@@ -100,11 +103,13 @@ class ModerationLog:
         # Incidents from now on come through the listener; older unposted ones are caught up
         # once, so none is posted twice.
         now = self.moderation.clock()
-        self._tasks.spawn(self._catch_up(now - CATCH_UP_SECONDS, now), "post-unposted-incidents")
+        self._tasks.spawn(self._catch_up(now - CATCH_UP_SECONDS, now), "post-unposted")
 
     async def _catch_up(self, since: float, until: float) -> None:
         for incident in await self.moderation.store.unposted_incidents(since, until):
             self._on_incident(incident)
+        for appeal in await self.moderation.appeals.records.unposted(since, until):
+            self.show_appeal(appeal)
 
     async def close(self) -> None:
         self.moderation.remove_listener(self._on_incident)
@@ -155,17 +160,44 @@ class ModerationLog:
             if edited is not None:
                 self._shown[incident.id] = incident.attempts
 
-    async def post_appeal(self, appeal: Appeal, block: Block) -> bool:
-        settings = self.moderation.settings.get(appeal.guild_id)
-        if settings.log_channel_id is None:
-            return False
+    def show_appeal(self, appeal: Appeal) -> None:
+        """Post an open appeal not posted yet, or show a decision made away from its post
+        (from `/moderation appeals`) on it; in the background, tried again through errors."""
+        self._appeals.ask((appeal.guild_id, appeal.id))
+
+    async def _show_appeal(self, key: tuple[int, int]) -> None:
+        records = self.moderation.appeals.records
+        appeal = await records.get(*key)
+        block = await self.moderation.store.block(key[0], appeal.block_id) if appeal else None
+        if appeal is None or block is None:
+            return
         locale = self._guild_locale(appeal.guild_id)
+        posted = appeal.log_channel_id is not None and appeal.log_message_id is not None
+        if appeal.status is not AppealStatus.OPEN:
+            if posted and appeal.decided_by is not None:
+                action = "lift" if appeal.status is AppealStatus.ACCEPTED else "keep"
+                text = decision_text(locale, action, appeal.decided_by, appeal.decided_at or 0)
+                post = self._channels(appeal.log_channel_id or 0, appeal.guild_id)
+                message = post.get_partial_message(appeal.log_message_id or 0)
+                await with_retries(
+                    f"appeal {appeal.id}: the decision was not shown on its post",
+                    lambda: message.edit(
+                        embed=appeal_embed(appeal, block, locale, text), view=None
+                    ),
+                )
+            return
+        settings = self.moderation.settings.get(appeal.guild_id)
+        if posted or settings.log_channel_id is None:
+            return  # without a log channel, /moderation appeals lists it
         channel = self._channels(settings.log_channel_id, appeal.guild_id)
-        message = await channel.send(
-            content=t(locale, "moderation.new_appeal", member=f"<@{appeal.user_id}>"),
-            embed=appeal_embed(appeal, block, locale),
-            view=appeal_decision_view(appeal.id, locale),
-            allowed_mentions=discord.AllowedMentions.none(),
+        message = await with_retries(
+            f"appeal {appeal.id}: not posted to the log channel",
+            lambda: channel.send(
+                content=t(locale, "moderation.new_appeal", member=f"<@{appeal.user_id}>"),
+                embed=appeal_embed(appeal, block, locale),
+                view=appeal_decision_view(appeal.id, locale),
+                allowed_mentions=discord.AllowedMentions.none(),
+            ),
         )
-        await self.moderation.store.set_appeal_post(appeal.id, channel.id, message.id)
-        return True
+        if message is not None:  # else listed, and posted at the next start
+            await records.set_post(appeal.id, channel.id, message.id)

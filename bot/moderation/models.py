@@ -25,6 +25,12 @@ class IncidentStatus(StrEnum):
     BLOCKED = "blocked"
 
 
+class AppealStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"  # the block was lifted
+    REJECTED = "rejected"  # the block was kept
+
+
 class AuditAction(StrEnum):
     DISMISS = "dismiss"
     WARN = "warn"
@@ -114,7 +120,7 @@ class Appeal:
     guild_id: int
     user_id: int
     created_at: float
-    status: str
+    status: AppealStatus
     decided_by: int | None
     decided_at: float | None
     log_channel_id: int | None
@@ -122,7 +128,9 @@ class Appeal:
 
     @classmethod
     def from_row(cls, row: Any) -> Appeal:
-        return cls(**dict(row))
+        data = dict(row)
+        data["status"] = AppealStatus(data["status"])
+        return cls(**data)
 
 
 @dataclass(frozen=True)

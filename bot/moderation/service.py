@@ -21,11 +21,12 @@ from ..rules.rulebook import Ask
 from ..rules.server_settings import ServerSettingsReader
 from ..storage.jobs import Job, JobStore
 from ..text.formatting import plain
+from .appeal_store import AppealStore
+from .appeals import Appeals
 from .attempts import BlockedWordRule
 from .models import (
     DAY,
     DURATIONS,
-    Appeal,
     AuditAction,
     Block,
     Incident,
@@ -97,6 +98,7 @@ class Moderation:
         self._listeners: list[IncidentListener] = []
         self._tasks = OwnedTasks("moderation")
         self.words = BlockedWordRule(store=store, settings=settings, recorder=self, clock=clock)
+        self.appeals = Appeals(appeals=AppealStore(store.db, store.clock), store=store, clock=clock)
 
     def attach(self, engine: JobEngine) -> None:
         """Listen to the engine's failures and add the block and blocked-word rules."""
@@ -314,37 +316,3 @@ class Moderation:
 
     async def take_warnings(self, guild_id: int, user_id: int) -> list[str]:
         return await self.store.take_pending_warnings(guild_id, user_id)
-
-    # -- appeals ---------------------------------------------------------------------------
-
-    async def appeal(self, guild_id: int, block_id: int, user_id: int) -> Appeal:
-        block = await self.store.block(guild_id, block_id)
-        if block is None or block.user_id != user_id or not block.active(self.clock()):
-            raise Refusal("moderation.appeal_not_blocked")
-        appeal = await self.store.add_appeal(block)
-        if appeal is None:
-            raise Refusal("moderation.appeal_twice")
-        await self.store.audit(
-            guild_id, user_id, AuditAction.APPEAL, user_id=user_id, block_id=block_id
-        )
-        return appeal
-
-    async def decide_appeal(
-        self, guild_id: int, appeal_id: int, moderator_id: int, *, accept: bool
-    ) -> Appeal:
-        appeal = await self.store.appeal(guild_id, appeal_id)
-        if appeal is None:
-            raise Refusal("moderation.appeal_not_found", appeal=appeal_id)
-        status = "accepted" if accept else "rejected"
-        if not await self.store.decide_appeal(guild_id, appeal_id, status, moderator_id):
-            raise Refusal("moderation.appeal_decided", appeal=appeal_id)
-        if accept:
-            # The block appealed, not the member's others (a newer one may be unrelated).
-            await self.store.lift_block(guild_id, appeal.block_id, moderator_id)
-        action = AuditAction.APPEAL_ACCEPTED if accept else AuditAction.APPEAL_REJECTED
-        await self.store.audit(
-            guild_id, moderator_id, action, user_id=appeal.user_id, block_id=appeal.block_id
-        )
-        found = await self.store.appeal(guild_id, appeal_id)
-        assert found is not None
-        return found

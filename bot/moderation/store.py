@@ -1,13 +1,12 @@
-"""Moderation rows. This store is the only writer of the moderation tables (incidents,
-blocks, appeals, pending_warnings, moderation_audit); a server's moderation settings are
-its `ServerSettings` (written by the server settings store).
+"""Moderation rows. This store is the only writer of the moderation tables (incidents and
+their attempts, blocks, pending_warnings, moderation_audit) but appeals (`AppealStore`); a
+server's moderation settings are its `ServerSettings` (written by the server settings store).
 
 Every read and write names its server: nothing of one server is reachable from another.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +15,6 @@ import aiosqlite
 
 from ..storage.sql import run
 from .models import (
-    Appeal,
     Attempt,
     AuditEntry,
     Block,
@@ -293,44 +291,6 @@ class ModerationStore:
             (self.clock(), lifted_by, guild_id, user_id, self.clock()),
         )
         return cur.rowcount
-
-    # -- appeals ---------------------------------------------------------------------------
-
-    async def add_appeal(self, block: Block) -> Appeal | None:
-        """None if this block was appealed already: one appeal per block."""
-        try:
-            cur = await run(
-                self.db,
-                "INSERT INTO appeals (block_id, guild_id, user_id, created_at) VALUES (?,?,?,?)",
-                (block.id, block.guild_id, block.user_id, self.clock()),
-            )
-        except sqlite3.IntegrityError:
-            return None
-        return await self.appeal(block.guild_id, cur.lastrowid)
-
-    async def appeal(self, guild_id: int, appeal_id: int) -> Appeal | None:
-        row = await self._one(
-            "SELECT * FROM appeals WHERE id = ? AND guild_id = ?", (appeal_id, guild_id)
-        )
-        return Appeal.from_row(row) if row else None
-
-    async def decide_appeal(
-        self, guild_id: int, appeal_id: int, status: str, decided_by: int
-    ) -> bool:
-        cur = await run(
-            self.db,
-            "UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?"
-            " WHERE id = ? AND guild_id = ? AND status = 'open'",
-            (status, decided_by, self.clock(), appeal_id, guild_id),
-        )
-        return cur.rowcount == 1
-
-    async def set_appeal_post(self, appeal_id: int, channel_id: int, message_id: int) -> None:
-        await run(
-            self.db,
-            "UPDATE appeals SET log_channel_id = ?, log_message_id = ? WHERE id = ?",
-            (channel_id, message_id, appeal_id),
-        )
 
     # -- warnings that wait for the member -------------------------------------------------
 
