@@ -36,6 +36,14 @@ GROUP_SECONDS = 3600.0
 JobCooldown = Callable[[Ask], Awaitable[float]]
 
 
+def refuse_if_waiting(left: float, now: float) -> None:
+    """The cooldown refusal the quotas give, with `left` seconds to wait (if any)."""
+    if left > 0:
+        raise Refusal(
+            "admin.refused.cooldown", seconds=int(left + 0.999), reset=int(now + left + 0.999)
+        )
+
+
 class IncidentRecorder(Protocol):
     """What records incidents and tells the moderators (the moderation core)."""
 
@@ -68,7 +76,7 @@ class BlockedWordRule:
         word = blocked_word_in(settings.blocked_words, ask.prompt, ask.negative_prompt)
         if word is None:
             if settings.cooldown_seconds:
-                self._refuse_if_waiting(settings, await self._attempt_left(ask, settings))
+                refuse_if_waiting(await self._attempt_left(ask, settings), self.clock())
             return
         key = (ask.guild_id, ask.user_id)
         lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
@@ -79,7 +87,7 @@ class BlockedWordRule:
                     left = await self._attempt_left(ask, settings, own=True)
                     if self.job_cooldown is not None:
                         left = max(left, await self.job_cooldown(ask))
-                    self._refuse_if_waiting(settings, left)
+                    refuse_if_waiting(left, self.clock())
                 await self._record(ask, word)
         finally:
             lock, users = self._locks[key]
@@ -96,14 +104,6 @@ class BlockedWordRule:
             return float(settings.cooldown_seconds)
         last = await self.store.last_attempt_at(ask.guild_id, ask.user_id, BLOCKED_WORD)
         return 0.0 if last is None else max(0.0, last + settings.cooldown_seconds - self.clock())
-
-    def _refuse_if_waiting(self, settings: ServerSettings, left: float) -> None:
-        if left > 0:
-            raise Refusal(
-                "admin.refused.cooldown",
-                seconds=int(left + 0.999),
-                reset=int(self.clock() + left + 0.999),
-            )
 
     async def _record(self, ask: Ask, word: str) -> Incident:
         since = self.clock() - GROUP_SECONDS

@@ -1,9 +1,11 @@
 """The moderation core: records incidents, refuses blocked members and blocked words (as
 rulebook checks, before anything reaches Tencent), and carries out moderators' decisions,
-each written to the audit log.
+each checked whole first and written to the audit log. Its parts: the blocked-word rule
+(`attempts.BlockedWordRule`) and appeals (`appeals.Appeals`).
 
 It listens to the engine's events for content-policy failures and tells its own listeners
-(the Discord log channel) about every new incident; it knows nothing of Discord.
+(the Discord log channel) about every new incident and every repeated attempt joining an
+open one; it knows nothing of Discord.
 """
 
 from __future__ import annotations
