@@ -3,7 +3,7 @@ decision, through Discord's errors, restarts and servers without a log channel."
 
 from __future__ import annotations
 
-from tests.moderation_helpers import guild_with_log, log_post, private_answer
+from tests.moderation_helpers import guild_with_log, log_post, private_answer, stored_appeals
 
 from .bot_stack import bot_stack
 
@@ -74,8 +74,6 @@ def appeal_posts(fake, guild) -> list:
 
 
 async def test_appeals_are_stored_first_and_posted_through_errors_and_restarts(tmp_path) -> None:
-    from tests.moderation_helpers import stored_appeals
-
     guild = guild_with_log()
     for name in ("dave", "erin"):
         guild.add_member(name)
@@ -140,8 +138,6 @@ async def test_appeals_are_stored_first_and_posted_through_errors_and_restarts(t
 
 
 async def test_moderation_appeals_lists_and_decides_without_a_log_channel(tmp_path) -> None:
-    from tests.moderation_helpers import guild_with_log
-
     guild = guild_with_log()  # its #mod-log is not set as the log channel
     for name in ("dave", "erin"):
         guild.add_member(name)

@@ -3,8 +3,10 @@ attempts cost the member who makes them."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from tests.fakes.discord import default_guild
-from tests.moderation_helpers import private_answer, stored_incidents
+from tests.moderation_helpers import guild_with_log, log_post, private_answer, stored_incidents
 
 from .bot_stack import bot_stack
 
@@ -77,10 +79,6 @@ async def test_blocked_words_are_found_however_they_are_spelt(tmp_path) -> None:
 
 
 async def test_repeated_attempts_are_one_post_and_count_against_the_cooldown(tmp_path) -> None:
-    import sqlite3
-
-    from tests.moderation_helpers import guild_with_log, log_post
-
     guild = guild_with_log()
     dave, erin = guild.add_member("dave"), guild.add_member("erin")
     async with bot_stack(tmp_path, guilds=[guild]) as stack:
