@@ -153,7 +153,23 @@ async def test_moderation_settings_are_audited_and_cleared(admin: ServerAdmin):
         ADMIN, {"blocked_words": "dragon, 龙,, dragon", "auto_block_count": 3}, None
     )
     assert server.blocked_words == ("dragon", "龙") and server.auto_block_count == 3
-    server = await admin.set_moderation(ADMIN, {"log_channel_id": 555}, "blocked_words")
+    # A channel or role of another server (or one the front end could not place) is refused.
+    for elsewhere in (GUILD + 1, None):
+        foreign = await refused(
+            admin.set_moderation(
+                ADMIN, {"log_channel_id": 555}, None, log_channel_guild_id=elsewhere
+            )
+        )
+        assert foreign.key == "admin.refused.foreign_channel"
+        foreign = await refused(
+            admin.set_moderation(
+                ADMIN, {"moderator_role_id": 7}, None, moderator_role_guild_id=elsewhere
+            )
+        )
+        assert foreign.key == "admin.refused.foreign_role"
+    server = await admin.set_moderation(
+        ADMIN, {"log_channel_id": 555}, "blocked_words", log_channel_guild_id=GUILD
+    )
     assert server.blocked_words == () and server.log_channel_id == 555
     assert server.source("blocked_words") == "default"
     bad = await refused(admin.set_moderation(ADMIN, {"auto_block_days": 0}, None))

@@ -202,11 +202,6 @@ class ServerSettings:
     def allows_model(self, model: str | None) -> bool:
         return not self.models or model is None or model in self.models
 
-    def blocked_word_in(self, *texts: str | None) -> str | None:
-        """The first blocked word found in any of the texts, ignoring case."""
-        haystack = " ".join(t for t in texts if t).casefold()
-        return next((w for w in self.blocked_words if w.casefold() in haystack), None)
-
     def is_moderator(self, manage_messages: bool, roles: tuple[int, ...]) -> bool:
         """Members with Manage Messages always moderate; so does the moderator role."""
         return manage_messages or (

@@ -175,14 +175,25 @@ class ServerAdmin:
         return await self.settings.set(member.guild_id, changes)
 
     async def set_moderation(
-        self, member: Member, changes: Mapping[str, Any], clear: str | None
+        self,
+        member: Member,
+        changes: Mapping[str, Any],
+        clear: str | None,
+        *,
+        log_channel_guild_id: int | None = None,
+        moderator_role_guild_id: int | None = None,
     ) -> ServerSettings:
         """Change the moderation settings given (None: left as they are) and put `clear`'s
-        back to its default; the change goes to the audit log."""
+        back to its default; the change goes to the audit log. A log channel or moderator
+        role comes with the server it belongs to (None: unknown), and must be this one."""
         self.require(member)
         values = {k: v for k, v in changes.items() if v is not None}
         if set(values) - set(MODERATION_SETTINGS):
             raise KeyError(sorted(set(values) - set(MODERATION_SETTINGS)))
+        if "log_channel_id" in values and log_channel_guild_id != member.guild_id:
+            raise Refusal("admin.refused.foreign_channel")
+        if "moderator_role_id" in values and moderator_role_guild_id != member.guild_id:
+            raise Refusal("admin.refused.foreign_role")
         if clear:
             values.update(dict.fromkeys(CLEARABLE[clear]))
         if not values:
