@@ -26,7 +26,7 @@ import signal
 import sys
 
 from .bad_results import BAD_RESULT_KINDS
-from .config import ACTIONS, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorConfig
+from .config import ACCOUNT_ERRORS, ACTIONS, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorConfig
 from .server import MpsEmulator
 
 
@@ -113,6 +113,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="override one action's per-second limit (repeatable)",
     )
     p.add_argument("--max-running", type=int, help="cap on unfinished tasks per kind")
+    p.add_argument(
+        "--account-error",
+        choices=ACCOUNT_ERRORS,
+        help="answer every request with this account error (also POST /_emulator/account)",
+    )
     p.add_argument("--image-mode", choices=("gradient", "noise"), default="gradient")
     p.add_argument(
         "--shared-images",
@@ -168,6 +173,7 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
         url_lifetime=args.url_lifetime,
         clock_skew=args.clock_skew,
         max_running_tasks=args.max_running,
+        account_error=args.account_error,
         image_mode=args.image_mode,
         seed=args.seed,
         public_url=args.public_url,

@@ -30,8 +30,9 @@ def video_fields(job: Job, locale: str) -> list[tuple[str, str]]:
         )
         if present
     ]
+    duration = options.get("duration")
     rows = [
-        ("video.field_duration", t(locale, "video.seconds", n=options.get("duration"))),
+        ("video.field_duration", t(locale, "video.seconds", n=duration) if duration else ""),
         ("video.field_resolution", shape),
         (
             "video.field_audio",
