@@ -72,6 +72,7 @@ RANGES: dict[str, Range] = {
     "discord.edit_margin": Range(0),
     "discord.final_reserve": Range(0),
     "create_backoff": _POSITIVE,
+    "outage_probe": _POSITIVE,
     "discord.delivery_backoff": _POSITIVE,
     # Docker stops a container 10 s after SIGTERM; Discord's close needs the rest.
     "shutdown_grace": Range(0, high=8),

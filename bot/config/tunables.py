@@ -157,6 +157,9 @@ class Tunables:
     # After MPS says "not now" to a Create (rate limited, too many running tasks, or
     # unreachable), submissions pause this long, doubling up to the maximum.
     create_backoff: tuple[float, float] = (2.0, 60.0)
+    # While Tencent Cloud refuses the account (arrears, unregistered, a rejected key…), a
+    # probe checks it after the first interval, then each one twice as long, up to the second.
+    outage_probe: tuple[float, float] = (30.0, 300.0)
     max_prompt_chars: int = 1000
     # Images one /imagine may ask for (`count`); each is its own task where the model makes
     # one image per task, as every documented model does.

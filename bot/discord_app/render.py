@@ -48,7 +48,9 @@ def progress_embed(job: Job, progress: Progress, locale: str) -> discord.Embed:
             t(locale, "discord.queue_length", count=progress.guild_queued),
             t(locale, "discord.waited", time=waited),
         ]
-        if job.error_code:
+        if job.error_category == ErrorCategory.OPERATOR:
+            lines.append(t(locale, "discord.waiting_for_account"))
+        elif job.error_code:
             lines.append(t(locale, "discord.deferred_by_service"))
     elif progress.state in ("submitting", "downloading"):
         lines = [status, t(locale, "discord.waited", time=waited)]

@@ -20,13 +20,13 @@ from ..storage.jobs import JobState, JobStore
 from .durations import DurationBook
 from .events import ErrorCategory, EventType
 from .limiter import QuotaGate, wait_event
+from .outage import AccountOutage
 from .outcomes import Outcomes
 from .registry import LiveJob, Registry
 from .tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
-_OPERATOR_PAUSE = 60.0
 # Storing a billed task's TaskId is retried this often (first, most), until it works.
 _STORE_RETRY = (0.1, 5.0)
 
@@ -34,7 +34,7 @@ _CREATE_FAILURES: tuple[tuple[type[errors.MpsError], ErrorCategory], ...] = (
     (errors.ContentViolationError, ErrorCategory.CONTENT_VIOLATION),
     (errors.ReferenceDownloadError, ErrorCategory.REFERENCE_DOWNLOAD),
     (errors.InvalidRequestError, ErrorCategory.INVALID_REQUEST),
-    (errors.OperatorError, ErrorCategory.OPERATOR),
+    (errors.CreateFailedError, ErrorCategory.CREATE_FAILED),
 )
 
 
@@ -78,10 +78,12 @@ class Dispatcher:
         outcomes: Outcomes,
         durations: DurationBook,
         tunables: Tunables,
+        outage: AccountOutage,
         clock: Callable[[], float],
         wall: Callable[[], float],
     ) -> None:
         self.registry = registry
+        self.outage = outage
         self.store = store
         self.client = client
         self.gate = gate
@@ -100,6 +102,10 @@ class Dispatcher:
         wake = registry.wake_dispatch
         while not self.stopping:
             wake.clear()
+            if self.outage.active:
+                # Only the operator can fix the account: nothing is sent until a probe passes.
+                await self.outage.wait_cleared()
+                continue
             pause = self.pause.remaining()
             if pause > 0:
                 await wait_event(wake, pause)
@@ -115,7 +121,9 @@ class Dispatcher:
             live.holds_slot = True
             self.submits.spawn(self._submit(live), f"submit-{item.job_id}")
 
-    async def _requeue(self, live: LiveJob, exc: errors.MpsError) -> None:
+    async def _requeue(
+        self, live: LiveJob, exc: errors.MpsError, category: ErrorCategory | None = None
+    ) -> None:
         # The row keeps why the job waits, so a front end can tell the user.
         await self.store.transition(
             live.job_id,
@@ -123,6 +131,7 @@ class Dispatcher:
             JobState.QUEUED,
             error_code=exc.code,
             error_message=exc.message[:1000],
+            error_category=category.value if category else None,
         )
         self.registry.free_slot(live)
         self.registry.enqueue(live, front=True)
@@ -157,6 +166,13 @@ class Dispatcher:
                 log.info("job %d deferred by MPS (%s)", live.job_id, exc.code)
                 self.pause.pause(until_a_task_ends=isinstance(exc, errors.TooManyTasksError))
                 await self._requeue(live, exc)
+                return
+            except errors.OperatorError as exc:
+                stage = "answered"
+                # Nothing was created, and no member can fix this: Creates stop at once,
+                # and the job keeps its place.
+                await self.outage.begin(exc)
+                await self._requeue(live, exc, ErrorCategory.OPERATOR)
                 return
             except errors.MpsError as exc:
                 stage = "answered"
@@ -237,11 +253,4 @@ class Dispatcher:
             if isinstance(exc, cls):
                 category = mapped
                 break
-        if category is ErrorCategory.OPERATOR:
-            log.error(
-                "MPS rejected the account or credentials (%s); pausing submissions for %.0fs",
-                exc.code,
-                _OPERATOR_PAUSE,
-            )
-            self.pause.pause(_OPERATOR_PAUSE)
         await self.outcomes.fail(live, category, exc.code, exc.message)

@@ -26,6 +26,7 @@ from ..mps.client import MpsClient
 from ..mps.models import TaskKind
 from ..rules.rulebook import Ask, Pending, QueueLimitError, Rulebook
 from ..storage.jobs import Job, JobState, JobStore
+from ..storage.outages import OutageStore
 from .admission import Admission, Reservations
 from .bus import EventBus, JobFollower, Listener
 from .dispatcher import Dispatcher
@@ -34,6 +35,7 @@ from .durations import DurationBook
 from .events import ErrorCategory, EventType, JobRequest, Progress
 from .fair_queue import FairQueue
 from .limiter import QuotaGate
+from .outage import AccountOutage
 from .outcomes import Outcomes
 from .poller import Poller
 from .polling import DurationModel
@@ -77,6 +79,10 @@ class JobEngine:
         self._bus = EventBus()
         self._reservations = Reservations()
         self._outcomes = Outcomes(store, self._registry, self._bus, wall=wall)
+        # Tencent refusing the account itself stops Creates until a probe passes.
+        self.outage = AccountOutage(
+            store=OutageStore(store.db), client=client, probe_backoff=tunables.outage_probe
+        )
         self._dispatcher = Dispatcher(
             registry=self._registry,
             store=store,
@@ -85,6 +91,7 @@ class JobEngine:
             outcomes=self._outcomes,
             durations=self.durations,
             tunables=tunables,
+            outage=self.outage,
             clock=clock,
             wall=wall,
         )
@@ -106,6 +113,7 @@ class JobEngine:
             downloader=self._downloader,
             tunables=tunables,
             on_task_final=self._dispatcher.pause.task_ended,
+            outage=self.outage,
             clock=clock,
             wall=wall,
         )
@@ -116,10 +124,12 @@ class JobEngine:
 
     async def start(self) -> None:
         """Resume every unfinished job, then start dispatching and polling."""
+        await self.outage.load()
         for job in await self.store.unfinished():
             await self._resume(job)
         self._loops.spawn(self._dispatcher.run(), "engine-dispatch", vital=True)
         self._loops.spawn(self._sweep_forever(), "engine-sweep", vital=True)
+        self._loops.spawn(self.outage.run(), "engine-outage-probe", vital=True)
         for kind in TaskKind:
             self._loops.spawn(self._poller.run(kind), f"engine-poll-{kind.value}", vital=True)
 

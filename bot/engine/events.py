@@ -30,7 +30,8 @@ class ErrorCategory(StrEnum):
     CONTENT_VIOLATION = "content_violation"
     INVALID_REQUEST = "invalid_request"
     REFERENCE_DOWNLOAD = "reference_download"
-    OPERATOR = "operator"  # credentials, arrears: an admin must act
+    OPERATOR = "operator"  # credentials, arrears: an admin must act (the job waits)
+    CREATE_FAILED = "create_failed"  # MPS could not create the task: nothing was made
     UNKNOWN_OUTCOME = "unknown_outcome"  # a Create may have reached MPS; not retried
     GENERATION_FAILED = "generation_failed"  # MPS answered Status FAIL
     TASK_NOT_FOUND = "task_not_found"
