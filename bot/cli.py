@@ -17,7 +17,7 @@ import aiosqlite
 
 from .asks.images import ImageOptions
 from .config.environment import ConfigError, Environment, load_environment
-from .engine.bus import JobFollower
+from .engine.bus import BatchFollower
 from .engine.events import Progress
 from .mps import errors
 from .mps.client import MpsClient
@@ -72,46 +72,50 @@ async def imagine(environment: Environment, options: ImageOptions, out: Path, lo
         except BaseException:
             ticket.release()
             raise
-        with await rt.engine.follow(job.id) as follower:
+        with await rt.engine.follow_batch(job.id) as follower:
             return await _follow(rt, follower, out, locale)
 
 
-async def _follow(rt: Runtime, follower: JobFollower, out: Path, locale: str) -> int:
+ENDED = (JobState.READY, JobState.DELIVERED, JobState.FAILED, JobState.CANCELLED)
+
+
+async def _follow(rt: Runtime, follower: BatchFollower, out: Path, locale: str) -> int:
+    """Follow the ask's jobs (one per image) until each ends; save what was made."""
     environment = rt.environment
+    timeout = environment.tunables.polling.timeout_seconds
     last = ""
     while True:
-        job = follower.latest
-        if job is not None and _unreachable(job):
-            await rt.engine.cancel(job.id)
-            print(
-                t(
-                    locale,
-                    "cli.unreachable",
-                    endpoint=environment.mps_endpoint,
-                    message=job.error_message or "",
-                ),
-                file=sys.stderr,
-            )
-            return 1
-        if job is not None and job.state is JobState.QUEUED and job.error_category == "operator":
-            # The account itself was refused: whoever runs the CLI is the one to fix it.
-            timeout = environment.tunables.polling.timeout_seconds
-            print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
-            await rt.engine.cancel(job.id)
-            return 1
-        if job is not None and job.state is JobState.READY:
-            await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-            for result in job.results:
-                target = out / result.filename
-                await asyncio.to_thread(shutil.copyfile, result.path, target)
-                print(t(locale, "cli.saved", path=target))
-            await rt.engine.mark_delivered(job.id)
-            return 0
-        if job is not None and job.state.final:
-            timeout = environment.tunables.polling.timeout_seconds
-            print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
-            return 1
-        progress = rt.engine.progress(follower.job_id)
+        jobs = follower.latest
+        for job in jobs:
+            if _unreachable(job) or (
+                job.state is JobState.QUEUED and job.error_category == "operator"
+            ):
+                await rt.engine.cancel(job.id)
+                if _unreachable(job):
+                    message = job.error_message or ""
+                    endpoint = environment.mps_endpoint
+                    text = t(locale, "cli.unreachable", endpoint=endpoint, message=message)
+                    print(text, file=sys.stderr)
+                else:
+                    # The account itself was refused: whoever runs the CLI is to fix it.
+                    print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
+                return 1
+        if jobs and all(job.state in ENDED for job in jobs):
+            saved = 0
+            for job in jobs:
+                if job.state is JobState.READY:
+                    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+                    for result in job.results:
+                        target = out / result.filename
+                        await asyncio.to_thread(shutil.copyfile, result.path, target)
+                        print(t(locale, "cli.saved", path=target))
+                    await rt.engine.mark_delivered(job.id)
+                    saved += 1
+                elif job.state is not JobState.DELIVERED:
+                    print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
+            return 0 if saved else 1
+        waiting = next((j for j in jobs if j.state not in ENDED), None)
+        progress = rt.engine.progress(waiting.id) if waiting is not None else None
         if progress is not None:
             line = describe_progress(locale, progress)
             if line != last:

@@ -27,6 +27,7 @@ def video_fields(job: Job, locale: str) -> list[tuple[str, str]]:
         for key, present in (
             ("video.first_frame", options.get("first_frame")),
             ("video.last_frame", options.get("last_frame")),
+            ("video.reference_images", options.get("references")),
         )
         if present
     ]

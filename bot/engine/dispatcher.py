@@ -114,12 +114,9 @@ class Dispatcher:
             if item is None:
                 await wake.wait()
                 continue
-            live = registry.get(item.job_id)
-            if live is None:  # cancelled between queueing and now
-                registry.queue.finished(item.guild_id, item.user_id)
-                continue
-            live.holds_slot = True
-            self.submits.spawn(self._submit(live), f"submit-{item.job_id}")
+            # A batch's jobs are sent together: its tasks run at once, in its one slot.
+            for live in registry.start_batch(item):
+                self.submits.spawn(self._submit(live), f"submit-{live.job_id}")
 
     async def _requeue(
         self, live: LiveJob, exc: errors.MpsError, category: ErrorCategory | None = None
@@ -133,8 +130,13 @@ class Dispatcher:
             error_message=exc.message[:1000],
             error_category=category.value if category else None,
         )
-        self.registry.free_slot(live)
-        self.registry.enqueue(live, front=True)
+        live.sending = False
+        if self.registry.shares_slot(live):
+            # The rest of its batch runs: it waits at the head, in the batch's slot.
+            self.registry.enqueue(live, front=True, holds_slot=True)
+        else:
+            self.registry.free_slot(live)
+            self.registry.enqueue(live, front=True)
         await self.outcomes.emit(EventType.QUEUED, live.job_id)
 
     async def _submit(self, live: LiveJob) -> None:
@@ -143,6 +145,7 @@ class Dispatcher:
         try:
             job = None if self.stopping else await self.store.get(live.job_id)
             if job is None or job.state is not JobState.QUEUED:
+                live.sending = False
                 self.registry.free_slot(live)
                 return
             # The Create's quota slot first: the row says SUBMITTING only while the Create
@@ -152,6 +155,7 @@ class Dispatcher:
                 if self.stopping or not await self.store.transition(
                     live.job_id, [JobState.QUEUED], JobState.SUBMITTING
                 ):
+                    live.sending = False
                     self.registry.free_slot(live)
                     return
                 stage = "sending"
@@ -204,6 +208,7 @@ class Dispatcher:
             submitted_at=self._wall(),
             error_code=None,
             error_message=None,
+            error_category=None,
         )
         due = self.durations.model(live.kind, live.model).first_look(live.job_id, live.submitted)
         self.registry.schedule_poll(live, due)
