@@ -155,6 +155,7 @@ def validate_image_create(params: dict[str, Any], config: EmulatorConfig) -> Val
         width=width,
         height=height,
         extension="jpg" if output_format == "jpeg" else "png",
+        logo=extra.get("LogoAdd") == 1,
     )
     refs = [Reference(url, IMAGE_FORMATS, rule.reference_bytes) for url, _ in items]
     return ValidatedCreate(spec, refs, output_blocked(params, config))

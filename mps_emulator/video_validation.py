@@ -113,6 +113,7 @@ def validate_video_create(params: dict[str, Any], config: EmulatorConfig) -> Val
         resolution=f"{width}*{height}",
         duration=duration or RENDER_SECONDS,
         audio=audio,
+        logo=extra.get("LogoAdd") == 1,
     )
     return ValidatedCreate(spec, references, output_blocked(params, config))
 

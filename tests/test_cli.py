@@ -63,12 +63,24 @@ def quick() -> EmulatorConfig:
 async def test_imagine_saves_a_valid_image(tmp_path) -> None:
     async with running_emulator(quick()) as emu:
         code, out, err = await run(
-            tmp_path, emu, "imagine", "一只戴着草帽的橘猫", "--size", "768x1024", "--out", "out"
+            tmp_path,
+            emu,
+            "imagine",
+            "一只戴着草帽的橘猫",
+            "--size",
+            "768x1024",
+            "--count",
+            "2",
+            "--out",
+            "out",
         )
+        assert emu.stats()["tasks_created"] == 2  # one image per task, as documented
     assert code == 0, err
-    (saved,) = (tmp_path / "out").iterdir()
-    assert f"Saved out/{saved.name}" in out
-    assert Image.open(saved).size == (768, 1024)
+    saved = sorted((tmp_path / "out").iterdir())
+    assert len(saved) == 2
+    for path in saved:
+        assert f"Saved out/{path.name}" in out
+        assert Image.open(path).size == (768, 1024)
 
 
 async def test_imagine_explains_rejected_credentials_and_moderation(tmp_path) -> None:

@@ -77,8 +77,15 @@ def texts(message) -> str:
 async def test_members_get_what_is_documented_and_nothing_else(tmp_path) -> None:
     guild = default_guild()
     guild.channels.append(FakeChannel("mod-log", position=2))
-    emulator = EmulatorConfig(image_wait=(0.1, 0.1), image_run=(0.3, 0.3), seed=5)
-    config = {"outage_probe": [0.3, 0.6]}
+    emulator = EmulatorConfig(
+        image_wait=(0.1, 0.1),
+        image_run=(0.3, 0.3),
+        video_wait=(0.1, 0.1),
+        video_run=(0.3, 0.3),
+        video_scale=0.1,
+        seed=5,
+    )
+    config = {"outage_probe": [0.3, 0.6], "polling": {"video_expected": [0.3, 1.0]}}
     async with bot_stack(
         tmp_path, emulator_config=emulator, guilds=[guild], config=config
     ) as stack:
@@ -145,3 +152,21 @@ async def test_members_get_what_is_documented_and_nothing_else(tmp_path) -> None
             await asked.wait_for_original(lambda m: m.attachments, timeout=30)
         notices = [m for m in fake.channel_messages(log.id) if "UserArrears" in (m.content or "")]
         assert [m.id for m in notices] == [notice.id]
+
+        # Image and video models are apart: an image list does not refuse a plain /animate.
+        models = await fake.invoke("settings", "models", options={"allowed": "Hunyuan, Qwen"})
+        await models.wait_for_response()
+        plain = await fake.invoke("animate", user="alice", options={"prompt": "waves"})
+        await plain.wait_for_original(lambda m: m.attachments, timeout=30)
+        (video,) = [emu.task(t) for t in emu.stats()["tasks"] if emu.task(t).kind == "video"]
+        assert (video.spec.model, video.spec.version) == ("Kling", "3.0")
+
+        # The AI mark: every result asks for it, and a model that cannot add it is refused.
+        mark = await fake.invoke("settings", "ai-mark", options={"enabled": True})
+        await mark.wait_for_response()
+        text = await refused(fake, "animate", {"model": "PixVerse:v6"}, ())
+        assert "cannot add the mark" in text and "Kling" in text
+        marked = await fake.invoke("imagine", user="carol", options={"prompt": "labelled"})
+        await marked.wait_for_original(lambda m: m.attachments, timeout=30)
+        newest = max(emu.stats()["tasks"], key=lambda t: emu.task(t).created_at)
+        assert emu.task(newest).spec.logo and not video.spec.logo
