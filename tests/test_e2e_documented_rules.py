@@ -110,6 +110,13 @@ async def test_members_get_what_is_documented_and_nothing_else(tmp_path) -> None
         history = await fake.invoke("history", user="alice")
         await history.wait_for_response()
         assert texts(history.original).count("cats") == 1  # one ask, one line
+        # Re-roll asks for the same count again; a task that fails is a line in the message.
+        emu.fail_next_task("no luck this time")
+        reroll = next(i for i in message.custom_ids() if i.startswith("imagine:reroll:"))
+        again = await fake.press_button(message.id, reroll, "alice")
+        rerolled = await again.wait_for_original(lambda m: m.attachments, timeout=30)
+        assert len(rerolled.attachments) == 3 and emu.stats()["tasks_created"] == 8
+        assert "1 of 4 images failed: Generation failed: no luck this time" in texts(rerolled)
 
         # A task Describe no longer knows ends its job within seconds, clearly.
         emu.inject_fault(
