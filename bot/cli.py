@@ -9,18 +9,25 @@ import asyncio
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
+
+import aiohttp
+import aiosqlite
 
 from .asks.images import ImageOptions
 from .config.environment import ConfigError, Environment, load_environment
-from .engine.bus import JobFollower
+from .engine.bus import BatchFollower
 from .engine.events import Progress
 from .mps import errors
+from .mps.client import MpsClient
 from .mps.signer import mask
 from .refusal import Refusal
 from .runtime import Runtime, open_runtime
 from .services.members import Member
 from .storage.jobs import Job, JobState
+from .storage.lock import DatabaseInUse
+from .storage.outages import OutageStore
 from .text.formatting import bar, elapsed
 from .text.i18n import resolve, t
 from .text.wording import failure_text, status_line
@@ -65,40 +72,50 @@ async def imagine(environment: Environment, options: ImageOptions, out: Path, lo
         except BaseException:
             ticket.release()
             raise
-        with await rt.engine.follow(job.id) as follower:
+        with await rt.engine.follow_batch(job.id) as follower:
             return await _follow(rt, follower, out, locale)
 
 
-async def _follow(rt: Runtime, follower: JobFollower, out: Path, locale: str) -> int:
+ENDED = (JobState.READY, JobState.DELIVERED, JobState.FAILED, JobState.CANCELLED)
+
+
+async def _follow(rt: Runtime, follower: BatchFollower, out: Path, locale: str) -> int:
+    """Follow the ask's jobs (one per image) until each ends; save what was made."""
     environment = rt.environment
+    timeout = environment.tunables.polling.timeout_seconds
     last = ""
     while True:
-        job = follower.latest
-        if job is not None and _unreachable(job):
-            await rt.engine.cancel(job.id)
-            print(
-                t(
-                    locale,
-                    "cli.unreachable",
-                    endpoint=environment.mps_endpoint,
-                    message=job.error_message or "",
-                ),
-                file=sys.stderr,
-            )
-            return 1
-        if job is not None and job.state is JobState.READY:
-            await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-            for result in job.results:
-                target = out / result.filename
-                await asyncio.to_thread(shutil.copyfile, result.path, target)
-                print(t(locale, "cli.saved", path=target))
-            await rt.engine.mark_delivered(job.id)
-            return 0
-        if job is not None and job.state.final:
-            timeout = environment.tunables.polling.timeout_seconds
-            print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
-            return 1
-        progress = rt.engine.progress(follower.job_id)
+        jobs = follower.latest
+        for job in jobs:
+            if _unreachable(job) or (
+                job.state is JobState.QUEUED and job.error_category == "operator"
+            ):
+                await rt.engine.cancel(job.id)
+                if _unreachable(job):
+                    message = job.error_message or ""
+                    endpoint = environment.mps_endpoint
+                    text = t(locale, "cli.unreachable", endpoint=endpoint, message=message)
+                    print(text, file=sys.stderr)
+                else:
+                    # The account itself was refused: whoever runs the CLI is to fix it.
+                    print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
+                return 1
+        if jobs and all(job.state in ENDED for job in jobs):
+            saved = 0
+            for job in jobs:
+                if job.state is JobState.READY:
+                    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+                    for result in job.results:
+                        target = out / result.filename
+                        await asyncio.to_thread(shutil.copyfile, result.path, target)
+                        print(t(locale, "cli.saved", path=target))
+                    await rt.engine.mark_delivered(job.id)
+                    saved += 1
+                elif job.state is not JobState.DELIVERED:
+                    print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
+            return 0 if saved else 1
+        waiting = next((j for j in jobs if j.state not in ENDED), None)
+        progress = rt.engine.progress(waiting.id) if waiting is not None else None
         if progress is not None:
             line = describe_progress(locale, progress)
             if line != last:
@@ -119,7 +136,8 @@ _DOCTOR_ANSWERS: tuple[tuple[type[errors.MpsError], str, bool], ...] = (
 
 
 async def doctor(environment: Environment, locale: str) -> int:
-    """Check the environment, the database and the credentials; say plainly what is wrong."""
+    """Check the environment, the database and the credentials; say plainly what is wrong,
+    and whether the bot stopped creating tasks because the account was refused."""
     print(
         t(
             locale,
@@ -131,24 +149,52 @@ async def doctor(environment: Environment, locale: str) -> int:
     )
     token_state = "doctor.set" if environment.discord_token else "doctor.missing"
     print(t(locale, "doctor.discord_token", state=t(locale, token_state)))
-    healthy = True
-    async with open_runtime(environment, start_engine=False) as rt:
-        async with rt.db.execute("PRAGMA user_version") as cur:
-            version = (await cur.fetchone())[0]
-        print(t(locale, "doctor.database", path=environment.database_path, version=version))
-        try:
-            # A signed Describe of a task that cannot exist: "not found" proves the key works.
-            await rt.client.call("DescribeAigcImageTask", {"TaskId": "4-AigcImage-doctor"})
-        except errors.MpsError as exc:
-            for cls, key, ok in _DOCTOR_ANSWERS:
-                if isinstance(exc, cls):
-                    healthy = ok
-                    endpoint = environment.mps_endpoint
-                    print(t(locale, key, endpoint=endpoint, code=exc.code, message=exc.message))
-                    break
-        else:
-            print(t(locale, "doctor.credentials_ok", endpoint=environment.mps_endpoint))
+    try:
+        async with open_runtime(environment, start_engine=False) as rt:
+            await _database_state(rt.db, environment, locale, in_use=False)
+            healthy = await _probe(rt.client, environment, locale)
+    except DatabaseInUse:
+        # The running bot holds the database: read it without the lock, probe on our own.
+        path = environment.database_path
+        async with aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as db:
+            await _database_state(db, environment, locale, in_use=True)
+        async with aiohttp.ClientSession(trust_env=True) as session:
+            client = MpsClient(
+                session,
+                environment.credentials(),
+                endpoint=environment.mps_endpoint,
+                region=environment.region,
+            )
+            healthy = await _probe(client, environment, locale)
     return 0 if healthy else 1
+
+
+async def _database_state(
+    db: aiosqlite.Connection, environment: Environment, locale: str, *, in_use: bool
+) -> None:
+    async with db.execute("PRAGMA user_version") as cur:
+        version = (await cur.fetchone())[0]
+    key = "doctor.database_in_use" if in_use else "doctor.database"
+    print(t(locale, key, path=environment.database_path, version=version))
+    outage = await OutageStore(db).current()
+    if outage is not None:
+        since = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outage.started_at))
+        print(t(locale, "doctor.outage", since=since, code=outage.code, message=outage.message))
+
+
+async def _probe(client: MpsClient, environment: Environment, locale: str) -> bool:
+    try:
+        # A signed Describe of a task that cannot exist: "not found" proves the key works.
+        await client.call("DescribeAigcImageTask", {"TaskId": "4-AigcImage-doctor"})
+    except errors.MpsError as exc:
+        for cls, key, ok in _DOCTOR_ANSWERS:
+            if isinstance(exc, cls):
+                endpoint = environment.mps_endpoint
+                print(t(locale, key, endpoint=endpoint, code=exc.code, message=exc.message))
+                return ok
+        return False
+    print(t(locale, "doctor.credentials_ok", endpoint=environment.mps_endpoint))
+    return True
 
 
 def load_or_explain(locale: str, **require: bool) -> Environment | None:

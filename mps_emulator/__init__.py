@@ -5,10 +5,13 @@ over rolling one-second windows, runs tasks through WAIT -> RUN -> DONE/FAIL on 
 drawn durations, serves real result images and MP4 videos behind signed expiring URLs,
 injects faults on demand, and counts everything a benchmark wants to know.
 
-Videos: H.264 at 24 fps, `Duration` seconds long (default per model, see
-config.DEFAULT_VIDEO_DURATIONS), frame size from ExtraParameters.Resolution/AspectRatio times
-`EmulatorConfig.video_scale`, with a mono AAC track exactly when ExtraParameters.EnableAudio
-is true (accepted only for the models in config.DEFAULT_AUDIO_MODELS). `video_mode="noise"`
+Requests are checked model by model as the SDK 3.1.194 documentation describes them
+(contract.py, with its line numbers), with the most specific error code the SDK lists.
+
+Videos: H.264 at 24 fps, `Duration` seconds long (default per model, see contract.py),
+frame size from ExtraParameters.Resolution/AspectRatio times `EmulatorConfig.video_scale`,
+with a mono AAC track exactly when ExtraParameters.EnableAudio is true (accepted only for
+the models that document it). `video_mode="noise"`
 makes them big (lossless random frames) to exercise a client's transcoding.
 
 Output moderation: a task whose result fails moderation is accepted and runs, then Describe
@@ -50,17 +53,23 @@ From Python::
 
 HTTP admin endpoints (unauthenticated; the emulator is a loopback test tool):
 ``GET /_emulator/stats``, ``POST /_emulator/faults`` (body as `MpsEmulator.inject_fault`'s
-arguments), ``POST /_emulator/reset`` (optional body ``{"full": true}``).
+arguments), ``POST /_emulator/reset`` (optional body ``{"full": true}``),
+``POST /_emulator/account`` (``{"error": "FailedOperation.UserArrears"}`` puts the account
+in a state only its operator can fix, ``{"error": null}`` clears it).
+
+The errors a client must handle apart can be produced on demand: any error code on the next
+requests of an action (fault "error" with a `code`, e.g. FailedOperation.TaskNotFound or
+InvalidParameterValue.TaskId on Describe, FailedOperation.CreateAIGCTaskFailed on Create),
+account errors (above), and tasks older than `task_lookup_window` (7 days) are not found.
 """
 
 from .bad_results import BAD_RESULT_KINDS
 from .config import (
+    ACCOUNT_ERRORS,
     ACTIONS,
-    DEFAULT_IMAGE_MODELS,
     DEFAULT_RATE_LIMITS,
     DEFAULT_SECRET_ID,
     DEFAULT_SECRET_KEY,
-    DEFAULT_VIDEO_MODELS,
     EmulatorConfig,
 )
 from .faults import ANY_ACTION, API_FAULT_KINDS, DOWNLOAD, DOWNLOAD_FAULT_KINDS
@@ -69,16 +78,15 @@ from .tasks import OUTPUT_BLOCKED_MESSAGE, Task, is_output_blocked
 from .tool_config import ToolConfig
 
 __all__ = [
+    "ACCOUNT_ERRORS",
     "ACTIONS",
     "ANY_ACTION",
     "API_FAULT_KINDS",
     "BAD_RESULT_KINDS",
     "BLOCK_OUTPUT",
-    "DEFAULT_IMAGE_MODELS",
     "DEFAULT_RATE_LIMITS",
     "DEFAULT_SECRET_ID",
     "DEFAULT_SECRET_KEY",
-    "DEFAULT_VIDEO_MODELS",
     "DOWNLOAD",
     "DOWNLOAD_FAULT_KINDS",
     "FAIL_TASK",

@@ -27,7 +27,7 @@ import signal
 import sys
 
 from .bad_results import BAD_RESULT_KINDS
-from .config import ACTIONS, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorConfig
+from .config import ACCOUNT_ERRORS, ACTIONS, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorConfig
 from .server import MpsEmulator
 from .tool_config import ToolConfig
 
@@ -118,6 +118,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tool-wait", type=float, help="image tool task WAITING seconds (1-3)")
     p.add_argument("--tool-run", type=float, help="image tool task PROCESSING seconds (4-15)")
     p.add_argument("--tool-failure-rate", type=float, default=0.0, help="image tool FAILs")
+    p.add_argument(
+        "--account-error",
+        choices=ACCOUNT_ERRORS,
+        help="answer every request with this account error (also POST /_emulator/account)",
+    )
     p.add_argument("--image-mode", choices=("gradient", "noise"), default="gradient")
     p.add_argument(
         "--shared-images",
@@ -178,6 +183,7 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
             run=around(args.tool_run, defaults.tools.run),
             failure_rate=args.tool_failure_rate,
         ),
+        account_error=args.account_error,
         image_mode=args.image_mode,
         seed=args.seed,
         public_url=args.public_url,

@@ -45,6 +45,14 @@ def bad_value(name: str, why: str) -> ApiError:
     return ApiError("InvalidParameterValue", f"Invalid value for parameter `{name}`: {why}")
 
 
+def not_supported(message: str) -> ApiError:
+    return ApiError("InvalidParameter.ModelNotSupported", message)
+
+
+def too_many(name: str, why: str) -> ApiError:
+    return ApiError("InvalidParameter.ExceededQuantityLimit", f"`{name}`: {why}")
+
+
 def new_request_id() -> str:
     return str(uuid.uuid4())
 

@@ -18,8 +18,16 @@ from aiohttp import web
 
 from bot.mps.signer import API_VERSION, Credentials
 
+from .admin import add_admin_routes
 from .auth import verify_request
-from .config import ACTIONS, IMAGE_CREATE, PROCESS_IMAGE, VIDEO_CREATE, EmulatorConfig
+from .config import (
+    ACCOUNT_ERRORS,
+    ACTIONS,
+    IMAGE_CREATE,
+    PROCESS_IMAGE,
+    VIDEO_CREATE,
+    EmulatorConfig,
+)
 from .cos_downloads import serve_object
 from .downloads import serve_result
 from .faults import Fault, make_fault
@@ -42,6 +50,18 @@ from .tool_tasks import ToolFailure
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+# What the account errors say (the SDK's errorcodes.py comments, in English).
+ACCOUNT_MESSAGES = {
+    "ResourceNotFound.UserUnregister": "The user is not registered for MPS.",
+    "InvalidParameterValue.UserUnRegister": "The user is not registered for MPS.",
+    "FailedOperation.InvalidMpsUser": "Operation failed: not a valid MPS user.",
+    "FailedOperation.UserArrears": "The account is in arrears; the service is stopped.",
+    "UnsupportedRegion": "The API does not support the region given.",
+    "ActionOffline": "The API is offline.",
+    "UnauthorizedOperation": "Unauthorized operation.",
+    "AuthFailure.UnauthorizedOperation": "The request is not authorized by CAM.",
+    "AuthFailure.SecretIdNotFound": "The SecretId is not found.",
+}
 FAIL_TASK = "fail_task"
 # Fault kind: the next task(s) run, then FAIL with OUTPUT_BLOCKED_MESSAGE.
 BLOCK_OUTPUT = "block_output"
@@ -81,9 +101,7 @@ class MpsEmulator:
         app.router.add_get("/", self._index)
         app.router.add_get("/results/{task_id}/{name}", self._download)
         app.router.add_get("/cos/{bucket}/{key:.+}", partial(serve_object, self.service))
-        app.router.add_get("/_emulator/stats", self._admin_stats)
-        app.router.add_post("/_emulator/faults", self._admin_faults)
-        app.router.add_post("/_emulator/reset", self._admin_reset)
+        add_admin_routes(app, self)
         await self.service.open()
         # handler_cancellation: a client that gives up on a `slow` answer frees its handler
         # (the task it created stays); shutdown_timeout: stop() does not wait on stragglers.
@@ -197,6 +215,14 @@ class MpsEmulator:
         fault = make_fault(kind, action, delay=delay, code=code, message=message, process=process)
         self.service.faults.add(action, fault, count)
 
+    def set_account_error(self, code: str | None) -> None:
+        """Put the account in a state only its operator can fix (one of ACCOUNT_ERRORS:
+        arrears, unregistered, region or action unsupported, unauthorised), answered to
+        every request until cleared with None."""
+        if code is not None and code not in ACCOUNT_ERRORS:
+            raise ValueError(f"account error must be one of {', '.join(ACCOUNT_ERRORS)}")
+        self.config.account_error = code
+
     def fail_next_task(
         self,
         message: str | None = None,
@@ -262,6 +288,11 @@ class MpsEmulator:
             err = ApiError("RequestLimitExceeded", limit_message(verdict.in_window, verdict.limit))
             return _fail(counters, err, request_id)
 
+        account = self.config.account_error
+        if account is not None:
+            err = ApiError(account, ACCOUNT_MESSAGES.get(account, account))
+            return _fail(counters, err, request_id)
+
         fault = service.faults.pop(action)
         if fault is not None:
             counters.faults[fault.kind] += 1
@@ -289,47 +320,6 @@ class MpsEmulator:
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         return await serve_result(self.service, request)
-
-    # ---- admin endpoints -------------------------------------------------------------------
-
-    async def _admin_stats(self, request: web.Request) -> web.Response:
-        return _plain_json(self.stats())
-
-    async def _admin_faults(self, request: web.Request) -> web.Response:
-        """Body: {"kind", "action"?, "count"?, "delay"?, "code"?, "message"?, "process"?}."""
-        try:
-            spec = await request.json()
-            if not isinstance(spec, dict):
-                raise ValueError("the body must be a JSON object")
-            self.inject_fault(
-                str(spec.get("kind", "")),
-                str(spec.get("action", "*")),
-                count=int(spec.get("count", 1)),
-                delay=None if spec.get("delay") is None else float(spec["delay"]),
-                code=spec.get("code"),
-                message=spec.get("message"),
-                process=bool(spec.get("process", False)),
-            )
-        except (ValueError, TypeError) as exc:
-            return _plain_json({"error": str(exc)}, status=400)
-        return _plain_json(
-            {
-                "ok": True,
-                "pending_faults": self.service.faults.pending(),
-                "pending_task_outcomes": self.service.store.pending_forced(),
-            }
-        )
-
-    async def _admin_reset(self, request: web.Request) -> web.Response:
-        """Body (optional): {"full": true} to forget tasks and faults too."""
-        spec: Any = {}
-        if request.can_read_body:
-            try:
-                spec = await request.json()
-            except ValueError:
-                return _plain_json({"error": "the body must be JSON"}, status=400)
-        self.reset(full=bool(isinstance(spec, dict) and spec.get("full")))
-        return _plain_json({"ok": True})
 
 
 def _check_version_and_action(headers: dict[str, str], action: str) -> None:
@@ -380,11 +370,3 @@ def _early_fault_answer(
 def _fail(counters: ActionStats, err: ApiError, request_id: str) -> web.Response:
     counters.errors[err.code] += 1
     return error_envelope(err, request_id)
-
-
-def _plain_json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status,
-        body=json.dumps(data, ensure_ascii=False).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
-    )

@@ -63,12 +63,24 @@ def quick() -> EmulatorConfig:
 async def test_imagine_saves_a_valid_image(tmp_path) -> None:
     async with running_emulator(quick()) as emu:
         code, out, err = await run(
-            tmp_path, emu, "imagine", "一只戴着草帽的橘猫", "--size", "768x1024", "--out", "out"
+            tmp_path,
+            emu,
+            "imagine",
+            "一只戴着草帽的橘猫",
+            "--size",
+            "768x1024",
+            "--count",
+            "2",
+            "--out",
+            "out",
         )
+        assert emu.stats()["tasks_created"] == 2  # one image per task, as documented
     assert code == 0, err
-    (saved,) = (tmp_path / "out").iterdir()
-    assert f"Saved out/{saved.name}" in out
-    assert Image.open(saved).size == (768, 1024)
+    saved = sorted((tmp_path / "out").iterdir())
+    assert len(saved) == 2
+    for path in saved:
+        assert f"Saved out/{path.name}" in out
+        assert Image.open(path).size == (768, 1024)
 
 
 async def test_imagine_explains_rejected_credentials_and_moderation(tmp_path) -> None:
@@ -138,3 +150,22 @@ async def test_settings_come_from_the_dotenv_file_of_the_working_directory(tmp_p
         out, _ = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, out.decode()
     assert f"Credentials: accepted by {emu.url}" in out.decode()
+
+
+async def test_doctor_names_an_account_the_service_refuses_even_while_the_bot_runs(
+    tmp_path,
+) -> None:
+    from bot.storage.lock import DatabaseLock
+
+    async with running_emulator(quick()) as emu:
+        emu.set_account_error("FailedOperation.UserArrears")
+        code, _, err = await run(tmp_path, emu, "imagine", "cat")
+        assert code == 1 and "FailedOperation.UserArrears" in err
+        assert emu.stats()["tasks_created"] == 0
+        # The bot holds the database: doctor reads it without the lock, and probes itself.
+        with DatabaseLock(tmp_path / "db.sqlite3"):
+            code, out, _ = await run(tmp_path, emu, "doctor")
+        assert code == 1
+        assert "in use by the running bot" in out
+        assert "Creating tasks is stopped since" in out and "FailedOperation.UserArrears" in out
+        assert "Account problem (FailedOperation.UserArrears)" in out

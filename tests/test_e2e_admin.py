@@ -117,8 +117,8 @@ def seed_job(
     with sqlite3.connect(stack.db_path) as db:
         db.execute(
             "INSERT INTO jobs (kind, guild_id, user_id, state, model, prompt, request_json,"
-            " options_json, created_at, submitted_at, updated_at, error_category)"
-            " VALUES ('image', ?, ?, ?, ?, 'seeded', '{}', ?, ?, ?, ?, ?)",
+            " options_json, created_at, submitted_at, updated_at, error_category, units)"
+            " VALUES ('image', ?, ?, ?, ?, 'seeded', '{}', ?, ?, ?, ?, ?, ?)",
             (
                 guild_id,
                 user_id,
@@ -129,6 +129,7 @@ def seed_job(
                 submitted_at,
                 created,
                 category,
+                count,
             ),
         )
 

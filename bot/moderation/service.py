@@ -10,6 +10,7 @@ open one; it knows nothing of Discord.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -101,6 +102,8 @@ class Moderation:
         self._tasks = OwnedTasks("moderation")
         self.words = BlockedWordRule(store=store, settings=settings, recorder=self, clock=clock)
         self.appeals = Appeals(appeals=AppealStore(store.db, store.clock), store=store, clock=clock)
+        # The jobs of one ask (a batch) fail together: one incident is recorded for them.
+        self._recording = asyncio.Lock()
 
     def attach(self, engine: JobEngine) -> None:
         """Listen to the engine's failures and add the block and blocked-word rules."""
@@ -147,15 +150,20 @@ class Moderation:
         return recorded
 
     async def record_job_incident(self, job: Job) -> Incident:
-        """A job Tencent refused (its Create or its output): one incident per job."""
-        known = await self.store.incident_for_job(job.id)
-        if known is not None:
-            return known
+        """A job Tencent refused (its Create or its output): one incident per ask, under
+        its batch's first job (an ask for several images is several jobs)."""
+        async with self._recording:
+            known = await self.store.incident_for_job(job.batch_key)
+            if known is not None:
+                return known
+            return await self._record_job(job)
+
+    async def _record_job(self, job: Job) -> Incident:
         return await self.record(
             guild_id=job.guild_id,
             user_id=job.user_id,
             channel_id=job.frontend.get("channel_id"),
-            job_id=job.id,
+            job_id=job.batch_key,
             prompt=job.prompt,
             negative_prompt=job.options.get("negative_prompt") or job.request.get("NegativePrompt"),
             model=job.model,

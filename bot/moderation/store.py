@@ -149,7 +149,8 @@ class ModerationStore:
         rows = await self._all(
             "SELECT id FROM jobs j WHERE j.state = 'failed'"
             " AND j.error_category = 'content_violation'"
-            " AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.job_id = j.id) ORDER BY id",
+            " AND NOT EXISTS (SELECT 1 FROM incidents i"
+            " WHERE i.job_id = COALESCE(j.batch_id, j.id)) ORDER BY id",
             (),
         )
         return [row[0] for row in rows]

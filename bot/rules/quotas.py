@@ -1,6 +1,7 @@
 """Daily and monthly quotas and the cooldown, per server and per member.
 
-A job counts once MPS accepted its Create (the jobs table says so with `submitted_at`).
+Limits count outputs, images or videos: a job counts once MPS accepted its Create (the jobs
+table says so with `submitted_at`), for the outputs its task bills (`units`).
 Jobs asked but not accepted yet, and asks still being checked, come from the engine as a
 `Pending` snapshot taken before any `await`; counting both means concurrent asks cannot
 together exceed a limit, and a job cancelled or refused before its Create stops counting
@@ -137,20 +138,30 @@ class QuotaBook:
                 reset=int(self._clock() + left + 0.999),
             )
         for line in await self.lines(ask, pending, only_limited=True):
-            # `used` includes this ask: it may go up to the limit, not past it.
+            # `used` includes this ask's outputs: it may go up to the limit, not past it,
+            # and an ask that would pass it is refused whole.
             if line.used > line.limit:
                 raise Refusal(
                     REFUSALS[line.name],
-                    used=min(line.used - 1, line.limit),
+                    used=min(line.used - ask.units, line.limit),
                     limit=line.limit,
+                    asked=ask.units,
                     reset=int(line.resets_at),
                 )
 
-    async def report(self, guild_id: int, user_id: int, roles: tuple[int, ...]) -> QuotaReport:
-        """What a member has used and left, of images and videos, and their cooldown."""
+    async def report(
+        self,
+        guild_id: int,
+        user_id: int,
+        roles: tuple[int, ...],
+        pending: Callable[[TaskKind], Pending] | None = None,
+    ) -> QuotaReport:
+        """What a member has used and left, of images and videos, and their cooldown.
+        `pending` gives what waits to be accepted, counted as used (as a refusal does)."""
         lines: list[QuotaLine] = []
         for kind in (TaskKind.IMAGE, TaskKind.VIDEO):
-            lines += await self.lines(Ask(guild_id, user_id, kind, roles=roles))
+            waiting = pending(kind) if pending is not None else None
+            lines += await self.lines(Ask(guild_id, user_id, kind, roles=roles), waiting)
         ask = Ask(guild_id, user_id, roles=roles)
         return QuotaReport(
             tuple(lines),

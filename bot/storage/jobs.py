@@ -68,6 +68,15 @@ class Job:
     finished_at: float | None
     updated_at: float
     results: tuple[ResultFile, ...] = field(default=())
+    units: int = 1  # outputs billed: images (or videos) its task makes
+    batch_id: int | None = None  # the first job of its batch; None when asked alone
+    batch_index: int = 0
+    batch_size: int = 1
+
+    @property
+    def batch_key(self) -> int:
+        """The id its batch goes by (its own, for a job asked alone)."""
+        return self.batch_id if self.batch_id is not None else self.id
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Job:
@@ -93,6 +102,10 @@ class Job:
             mps_final_at=row["mps_final_at"],
             finished_at=row["finished_at"],
             updated_at=row["updated_at"],
+            units=row["units"],
+            batch_id=row["batch_id"],
+            batch_index=row["batch_index"],
+            batch_size=row["batch_size"],
         )
 
 
@@ -108,6 +121,7 @@ _COLUMNS = {
     "mps_final_at",
     "finished_at",
     "locale",
+    "batch_id",
 }
 
 
@@ -128,13 +142,18 @@ class JobStore:
         options: dict[str, Any] | None = None,
         frontend: dict[str, Any] | None = None,
         locale: str | None = None,
+        units: int = 1,
+        batch_id: int | None = None,
+        batch_index: int = 0,
+        batch_size: int = 1,
     ) -> Job:
         now = self._clock()
         cur = await run(
             self.db,
             "INSERT INTO jobs (kind, guild_id, user_id, state, model, prompt, request_json,"
-            " options_json, frontend_json, locale, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " options_json, frontend_json, locale, created_at, updated_at, units, batch_id,"
+            " batch_index, batch_size)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 kind.value,
                 guild_id,
@@ -148,6 +167,10 @@ class JobStore:
                 locale,
                 now,
                 now,
+                units,
+                batch_id,
+                batch_index,
+                batch_size,
             ),
         )
         job = await self.get(cur.lastrowid)
@@ -242,19 +265,38 @@ class JobStore:
             rows = await cur.fetchall()
         return tuple(ResultFile(**dict(row)) for row in rows)
 
+    async def batch(self, key: int) -> list[Job]:
+        """Every job of a batch (a job asked alone is a batch of one), in order."""
+        async with self.db.execute(
+            "SELECT * FROM jobs WHERE id = ? OR batch_id = ? ORDER BY batch_index, id",
+            (key, key),
+        ) as cur:
+            rows = await cur.fetchall()
+        jobs = []
+        for row in rows:
+            job = Job.from_row(row)
+            if job.batch_key != key:
+                continue
+            results = await self.results(job.id)
+            jobs.append(_with_results(job, results) if results else job)
+        return jobs
+
     async def history(
         self, guild_id: int, user_id: int, *, limit: int = 10, offset: int = 0
     ) -> list[Job]:
+        """A member's jobs, newest first, one per batch (its first job)."""
         async with self.db.execute(
             "SELECT * FROM jobs WHERE guild_id = ? AND user_id = ?"
-            " ORDER BY id DESC LIMIT ? OFFSET ?",
+            " AND (batch_id IS NULL OR batch_id = id) ORDER BY id DESC LIMIT ? OFFSET ?",
             (guild_id, user_id, limit, offset),
         ) as cur:
             return [Job.from_row(r) for r in await cur.fetchall()]
 
     async def count_history(self, guild_id: int, user_id: int) -> int:
         async with self.db.execute(
-            "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?"
+            " AND (batch_id IS NULL OR batch_id = id)",
+            (guild_id, user_id),
         ) as cur:
             row = await cur.fetchone()
         return row[0]

@@ -1,12 +1,12 @@
 """Read-only questions about the jobs table for quotas and usage reports.
 
 The engine is the jobs table's one writer; this module only reads it. A job counts once
-MPS accepted its Create, that is once it has a `submitted_at`.
+MPS accepted its Create, that is once it has a `submitted_at`, for as many outputs as its
+task makes (`units`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import aiosqlite
@@ -22,7 +22,7 @@ class AcceptedJob:
     user_id: int
     state: str
     error_category: str | None
-    outputs: int  # images (or videos) asked for by the one task
+    outputs: int  # images (or videos) the task billed
 
 
 class UsageReader:
@@ -37,9 +37,9 @@ class UsageReader:
         until: float,
         user_id: int | None = None,
     ) -> int:
-        """Jobs of `kind` whose Create MPS accepted in [since, until)."""
+        """Outputs (images or videos) of `kind` whose Create MPS accepted in [since, until)."""
         sql = (
-            "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND kind = ?"
+            "SELECT COALESCE(SUM(units), 0) FROM jobs WHERE guild_id = ? AND kind = ?"
             " AND submitted_at IS NOT NULL AND submitted_at >= ? AND submitted_at < ?"
         )
         args: list[object] = [guild_id, kind.value, since, until]
@@ -63,18 +63,13 @@ class UsageReader:
     async def accepted(self, guild_id: int, since: float, until: float) -> list[AcceptedJob]:
         """Every accepted job of a server in [since, until), oldest first."""
         async with self.db.execute(
-            "SELECT submitted_at, kind, model, user_id, state, error_category, options_json"
-            " FROM jobs"
+            "SELECT submitted_at, kind, model, user_id, state, error_category, units FROM jobs"
             " WHERE guild_id = ? AND submitted_at IS NOT NULL"
             " AND submitted_at >= ? AND submitted_at < ? ORDER BY submitted_at",
             (guild_id, since, until),
         ) as cur:
             rows = await cur.fetchall()
-        # The image count lives in the options JSON; read in Python, not with a database's
-        # own JSON functions, so the query stays portable.
-        return [
-            AcceptedJob(r[0], TaskKind(r[1]), r[2], r[3], r[4], r[5], _count(r[6])) for r in rows
-        ]
+        return [AcceptedJob(r[0], TaskKind(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     async def failures(self, guild_id: int, since: float, until: float) -> dict[str, int]:
         """Failed jobs of a server asked in [since, until), by error category."""
@@ -85,11 +80,3 @@ class UsageReader:
             (guild_id, since, until),
         ) as cur:
             return {r[0]: int(r[1]) for r in await cur.fetchall()}
-
-
-def _count(options_json: str | None) -> int:
-    try:
-        count = json.loads(options_json or "{}").get("count")
-    except (ValueError, AttributeError):
-        return 1
-    return count if isinstance(count, int) and count > 0 else 1
