@@ -36,9 +36,13 @@ from .services.admin import ServerAdmin
 from .services.jobs import HeadReader, JobService
 from .services.listings import JobListings
 from .services.moderation import ModerationService
+from .services.preferences import PreferenceService
+from .services.styles import StyleService
 from .services.usage import UsageService
 from .storage.jobs import JobStore
 from .storage.lock import open_locked_database
+from .storage.preferences import PreferenceStore
+from .storage.styles import StyleStore
 from .storage.usage import UsageReader
 
 
@@ -51,6 +55,8 @@ class Services:
     admin: ServerAdmin
     moderation: ModerationService
     usage: UsageService
+    styles: StyleService
+    preferences: PreferenceService
 
 
 @dataclass
@@ -129,7 +135,12 @@ def build_services(
     """The services over a built engine; `read_head` reads an upload's first bytes (by
     default over `session`)."""
     tunables = engine.tunables
-    quotas = engine.rules.quotas or QuotaBook(settings, UsageReader(engine.store.db))
+    db = engine.store.db
+    quotas = engine.rules.quotas or QuotaBook(settings, UsageReader(db))
+    styles = StyleService(StyleStore(db))
+    preferences = PreferenceService(
+        store=PreferenceStore(db), settings=settings, styles=styles, tunables=tunables
+    )
     return Services(
         jobs=JobService(
             engine=engine,
@@ -137,6 +148,8 @@ def build_services(
             settings=settings,
             tunables=tunables,
             read_head=read_head or partial(read_first_bytes, session),
+            styles=styles,
+            preferences=preferences,
             # A moderator's warning that could not be sent by DM waits for the member.
             warnings=moderation.take_warnings,
         ),
@@ -146,6 +159,8 @@ def build_services(
         usage=UsageService(
             quotas=quotas, tunables=tunables, clock=time.time, pending=engine.pending
         ),
+        styles=styles,
+        preferences=preferences,
     )
 
 

@@ -15,6 +15,7 @@ from ..config.tunables import ASPECTS, OUTPUT_FORMATS, ImageVersion, ModelSpec, 
 from ..mps.models import ImageInfo, ImageTaskRequest, TaskKind
 from ..refusal import Refusal
 from .prompts import clean_prompt
+from .styles import Style, styled
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,11 @@ class ImageOptions:
     aspect: str | None = None
     references: tuple[str, ...] = ()
     count: int = 1
-    enhance_prompt: bool = False
+    enhance_prompt: bool | None = None  # None: not chosen (a preference may fill it)
     resolution: str | None = None
     output_format: str | None = None
+    style: str | None = None  # a style's name (see `asks/styles.py`)
+    spoiler: bool = False  # the results are posted as spoilers
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> ImageOptions:
@@ -50,14 +53,20 @@ class ValidatedImage:
     # to make one image per task (every one today) gets `count` tasks of one image.
     tasks: int = 1
     units_per_task: int = 1
+    # The member's own prompt and negative prompt, cleaned; the request's carry the
+    # style's text as well.
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    style: str | None = None
 
     def record(self, options: ImageOptions) -> dict[str, Any]:
         """What the user asked for, kept with the job for history and re-runs."""
         record = dataclasses.asdict(options)
         record["references"] = list(options.references)
         record.update(model=self.spec.name, version=self.version, shown_size=self.size)
-        # Kept as sent, so that history and re-runs show and reuse the cleaned text.
-        record.update(prompt=self.request.prompt, negative_prompt=self.request.negative_prompt)
+        # Kept as typed but cleaned, so that history and re-runs show and reuse the text
+        # (a re-run adds the style's text again, by the style's name).
+        record.update(prompt=self.prompt, negative_prompt=self.negative_prompt, style=self.style)
         return record
 
 
@@ -137,10 +146,10 @@ def _resolution(options: ImageOptions, label: str, rules: ImageVersion) -> str |
 
 
 def validate_image(
-    options: ImageOptions, tunables: Tunables, *, mark: bool = False
+    options: ImageOptions, tunables: Tunables, *, mark: bool = False, style: Style | None = None
 ) -> ValidatedImage:
     """Check an ask against the catalogue; `mark` adds the visible "AI generated" mark
-    (LogoAdd), as a server may require."""
+    (LogoAdd), as a server may require; `style` is the style `options.style` names."""
     spec = model_spec(tunables, options.model, TaskKind.IMAGE)
     version = options.version or spec.default_version
     if version not in spec.versions:
@@ -153,20 +162,23 @@ def validate_image(
     rules = spec.version(version)
     label = f"{spec.name} {version}"
 
-    # Lengths are counted on what is sent, after invisible characters are stripped.
-    prompt = clean_prompt(options.prompt)
+    # Lengths are counted on what is sent (the style's text included), after invisible
+    # characters are stripped.
+    asked = clean_prompt(options.prompt)
+    asked_negative = clean_prompt(options.negative_prompt, negative=True)
+    if asked_negative is not None and not spec.negative_prompt:
+        raise Refusal("error.negative_unsupported", model=spec.name)
+    # A style's own negative prompt is left out for a model that takes none.
+    prompt, negative = styled(asked, asked_negative, style)
+    negative = negative if spec.negative_prompt else None
     if prompt is None and not options.references:
         raise Refusal("error.prompt_missing")
     if prompt is not None and len(prompt) > tunables.max_prompt_chars:
         raise Refusal("error.prompt_too_long", length=len(prompt), max=tunables.max_prompt_chars)
-    negative = clean_prompt(options.negative_prompt, negative=True)
-    if negative is not None:
-        if not spec.negative_prompt:
-            raise Refusal("error.negative_unsupported", model=spec.name)
-        if len(negative) > tunables.max_prompt_chars:
-            raise Refusal(
-                "error.negative_too_long", length=len(negative), max=tunables.max_prompt_chars
-            )
+    if negative is not None and len(negative) > tunables.max_prompt_chars:
+        raise Refusal(
+            "error.negative_too_long", length=len(negative), max=tunables.max_prompt_chars
+        )
 
     if len(options.references) > rules.max_references:
         if rules.max_references == 0:
@@ -208,4 +220,7 @@ def validate_image(
         size=size or aspect,
         tasks=1 if together else options.count,
         units_per_task=options.count if together else 1,
+        prompt=asked,
+        negative_prompt=asked_negative,
+        style=style.name if style else None,
     )

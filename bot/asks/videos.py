@@ -14,6 +14,7 @@ from ..config.tunables import EVERY, Tunables, VideoModelSpec, VideoVersion
 from ..mps.models import ImageInfo, VideoTaskRequest
 from ..refusal import Refusal
 from .prompts import clean_prompt
+from .styles import Style, styled
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,11 @@ class VideoOptions:
     last_frame: str | None = None
     audio: bool = False
     negative_prompt: str | None = None
-    enhance_prompt: bool = False
+    enhance_prompt: bool | None = None  # None: not chosen (a preference may fill it)
     # Reference images (reference-image video, ImageInfos), image URLs.
     references: tuple[str, ...] = ()
+    style: str | None = None  # a style's name (see `asks/styles.py`)
+    spoiler: bool = False  # the result is posted as a spoiler
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> VideoOptions:
@@ -49,6 +52,11 @@ class ValidatedVideo:
     resolution: str | None
     aspect: str | None
     request: VideoTaskRequest
+    # The member's own prompt and negative prompt, cleaned (the request's carry the
+    # style's text as well), and the style's name.
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    style: str | None = None
 
     def record(self, options: VideoOptions) -> dict[str, Any]:
         """What was asked, resolved to what was sent: a re-roll asks for exactly the same."""
@@ -60,8 +68,9 @@ class ValidatedVideo:
             duration=self.duration,
             resolution=self.resolution,
             aspect=self.aspect,
-            prompt=self.request.prompt,
-            negative_prompt=self.request.negative_prompt,
+            prompt=self.prompt,
+            negative_prompt=self.negative_prompt,
+            style=self.style,
         )
         return record
 
@@ -153,10 +162,11 @@ def _references(options: VideoOptions, label: str, rules: VideoVersion) -> None:
 
 
 def validate_video(
-    options: VideoOptions, tunables: Tunables, *, mark: bool = False
+    options: VideoOptions, tunables: Tunables, *, mark: bool = False, style: Style | None = None
 ) -> ValidatedVideo:
     """Check an ask against the video catalogue; `mark` asks for the visible "AI
-    generated" mark (LogoAdd), which only some models add (15206)."""
+    generated" mark (LogoAdd), which only some models add (15206); `style` is the style
+    `options.style` names."""
     spec = video_spec(tunables, options.model)
     label = spec.name
     version = options.version or spec.default_version
@@ -170,18 +180,19 @@ def validate_video(
     rules = spec.version(version)
     label = f"{spec.name} {version}"
 
-    prompt = clean_prompt(options.prompt)
+    asked = clean_prompt(options.prompt)
+    asked_negative = clean_prompt(options.negative_prompt, negative=True)
+    if asked_negative is not None and not spec.negative_prompt:
+        raise Refusal("error.negative_unsupported", model=label)
+    prompt, negative = styled(asked, asked_negative, style)
+    negative = negative if spec.negative_prompt else None
     if prompt is None and not options.first_frame and not options.references:
         raise Refusal("video.error.prompt_missing")
     most = tunables.video.max_prompt_chars
     if prompt is not None and len(prompt) > most:
         raise Refusal("error.prompt_too_long", length=len(prompt), max=most)
-    negative = clean_prompt(options.negative_prompt, negative=True)
-    if negative is not None:
-        if not spec.negative_prompt:
-            raise Refusal("error.negative_unsupported", model=label)
-        if len(negative) > most:
-            raise Refusal("error.negative_too_long", length=len(negative), max=most)
+    if negative is not None and len(negative) > most:
+        raise Refusal("error.negative_too_long", length=len(negative), max=most)
 
     _references(options, label, rules)
     duration = _duration(options, label, rules)
@@ -233,4 +244,14 @@ def validate_video(
         enable_audio=True if options.audio else None,
         logo_add=1 if mark else None,
     )
-    return ValidatedVideo(spec, version, duration, resolution, aspect, request)
+    return ValidatedVideo(
+        spec,
+        version,
+        duration,
+        resolution,
+        aspect,
+        request,
+        prompt=asked,
+        negative_prompt=asked_negative,
+        style=style.name if style else None,
+    )

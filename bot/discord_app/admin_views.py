@@ -31,6 +31,7 @@ SETTING_NAMES = {
     "video_models": "admin.name.video_models",
     "video_default_model": "admin.name.video_default_model",
     "ai_mark": "admin.name.ai_mark",
+    "spoiler_channels": "admin.name.spoiler_channels",
 }
 LIMITS = (
     "daily_per_user",
@@ -50,6 +51,7 @@ OTHERS = (
     "video_models",
     "video_default_model",
     "ai_mark",
+    "spoiler_channels",
 )
 SOURCES = {
     "server": "admin.source.server",
@@ -77,6 +79,8 @@ def _value(locale: str, server: ServerSettings, name: str) -> str:
         return ", ".join(value) if value else t(locale, "admin.value.all_models")
     if name == "ai_mark":
         return t(locale, "common.yes") if value else t(locale, "admin.value.off")
+    if name == "spoiler_channels":
+        return ", ".join(f"<#{c}>" for c in value) or t(locale, "admin.value.off")
     if name == "default_size" and not value:
         return t(locale, "admin.value.model_default")
     return discord.utils.escape_markdown(str(value))

@@ -164,8 +164,9 @@ class Moderation:
             user_id=job.user_id,
             channel_id=job.frontend.get("channel_id"),
             job_id=job.batch_key,
-            prompt=job.prompt,
-            negative_prompt=job.options.get("negative_prompt") or job.request.get("NegativePrompt"),
+            # What Tencent was sent (a style's text included), which is what it refused.
+            prompt=job.request.get("Prompt") or job.prompt,
+            negative_prompt=job.request.get("NegativePrompt") or job.options.get("negative_prompt"),
             model=job.model,
             reference=_reference(job),
             code=job.error_code or "ContentViolation",

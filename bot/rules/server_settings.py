@@ -151,6 +151,11 @@ def check_text(name: str, value: Any, tunables: Tunables) -> str:
     return str(value)
 
 
+def check_ids(name: str, value: Any, tunables: Tunables) -> tuple[int, ...]:
+    """Channel (or role) ids, sorted, each checked."""
+    return tuple(sorted({check_id(name, v, tunables) for v in value}))
+
+
 # -- the model ----------------------------------------------------------------------------
 
 
@@ -185,6 +190,8 @@ class ServerSettings:
     # Every result carries a visible "AI generated" mark (LogoAdd): some jurisdictions
     # require generated content to be labelled. Models that cannot add it are refused.
     ai_mark: bool = setting(False, check_bool)
+    # Channels where every result is posted as a spoiler (members may ask for it anywhere).
+    spoiler_channels: tuple[int, ...] = setting((), check_ids)
     # Moderation: where incidents are posted, who moderates besides Manage Messages, words
     # refused before any call, what a warned member is sent, and the automatic block.
     log_channel_id: int | None = setting(None, check_id)
@@ -232,6 +239,10 @@ class ServerSettings:
 
     def allows_channel(self, channel_id: int | None) -> bool:
         return not self.channels or channel_id in self.channels
+
+    def spoils(self, channel_id: int | None) -> bool:
+        """Whether results asked in this channel are posted as spoilers."""
+        return channel_id is not None and channel_id in self.spoiler_channels
 
     def allows_model(self, model: str | None, video: bool = False) -> bool:
         allowed = self.video_models if video else self.models

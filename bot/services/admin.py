@@ -8,6 +8,7 @@ written to the moderation audit log.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -66,6 +67,9 @@ class ServerAdmin:
         self.settings = settings  # the one writer of a server's settings
         self.audit = audit  # the moderation audit log
         self.tunables = tunables
+        # A list setting is read, changed and written whole: one change at a time, so two
+        # admins adding a channel each keep both.
+        self._lists = asyncio.Lock()
 
     def require(self, member: Member) -> None:
         """A server can let other members see admin commands: the permission is checked
@@ -131,6 +135,21 @@ class ServerAdmin:
         if channel_guild_id != member.guild_id:
             raise Refusal("admin.refused.foreign_channel")
         return await self.settings.set_channel(member.guild_id, channel_id, allowed)
+
+    async def set_spoiler_channel(
+        self, member: Member, channel_id: int, channel_guild_id: int | None, *, enabled: bool
+    ) -> ServerSettings:
+        """Post every result asked in a channel of this server as a spoiler, or stop."""
+        self.require(member)
+        if channel_guild_id != member.guild_id:
+            raise Refusal("admin.refused.foreign_channel")
+        async with self._lists:
+            channels = set(self.settings.get(member.guild_id).spoiler_channels)
+            if enabled:
+                channels.add(channel_id)
+            else:
+                channels.discard(channel_id)
+            return await self.change(member, {"spoiler_channels": tuple(channels) or None})
 
     async def set_models(
         self,

@@ -1,10 +1,11 @@
 """Jobs, for every front end: what a member may ask, and the asking itself.
 
 The service holds the rules of a job's life that are not the engine's: a server's default
-model and size, who may press what (owner-only buttons, deleting, re-running, cancelling),
-validation of images and videos, reference checks, and the options a Re-roll, Vary,
-Animate or Run again asks with. It never touches Discord: what only Discord can do (sign
-an attachment URL afresh) comes in as a callable.
+model and size, the member's preferences (on fresh asks only: a Re-roll, Remix or Vary asks
+as its job did), styles, spoilers, who may press what (owner-only buttons, deleting,
+re-running, cancelling), validation of images and videos, reference checks, and the options
+a Re-roll, Remix, Vary, Animate or Run again asks with. It never touches Discord: what only
+Discord can do (sign an attachment URL afresh) comes in as a callable.
 
 Asking is two steps, because Discord wants an answer within 3 seconds: `ask_*` validates
 and admits (every rule checked, the member's place reserved) and returns a `Ticket`; the
@@ -15,51 +16,30 @@ front end then shows it is working (Discord defers) and `launch`es the ticket, o
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from ..asks.images import ImageOptions, validate_image
 from ..asks.references import check_declared, check_reference_bytes
+from ..asks.styles import Style
 from ..asks.videos import VideoOptions, validate_video
 from ..config.tunables import Tunables
-from ..engine.admission import Admission
 from ..engine.engine import JobEngine
 from ..engine.events import JobRequest
 from ..mps.models import TaskKind
 from ..refusal import Refusal
 from ..rules.rulebook import Ask
-from ..rules.server_settings import ServerSettingsReader
+from ..rules.server_settings import ServerSettings, ServerSettingsReader
 from ..storage.jobs import Job, JobState, JobStore
 from .listings import download_offered
 from .members import Member
+from .offers import model_choices, with_server_defaults
+from .preferences import PreferenceService
+from .styles import StyleService
+from .tickets import HeadReader, Ticket, UrlRefresher, WarningsReader
 
-# The first bytes of an uploaded file (to tell what it is), and attachment URLs signed
-# afresh (original -> refreshed; a URL the platform does not know is left out).
-HeadReader = Callable[[str], Awaitable[bytes]]
-UrlRefresher = Callable[[list[str]], Awaitable[Mapping[str, str]]]
-# A member's warnings that could not be sent to them directly, taken once.
-WarningsReader = Callable[[int, int], Awaitable[list[str]]]
-
-
-@dataclass
-class Ticket:
-    """An admitted ask: valid, every rule passed, the member's place reserved. Launch it,
-    or release it if the job is not going to be launched."""
-
-    member: Member
-    kind: TaskKind
-    model: str
-    prompt: str | None
-    request: dict[str, Any]
-    record: dict[str, Any]  # what was asked, kept with the job for history and re-runs
-    admission: Admission
-    # How many tasks (jobs, one batch) the ask takes, and the outputs each one bills.
-    tasks: int = 1
-    units: int = 1
-
-    def release(self) -> None:
-        self.admission.release()
+__all__ = ["HeadReader", "JobService", "Ticket", "UrlRefresher", "WarningsReader"]
+Options = TypeVar("Options", ImageOptions, VideoOptions)
 
 
 class JobService:
@@ -71,6 +51,8 @@ class JobService:
         settings: ServerSettingsReader,
         tunables: Tunables,
         read_head: HeadReader,
+        styles: StyleService,
+        preferences: PreferenceService,
         warnings: WarningsReader | None = None,
     ) -> None:
         self.engine = engine
@@ -79,53 +61,23 @@ class JobService:
         self.tunables = tunables
         self._read_head = read_head
         self._warnings = warnings
+        self.styles = styles  # styles by name, the built-in ones and the server's
+        self.preferences = preferences  # each member's own defaults
 
     # -- what a server offers --------------------------------------------------------------
 
     def with_server_defaults(self, guild_id: int, options: ImageOptions) -> ImageOptions:
         """The server's default model (and size, for that model) where none was chosen."""
-        server = self.settings.get(guild_id)
-        if options.model is None:
-            options = dataclasses.replace(options, model=server.default_model)
-        size = server.default_size
-        spec = self.tunables.models.get(options.model or "")
-        if (
-            size
-            and options.size is None
-            and options.aspect is None
-            and spec is not None
-            and spec.name == server.default_model
-            and size in spec.sizes
-        ):
-            options = dataclasses.replace(options, size=size)
-        return options
+        return with_server_defaults(self.settings.get(guild_id), self.tunables, options)
 
     def model_choices(self, guild_id: int, typed: str) -> list[tuple[str, str]]:
-        """(label, value) of the image models and versions this server allows that match
-        what was typed so far; value is `name:version`."""
-        allowed = self.settings.get(guild_id).models
-        wanted = typed.lower()
-        choices = []
-        for spec in self.tunables.models.values():
-            if allowed and spec.name not in allowed:
-                continue
-            for version in spec.versions:
-                label = f"{spec.name} {version}"
-                if wanted in label.lower():
-                    choices.append((label, f"{spec.name}:{version}"))
-        return choices
+        """(label, `name:version`) of the image models this server allows matching `typed`."""
+        return model_choices(self.settings.get(guild_id).models, self.tunables.models, typed)
 
     def video_model_choices(self, guild_id: int, typed: str) -> list[tuple[str, str]]:
         """The same for the video models this server allows."""
         allowed = self.settings.get(guild_id).video_models
-        wanted = typed.lower()
-        return [
-            (f"{spec.name} {version}", f"{spec.name}:{version}")
-            for spec in self.tunables.video_models.values()
-            if not allowed or spec.name in allowed
-            for version in spec.versions
-            if wanted in f"{spec.name} {version}".lower()
-        ]
+        return model_choices(allowed, self.tunables.video_models, typed)
 
     # -- references ------------------------------------------------------------------------
 
@@ -148,30 +100,58 @@ class JobService:
     # -- asking ----------------------------------------------------------------------------
 
     async def ask_image(self, member: Member, options: ImageOptions) -> Ticket:
-        """Validate (free), then admit: a Ticket, or a Refusal saying why not. An ask for
-        several images of a model that makes one per task takes that many tasks."""
-        server = self.settings.get(member.guild_id)
+        """Validate (free), then admit: a Ticket, or a Refusal saying why not. The member's
+        preferences fill the options they left out. An ask for several images of a model
+        that makes one per task takes that many tasks."""
+        options, notes = await self.preferences.for_image(member, options)
+        return await self._ask_image(member, options, notes=tuple(notes))
+
+    async def ask_video(self, member: Member, options: VideoOptions) -> Ticket:
+        options, notes = await self.preferences.for_video(member, options)
+        return await self._ask_video(member, options, notes=tuple(notes))
+
+    async def _ask_image(
+        self,
+        member: Member,
+        options: ImageOptions,
+        *,
+        notes: tuple[Refusal, ...] = (),
+        parent: int | None = None,
+    ) -> Ticket:
+        """An image asked exactly as `options` say (no preference applied); `parent`: the
+        job it was remixed from."""
+        server, style, options = await self._placed(member, options)
         valid = validate_image(
-            self.with_server_defaults(member.guild_id, options), self.tunables, mark=server.ai_mark
+            self.with_server_defaults(member.guild_id, options),
+            self.tunables,
+            mark=server.ai_mark,
+            style=style,
         )
-        request = valid.request
         return await self._admit(
             member,
             TaskKind.IMAGE,
             model=valid.spec.name,
-            prompt=request.prompt,
-            negative_prompt=request.negative_prompt,
-            request=request.to_api(),
-            record=valid.record(options),
+            prompt=valid.request.prompt,
+            negative_prompt=valid.request.negative_prompt,
+            request=valid.request.to_api(),
+            record=_linked(valid.record(options), parent),
             tasks=valid.tasks,
             units=valid.units_per_task,
+            notes=notes,
         )
 
-    async def ask_video(self, member: Member, options: VideoOptions) -> Ticket:
-        server = self.settings.get(member.guild_id)
+    async def _ask_video(
+        self,
+        member: Member,
+        options: VideoOptions,
+        *,
+        notes: tuple[Refusal, ...] = (),
+        parent: int | None = None,
+    ) -> Ticket:
+        server, style, options = await self._placed(member, options)
         if options.model is None:
             options = dataclasses.replace(options, model=server.video_default_model)
-        valid = validate_video(options, self.tunables, mark=server.ai_mark)
+        valid = validate_video(options, self.tunables, mark=server.ai_mark, style=style)
         return await self._admit(
             member,
             TaskKind.VIDEO,
@@ -179,8 +159,19 @@ class JobService:
             prompt=valid.request.prompt,
             negative_prompt=valid.request.negative_prompt,
             request=valid.request.to_api(),
-            record=valid.record(options),
+            record=_linked(valid.record(options), parent),
+            notes=notes,
         )
+
+    async def _placed(
+        self, member: Member, options: Options
+    ) -> tuple[ServerSettings, Style | None, Options]:
+        """The server, the style the options name, and the options with the spoiler rule
+        of the channel they were asked in."""
+        server = self.settings.get(member.guild_id)
+        style = await self.styles.resolve(member.guild_id, options.style)
+        spoiler = options.spoiler or server.spoils(member.channel_id)
+        return server, style, dataclasses.replace(options, spoiler=spoiler)
 
     async def _admit(
         self,
@@ -194,7 +185,10 @@ class JobService:
         record: dict[str, Any],
         tasks: int = 1,
         units: int = 1,
+        notes: tuple[Refusal, ...] = (),
     ) -> Ticket:
+        """`prompt` and `negative_prompt` as sent (a style's text included): the rules'
+        blocked words are looked for in what Tencent would be sent."""
         admission = await self.engine.admit(
             Ask(
                 member.guild_id,
@@ -208,7 +202,9 @@ class JobService:
                 units=tasks * units,
             )
         )
-        return Ticket(member, kind, model, prompt, request, record, admission, tasks, units)
+        # The job shows the member's own words; the request holds what was sent.
+        shown = record.get("prompt")
+        return Ticket(member, kind, model, shown, request, record, admission, tasks, units, notes)
 
     async def launch(self, ticket: Ticket, frontend: Mapping[str, Any] | None = None) -> Job:
         """Write and queue the ticket's jobs (one batch) and return the first; `frontend` is
@@ -251,6 +247,27 @@ class JobService:
         self._owned(member, job)
         return await self._ask_like(member, job, refresh)
 
+    async def remix_form(self, member: Member, job_id: int) -> Job:
+        """The job a member may remix (checked before the form is shown): its record
+        holds the prompt and negative prompt to start from."""
+        job = await self.job_here(member, job_id)
+        self._may_press(member, job)
+        return job
+
+    async def ask_remix(
+        self,
+        member: Member,
+        job_id: int,
+        prompt: str | None,
+        negative_prompt: str | None,
+        refresh: UrlRefresher,
+    ) -> Ticket:
+        """The job's options (model, size, aspect, references, style…) with a new prompt
+        and negative prompt; the new job links to the one it was remixed from."""
+        job = await self.remix_form(member, job_id)
+        changes = {"prompt": prompt, "negative_prompt": negative_prompt or None}
+        return await self._ask_like(member, job, refresh, changes, parent=job.batch_key)
+
     async def ask_vary(
         self, member: Member, job_id: int, images: Sequence[str] | None, index: int
     ) -> Ticket:
@@ -261,27 +278,37 @@ class JobService:
         if images is None or index >= len(images):
             raise Refusal("error.result_gone")
         options = ImageOptions.from_record(job.options)
-        return await self.ask_image(
+        return await self._ask_image(
             member, dataclasses.replace(options, references=(images[index],))
         )
 
     async def ask_animate(
         self, member: Member, job_id: int, images: Sequence[str] | None, index: int
     ) -> Ticket:
-        """The image result becomes the first frame of a video, with the image's prompt."""
+        """The image result becomes the first frame of a video, with the image's prompt
+        (a fresh video: the member's preferences apply)."""
         job = await self.job_here(member, job_id)
         self._may_press(member, job)
         if job.kind is not TaskKind.IMAGE or images is None or index >= len(images):
             raise Refusal("error.result_gone")
+        spoiler = bool(job.options.get("spoiler"))
         return await self.ask_video(
-            member, VideoOptions(prompt=job.prompt, first_frame=images[index])
+            member, VideoOptions(prompt=job.prompt, first_frame=images[index], spoiler=spoiler)
         )
 
-    async def _ask_like(self, member: Member, job: Job, refresh: UrlRefresher) -> Ticket:
-        """A new job asked exactly as `job` was, image or video, its uploaded images' URLs
-        signed afresh (they expire after about a day; a re-roll may come much later)."""
+    async def _ask_like(
+        self,
+        member: Member,
+        job: Job,
+        refresh: UrlRefresher,
+        changes: Mapping[str, Any] | None = None,
+        parent: int | None = None,
+    ) -> Ticket:
+        """A new job asked exactly as `job` was (but for `changes`), image or video, its
+        uploaded images' URLs signed afresh (they expire after about a day; a re-roll may
+        come much later)."""
         if job.kind is TaskKind.VIDEO:
-            video = VideoOptions.from_record(job.options)
+            video = dataclasses.replace(VideoOptions.from_record(job.options), **(changes or {}))
             frames = [url for url in (video.first_frame, video.last_frame) if url]
             frames += video.references
             fresh = await refresh(frames) if frames else {}
@@ -291,14 +318,14 @@ class JobService:
                 last_frame=fresh.get(video.last_frame or "", video.last_frame),
                 references=tuple(fresh.get(url, url) for url in video.references),
             )
-            return await self.ask_video(member, video)
-        image = ImageOptions.from_record(job.options)
+            return await self._ask_video(member, video, parent=parent)
+        image = dataclasses.replace(ImageOptions.from_record(job.options), **(changes or {}))
         if image.references:
             fresh = await refresh(list(image.references))
             image = dataclasses.replace(
                 image, references=tuple(fresh.get(url, url) for url in image.references)
             )
-        return await self.ask_image(member, image)
+        return await self._ask_image(member, image, parent=parent)
 
     # -- who may do what with a job --------------------------------------------------------
 
@@ -341,3 +368,8 @@ class JobService:
         if not download_offered(job, self.tunables.video.keep_hours, now):
             raise Refusal("video.error.download_gone")
         return job
+
+
+def _linked(record: dict[str, Any], parent: int | None) -> dict[str, Any]:
+    """A job's record with the job it was remixed from, if any."""
+    return {**record, "parent_id": parent} if parent is not None else record

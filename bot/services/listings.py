@@ -38,6 +38,20 @@ def batch_state(jobs: list[Job]) -> JobState:
 
 
 @dataclass(frozen=True)
+class JobInfo:
+    """What the Info card shows of a job (a batch by its first job)."""
+
+    job: Job
+    batch: list[Job]
+    parent: Job | None  # the job it was remixed from (when it is in this server)
+    images: int  # outputs billed: tasks MPS accepted, times the outputs each makes
+    cost: float | None  # estimated from the catalogue's price; None when unknown
+    waited: float | None  # from the ask to MPS accepting the (first) Create
+    generated: float | None  # from MPS accepting to its last result
+    total: float | None  # from the ask to the end (the result downloaded, or the failure)
+
+
+@dataclass(frozen=True)
 class QueueView:
     mine: list[tuple[Job, Progress]]  # the member's unfinished jobs here, oldest first
     counts: QueueCounts  # the whole server's
@@ -69,6 +83,37 @@ class JobListings:
         if job is None or (job.guild_id, job.user_id) != (member.guild_id, member.user_id):
             raise Refusal("error.job_not_found", job=job_id)
         return job
+
+    async def info(self, member: Member, job_id: int) -> JobInfo:
+        """A job of this server as its Info card shows it; anyone here may look (its result
+        is in the channel), another server's is not found."""
+        job = await self.store.get(job_id)
+        if job is None or job.guild_id != member.guild_id:
+            raise Refusal("error.job_not_found", job=job_id)
+        batch = await self.store.batch(job.batch_key)
+        first = batch[0] if batch else job
+        parent = None
+        if isinstance(first.options.get("parent_id"), int):
+            parent = await self.store.get(first.options["parent_id"])
+            if parent is not None and parent.guild_id != member.guild_id:
+                parent = None
+        billed = [j for j in batch if j.task_id is not None]
+        images = sum(j.units for j in billed)
+        spec = self.tunables.models.get(first.model) if first.kind is TaskKind.IMAGE else None
+        price = spec.price_per_image if spec is not None else None
+        accepted = [j.submitted_at for j in billed if j.submitted_at is not None]
+        finals = [j.mps_final_at for j in billed if j.mps_final_at is not None]
+        ends = [j.mps_final_at or j.finished_at for j in batch if j.mps_final_at or j.finished_at]
+        return JobInfo(
+            job=first,
+            batch=batch,
+            parent=parent,
+            images=images,
+            cost=None if price is None else price * images,
+            waited=min(accepted) - first.created_at if accepted else None,
+            generated=max(finals) - min(accepted) if accepted and finals else None,
+            total=max(ends) - first.created_at if ends else None,
+        )
 
     def check_history_owner(self, member: Member, owner_id: int) -> None:
         """History pages are turned by their owner only."""
