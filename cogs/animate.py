@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot.asks.videos import VideoOptions
 from bot.config.tunables import VIDEO_ASPECTS, VIDEO_RESOLUTIONS
 from bot.discord_app.client import ImagineBot
-from bot.discord_app.interactions import member_of
+from bot.discord_app.interactions import locale_of, member_of
 
 ASPECT_CHOICES = [app_commands.Choice(name=a, value=a) for a in VIDEO_ASPECTS]
 RESOLUTION_CHOICES = [app_commands.Choice(name=r, value=r) for r in VIDEO_RESOLUTIONS]
@@ -33,6 +33,7 @@ class Animate(commands.Cog):
         negative_prompt="What to keep out of the video",
         enhance_prompt="Let the service improve the prompt",
         reference="An image the video should draw on, for models that take reference images",
+        style="A style: text added to your prompt",
     )
     @app_commands.choices(aspect=ASPECT_CHOICES, resolution=RESOLUTION_CHOICES)
     async def animate(
@@ -47,8 +48,9 @@ class Animate(commands.Cog):
         last_frame: discord.Attachment | None = None,
         audio: bool = False,
         negative_prompt: app_commands.Range[str, 1, 2000] | None = None,
-        enhance_prompt: bool = False,
+        enhance_prompt: bool | None = None,
         reference: discord.Attachment | None = None,
+        style: str | None = None,
     ) -> None:
         """Generate a short video with Tencent Cloud."""
         member = member_of(interaction)
@@ -70,6 +72,7 @@ class Animate(commands.Cog):
             negative_prompt=negative_prompt,
             enhance_prompt=enhance_prompt,
             references=references,
+            style=style,
         )
         ticket = await self.bot.services.jobs.ask_video(member, options)
         await actions.launch(interaction, member, ticket)
@@ -80,6 +83,14 @@ class Animate(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         choices = self.bot.services.jobs.video_model_choices(interaction.guild_id or 0, current)
         return [app_commands.Choice(name=label, value=value) for label, value in choices[:25]]
+
+    @animate.autocomplete("style")
+    async def style_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        styles = self.bot.services.styles
+        found = await styles.choices(interaction.guild_id or 0, current, locale_of(interaction))
+        return [app_commands.Choice(name=label, value=value) for label, value in found[:25]]
 
 
 async def setup(bot: ImagineBot) -> None:

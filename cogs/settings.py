@@ -2,7 +2,8 @@
 
 The group is assembled here from its commands, one module per part: limits and
 overrides (`settings_limits`), models and the AI mark (`settings_models`), moderation
-(`settings_moderation`), and the small ones below. Each command only translates its
+(`settings_moderation`), styles (`settings_styles`), spoiler channels
+(`settings_spoilers`), and the small ones below. Each command only translates its
 options into a `ServerAdmin` call and draws the answer; the service checks the permission
 (a server can let other members see the group) and every value.
 """
@@ -20,6 +21,8 @@ from bot.discord_app.interactions import member_of, say
 from cogs.settings_limits import limits, role_limit, user_limit
 from cogs.settings_models import ai_mark, models
 from cogs.settings_moderation import moderation
+from cogs.settings_spoilers import spoilers
+from cogs.settings_styles import styles
 
 BUTTON_CHOICES = [
     app_commands.Choice(name="Anyone", value="anyone"),
@@ -120,6 +123,8 @@ def settings_group() -> app_commands.Group:
         buttons,
         moderation,
         timezone,
+        styles,
+        spoilers,
     ):
         group.add_command(command)
     return group

@@ -10,7 +10,11 @@ from bot.discord_app.client import ImagineBot
 from bot.discord_app.translator import TRANSLATED, command_strings
 
 
-def strings_of(command: app_commands.Command | app_commands.Group) -> list[str]:
+def strings_of(
+    command: app_commands.Command | app_commands.Group | app_commands.ContextMenu,
+) -> list[str]:
+    if isinstance(command, app_commands.ContextMenu):
+        return [command.name]  # a context menu has a name only
     out = [command.name, command.description]
     if isinstance(command, app_commands.Group):
         for child in command.commands:
@@ -38,5 +42,5 @@ async def test_every_command_string_is_translated() -> None:
     table = command_strings(TRANSLATED[discord.Locale.chinese])
     names, strings = await every_string()
     expected = {"imagine", "animate", "history", "queue", "quota", "usage", "settings"}
-    assert expected | {"moderation"} <= names
+    assert expected | {"moderation", "preferences", "Use as reference", "Animate"} <= names
     assert sorted(s for s in strings if s not in table) == []

@@ -59,8 +59,9 @@ async def test_chinese_user_sees_chinese_queue_position_and_result(tmp_path) -> 
         texts = [" ".join(e.get("description") or "" for e in r.embeds) for r in done.history]
         # One running job per user: the second waited in the queue, and said so in Chinese.
         assert any("排队中:本服务器队列第 1 位" in text for text in texts)
-        labels = [c["label"] for row in done.components for c in row["components"]]
-        assert labels == ["重新生成", "变体", "生成视频", "删除"]
+        rows = [[c["label"] for c in row["components"]] for row in done.components]
+        # Remix and Info keep a row of their own.
+        assert rows == [["重新生成", "变体", "生成视频", "删除"], ["改写", "详情"]]
         assert done.embeds[0]["fields"][0]["name"] == "模型"
 
 
@@ -164,13 +165,25 @@ async def test_sync_registers_chinese_names_and_descriptions(tmp_path) -> None:
         options = {o["name"]: o for o in imagine["options"]}
         assert options["prompt"]["name_localizations"]["zh-CN"] == "提示词"
         assert options["prompt"]["max_length"] == 1000
-        for name in ("history", "queue", "animate", "moderation", "settings", "quota", "usage"):
+        for name in (
+            "history",
+            "queue",
+            "animate",
+            "moderation",
+            "settings",
+            "quota",
+            "usage",
+            "preferences",
+        ):
             assert fake.command(name, fake.guild.id)["name_localizations"]["zh-CN"]
+        for name, chinese in (("Use as reference", "用作参考图"), ("Animate", "生成视频")):
+            menu = fake.command(name, fake.guild.id)
+            assert (menu["type"], menu["name_localizations"]["zh-CN"]) == (3, chinese)
         code, _ = await stack.run_cli("sync", "--guild", str(fake.guild.id))
         assert code == 0
-        # imagine, history, queue, animate, settings, quota, usage, moderation; a second
-        # sync created nothing new
-        assert fake.command_creates[fake.guild.id] == 8
+        # imagine, history, queue, animate, settings, quota, usage, moderation, preferences
+        # and two message menus; a second sync created nothing new
+        assert fake.command_creates[fake.guild.id] == 11
 
 
 async def test_sync_needs_only_the_discord_token(tmp_path) -> None:

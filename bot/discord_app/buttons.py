@@ -28,6 +28,8 @@ class JobButtonActions(Protocol):
         self, interaction: discord.Interaction, job_id: int, index: int
     ) -> None: ...
     async def delete(self, interaction: discord.Interaction, job_id: int) -> None: ...
+    async def remix(self, interaction: discord.Interaction, job_id: int) -> None: ...
+    async def info(self, interaction: discord.Interaction, job_id: int) -> None: ...
     async def rerun(self, interaction: discord.Interaction, job_id: int) -> None: ...
     async def cancel(self, interaction: discord.Interaction, job_id: int) -> None: ...
     async def download(self, interaction: discord.Interaction, job_id: int) -> None: ...
@@ -73,10 +75,12 @@ class _JobButton(ui.DynamicItem[ui.Button], template=r"^$"):
         label: str = "",
         style: discord.ButtonStyle = discord.ButtonStyle.secondary,
         emoji: str | None = None,
+        row: int | None = None,
     ) -> None:
         custom_id = f"{self.prefix}:{job_id}" + (f":{index}" if self.indexed else "")
         super().__init__(
-            ui.Button(label=label or None, style=style, emoji=emoji, custom_id=custom_id)
+            ui.Button(label=label or None, style=style, emoji=emoji, custom_id=custom_id),
+            row=row,
         )
         self.job_id = job_id
         self.index = index
@@ -103,6 +107,20 @@ class AnimateButton(_JobButton, prefix="imagine:animate", indexed=True):
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await job_actions(interaction).animate_result(interaction, self.job_id, self.index)
+
+
+class RemixButton(_JobButton, prefix="imagine:remix"):
+    """A form pre-filled with the prompt and negative prompt; the rest is kept."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await job_actions(interaction).remix(interaction, self.job_id)
+
+
+class InfoButton(_JobButton, prefix="imagine:info"):
+    """Everything about the result, privately."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await job_actions(interaction).info(interaction, self.job_id)
 
 
 class DownloadButton(_JobButton, prefix="history:download"):
@@ -143,10 +161,16 @@ ALL_BUTTONS = (
     CancelButton,
     HistoryPageButton,
     DownloadButton,
+    RemixButton,
+    InfoButton,
 )
+# Rows of a result's buttons: Remix and Info keep the last row to themselves, whatever
+# else a result offers above them.
+CREATIVE_ROW = 4
 
 
 def result_view(job: Job, images: int, locale: str) -> ui.View:
+    """The buttons under a result: the one place they are put together."""
     view = ui.View(timeout=None)
     view.add_item(RerollButton(job.id, label=t(locale, "button.reroll"), emoji="🔁"))
     if job.kind is TaskKind.VIDEO:
@@ -165,4 +189,14 @@ def result_view(job: Job, images: int, locale: str) -> ui.View:
             job.id, label=t(locale, "button.delete"), emoji="🗑️", style=discord.ButtonStyle.danger
         )
     )
+    for item in creative_row(job, locale):
+        view.add_item(item)
     return view
+
+
+def creative_row(job: Job, locale: str) -> list[ui.Item]:
+    """Remix and Info, in a row of their own."""
+    return [
+        RemixButton(job.id, label=t(locale, "remix.button"), emoji="✏️", row=CREATIVE_ROW),
+        InfoButton(job.id, label=t(locale, "info.button"), emoji="ℹ️", row=CREATIVE_ROW),
+    ]

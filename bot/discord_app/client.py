@@ -32,8 +32,10 @@ EXTENSIONS = (
     "cogs.history",
     "cogs.imagine",
     "cogs.moderation",
+    "cogs.preferences",
     "cogs.queue",
     "cogs.quota",
+    "cogs.reference_menus",
     "cogs.settings",
     "cogs.usage",
 )

@@ -25,7 +25,7 @@ from ..text.i18n import t
 from . import render
 from .buttons import result_view
 from .messenger import JobMessenger
-from .uploads import UploadError, prepare_uploads
+from .uploads import UploadError, as_spoilers, prepare_uploads
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +148,13 @@ class Delivery:
                 return await self._failed(
                     ready, "ResultUnreadable", t(locale, exc.key, **exc.params)
                 )
+            # A spoiler's picture is not put in the embed, which would show it uncovered.
+            spoiler = bool(job.options.get("spoiler"))
+            if spoiler:
+                uploads = as_spoilers(uploads)
+            pictured = None if spoiler else uploads[0].filename
             timeout = self.tunables.polling.timeout_seconds
-            embed = render.result_embed(job, locale, uploads[0].filename, took, jobs, timeout)
+            embed = render.result_embed(job, locale, pictured, took, jobs, timeout)
             view = result_view(job, len(uploads), locale)
             try:
                 send = partial(self.messenger.edit, job, embed=embed, view=view, uploads=uploads)

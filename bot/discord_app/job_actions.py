@@ -15,13 +15,19 @@ from pathlib import Path
 
 import discord
 
+from ..asks.images import ImageOptions
+from ..asks.videos import VideoOptions
 from ..config.tunables import Tunables
+from ..mps.models import TaskKind
+from ..refusal import Refusal
 from ..services.jobs import JobService, Ticket
 from ..services.listings import JobListings
 from ..services.members import Member
 from ..storage.jobs import Job
+from ..text.i18n import t
 from . import render
 from .errors import answers_errors
+from .forms import PromptForm, RemixForm
 from .interactions import member_of, say
 from .listings import ListingViews
 from .messenger import JobMessenger
@@ -74,15 +80,22 @@ class JobActions:
             {"channel_id": member.channel_id, "attachment_size_limit": member.upload_limit},
         )
         self.messenger.remember(job.id, interaction)
-        await self._show_warnings(interaction, member, job)
+        await self._tell_privately(interaction, member, job, ticket.notes)
         self.tracker.track(job.id)
         return job
 
-    async def _show_warnings(
-        self, interaction: discord.Interaction, member: Member, job: Job
+    async def _tell_privately(
+        self,
+        interaction: discord.Interaction,
+        member: Member,
+        job: Job,
+        notes: tuple[Refusal, ...],
     ) -> None:
+        """A moderator's warnings waiting for the member, and the preferences this ask
+        left out (one line each), in one private message."""
         texts = await self.jobs.take_warnings(member)
-        if not texts:
+        lines = [t(member.locale, note.key, **note.params) for note in notes]
+        if not texts and not lines:
             return
         # The job's message first (a follow-up to a bare deferral would replace it), then
         # the warning, privately.
@@ -91,8 +104,9 @@ class JobActions:
             await interaction.edit_original_response(
                 embed=render.progress_embed(job, progress, member.locale)
             )
-        header = say(interaction, "moderation.warning_header")
-        await interaction.followup.send("\n\n".join([header, *texts]), ephemeral=True)
+        warning = [say(interaction, "moderation.warning_header"), *texts] if texts else []
+        parts = ["\n\n".join(warning), "\n".join(lines)]
+        await interaction.followup.send("\n\n".join(p for p in parts if p), ephemeral=True)
 
     # -- buttons on a result ---------------------------------------------------------------
 
@@ -117,6 +131,84 @@ class JobActions:
         """The image result becomes the first frame of a video, with the image's prompt."""
         member = member_of(interaction)
         ticket = await self.jobs.ask_animate(member, job_id, _images_on(interaction), index)
+        await self.launch(interaction, member, ticket)
+
+    @answers_errors
+    async def remix(self, interaction: discord.Interaction, job_id: int) -> None:
+        """A form with the job's prompt and negative prompt; submitted, a new job with
+        everything else kept."""
+        member = member_of(interaction)
+        job = await self.jobs.remix_form(member, job_id)
+        video = job.kind is TaskKind.VIDEO
+        limits = self.tunables
+        form = RemixForm(
+            job_id=job.id,
+            user_id=member.user_id,
+            locale=member.locale,
+            prompt=job.options.get("prompt", job.prompt),
+            negative_prompt=job.options.get("negative_prompt"),
+            max_chars=limits.video.max_prompt_chars if video else limits.max_prompt_chars,
+            submitted=partial(self.remix_submitted, job_id=job.id),
+        )
+        await interaction.response.send_modal(form)
+
+    @answers_errors
+    async def remix_submitted(
+        self,
+        interaction: discord.Interaction,
+        prompt: str | None,
+        negative_prompt: str | None,
+        *,
+        job_id: int,
+    ) -> None:
+        member = member_of(interaction)
+        refresh = partial(refreshed_urls, interaction)
+        ticket = await self.jobs.ask_remix(member, job_id, prompt, negative_prompt, refresh)
+        await self.launch(interaction, member, ticket)
+
+    @answers_errors
+    async def info(self, interaction: discord.Interaction, job_id: int) -> None:
+        """Everything about a result, privately: prompt, options, style, timings, cost,
+        the job it was remixed from."""
+        embed = await self.views.info(member_of(interaction), job_id)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    # -- message context menus -------------------------------------------------------------
+
+    @answers_errors
+    async def use_as_reference(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """The message's image becomes the reference of a new image; a form asks for the
+        prompt. The image is checked before the form is shown."""
+        member = member_of(interaction)
+        url = await self.reference(first_image(message))
+        form = PromptForm(
+            message_id=message.id,
+            user_id=member.user_id,
+            locale=member.locale,
+            max_chars=self.tunables.max_prompt_chars,
+            submitted=partial(self.reference_submitted, url=url),
+        )
+        await interaction.response.send_modal(form)
+
+    @answers_errors
+    async def reference_submitted(
+        self, interaction: discord.Interaction, prompt: str | None, _: str | None, *, url: str
+    ) -> None:
+        member = member_of(interaction)
+        ticket = await self.jobs.ask_image(member, ImageOptions(prompt=prompt, references=(url,)))
+        await self.launch(interaction, member, ticket)
+
+    @answers_errors
+    async def animate_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """A video from the message's image (its first frame), with the member's
+        preferences."""
+        member = member_of(interaction)
+        url = await self.frame(first_image(message))
+        ticket = await self.jobs.ask_video(member, VideoOptions(prompt=None, first_frame=url))
         await self.launch(interaction, member, ticket)
 
     @answers_errors
@@ -164,6 +256,14 @@ class JobActions:
         self.listings.check_history_owner(member, owner_id)
         embed, view = await self.views.history(member, page)
         await interaction.response.edit_message(embed=embed, view=view)
+
+
+def first_image(message: discord.Message) -> discord.Attachment:
+    """The first image attached to a message (the one a context menu works on)."""
+    for attachment in message.attachments:
+        if (attachment.content_type or "").startswith("image/"):
+            return attachment
+    raise Refusal("menus.error.no_image")
 
 
 def _images_on(interaction: discord.Interaction) -> list[str] | None:

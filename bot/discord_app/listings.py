@@ -15,6 +15,8 @@ from ..text.formatting import plain, shorten
 from ..text.i18n import t
 from . import render
 from .buttons import CancelButton, DownloadButton, HistoryPageButton, RerunButton
+from .info_card import info_embed
+from .render import style_shown
 from .video_details import job_failure_text, video_fields
 
 # How a job that has not ended stands, in /queue.
@@ -64,6 +66,12 @@ class ListingViews:
             job, locale, await self.messages.get(job.id), self.tunables.video.keep_hours
         )
 
+    async def info(self, member: Member, job_id: int) -> discord.Embed:
+        """A result's Info card, for anyone in its server."""
+        found = await self.listings.info(member, job_id)
+        parent = await self.messages.get(found.parent.id) if found.parent else None
+        return info_embed(found, member.locale, parent)
+
     async def queue(self, member: Member) -> tuple[discord.Embed, ui.View]:
         """The member's queued and running jobs here, and how long the server's queue is."""
         locale = member.locale
@@ -108,6 +116,8 @@ def job_details(
             t(locale, "common.yes") if options.get("enhance_prompt") else None,
         ),
         ("discord.field_references", len(options.get("references") or ()) or None),
+        ("info.field_style", style_shown(options.get("style"), locale)),
+        ("info.field_parent", _parent(options, locale)),
     ]
     rows = [(t(locale, key), value, key != "discord.field_negative") for key, value in asked]
     rows += [(name, value, True) for name, value in video_fields(job, locale) if is_video(job)]
@@ -131,3 +141,8 @@ def job_details(
     if download_offered(job, keep_hours):
         view.add_item(DownloadButton(job.id, label=t(locale, "video.button.download"), emoji="📥"))
     return embed, view
+
+
+def _parent(options: dict, locale: str) -> str | None:
+    parent = options.get("parent_id")
+    return t(locale, "info.parent_value", job=parent) if isinstance(parent, int) else None

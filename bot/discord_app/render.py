@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import discord
 
+from ..asks.styles import BUILTIN_LABELS
 from ..engine.events import ErrorCategory, Progress
 from ..services.listings import is_video
 from ..storage.jobs import Job, JobState
@@ -32,6 +33,13 @@ def _base(job: Job, locale: str, colour: discord.Colour, *, show_prompt: bool = 
 def _model_label(job: Job) -> str:
     version = job.request.get("ModelVersion")
     return f"{job.model} {version}" if version else job.model
+
+
+def style_shown(name: str | None, locale: str) -> str | None:
+    """A style's name as the reader reads it (a built-in style's is localised)."""
+    if not name:
+        return None
+    return t(locale, BUILTIN_LABELS[name]) if name in BUILTIN_LABELS else plain(name, 100)
 
 
 def progress_embed(job: Job, progress: Progress, locale: str) -> discord.Embed:
@@ -82,6 +90,9 @@ def result_embed(
         embed.add_field(name=t(locale, "discord.field_size"), value=str(size))
     for name, value in video_fields(job, locale) if is_video(job) else ():
         embed.add_field(name=name, value=value)
+    style = style_shown(job.options.get("style"), locale)
+    if style:
+        embed.add_field(name=t(locale, "info.field_style"), value=style)
     if took is not None:
         embed.add_field(name=t(locale, "discord.field_time"), value=elapsed(took))
     embed.add_field(name=t(locale, "discord.field_job"), value=f"#{job.id}")
@@ -175,6 +186,9 @@ def history_line(
         state = f"{state} · ×{job.batch_size}"
     when = f"<t:{int(job.created_at)}:R>"
     line = f"**#{job.id}** {STATE_ICONS[current]} {state} · {when} · {plain(job.prompt, 80)}"
+    parent = job.options.get("parent_id")
+    if isinstance(parent, int):
+        line += f" · {t(locale, 'remix.history_parent', job=parent)}"
     link = jump_url(job, message)
     if link and current is JobState.DELIVERED:
         line += f" · [{t(locale, 'discord.jump')}]({link})"

@@ -7,6 +7,7 @@ Pillow work is CPU-bound: callers run `fit_uploads` in a worker thread. Every fa
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import logging
 from dataclasses import dataclass
@@ -48,6 +49,20 @@ class Upload:
     filename: str
     data: bytes
     reencoded: bool = False
+
+
+# Discord hides an attachment behind a spoiler when its file name starts with this.
+SPOILER_PREFIX = "SPOILER_"
+
+
+def as_spoilers(uploads: list[Upload]) -> list[Upload]:
+    """The same files, each shown as a spoiler until clicked."""
+    return [
+        u
+        if u.filename.startswith(SPOILER_PREFIX)
+        else dataclasses.replace(u, filename=SPOILER_PREFIX + u.filename)
+        for u in uploads
+    ]
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:

@@ -83,6 +83,11 @@ class StyleService:
                 out.append((shown, style.name))
         return out
 
+    async def own_choices(self, guild_id: int, typed: str) -> list[str]:
+        """The names of the server's own styles that match what was typed so far."""
+        wanted = typed.strip().casefold()
+        return [r.name for r in await self.store.all(guild_id) if wanted in r.name.casefold()]
+
     # -- changes (Manage Server) -----------------------------------------------------------
 
     def _require(self, member: Member) -> None:
