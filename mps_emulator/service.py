@@ -8,6 +8,8 @@ faults, then hands the parsed JSON body to `MpsService.call`.
 from __future__ import annotations
 
 import asyncio
+import copy
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -86,8 +88,9 @@ class MpsService:
     async def _create(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         validate = validate_image_create if kind == IMAGE else validate_video_create
         request = validate(params, self.config)
+        digests: list[str] = []
         if request.references:
-            await asyncio.gather(*(self._fetch_reference(r) for r in request.references))
+            digests = await asyncio.gather(*(self._fetch_reference(r) for r in request.references))
         # Checked after the fetches, right before creating: no await between check and create,
         # so concurrent Creates cannot overshoot the cap.
         cap = self.config.max_running_tasks
@@ -100,6 +103,7 @@ class MpsService:
         task = self.store.create(
             request.spec, now, self.wall_clock(), self.stats.epoch, request.output_blocked
         )
+        task.params, task.reference_digests = copy.deepcopy(params), tuple(digests)
         self.stats.tasks_created[kind] += 1
         log.debug("created %s (%s %s)", task.task_id, task.spec.model, task.spec.version)
         return {"TaskId": task.task_id}
@@ -140,14 +144,16 @@ class MpsService:
         base = (self.config.public_url or base_url).rstrip("/")
         return [self.files.url(base, task, i) for i in range(task.spec.output_count)]
 
-    async def _fetch_reference(self, reference: Reference) -> None:
+    async def _fetch_reference(self, reference: Reference) -> str:
         """Fetch a reference image as MPS does: one it cannot fetch is a DownloadError, one
-        of a format or size the field does not take is InvalidParameterValue.SrcFile."""
+        of a format or size the field does not take is InvalidParameterValue.SrcFile. The
+        SHA-256 of what was fetched."""
         assert self.http is not None, "MpsService.open() was not called"
         url = reference.url
         limit = min(reference.max_bytes, self.config.max_reference_bytes)
         timeout = aiohttp.ClientTimeout(total=self.config.reference_timeout)
         why = bad = ""
+        data = b""
         try:
             async with self.http.get(url, timeout=timeout) as response:
                 if response.status != 200:
@@ -170,6 +176,7 @@ class MpsService:
         if bad:
             raise ApiError("InvalidParameterValue.SrcFile", f"The image at `{url}` is {bad}.")
         self.stats.references["fetched"] += 1
+        return hashlib.sha256(data).hexdigest()
 
 
 def image_format(data: bytes) -> str | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from .config import EmulatorConfig, Range
 
@@ -71,6 +72,10 @@ class Task:
     describe_calls: int = 0
     first_final_seen_at: float | None = None
     downloads: int = 0
+    # What the Create asked, as received (its JSON parameters), and the SHA-256 of each
+    # reference image fetched for it, in order: what a test asserts MPS was sent.
+    params: dict[str, Any] = field(default_factory=dict)
+    reference_digests: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:

@@ -26,8 +26,9 @@ TEXT_MAX = 4000
 Submitted = Callable[[discord.Interaction, str | None, str | None], Awaitable[None]]
 
 
-def _text(default: str | None, max_length: int, *, required: bool) -> ui.TextInput:
+def _text(name: str, default: str | None, max_length: int, *, required: bool) -> ui.TextInput:
     return ui.TextInput(
+        custom_id=name,
         style=discord.TextStyle.paragraph,
         default=(default or "")[:max_length] or None,
         required=required,
@@ -53,8 +54,8 @@ class RemixForm(ui.Modal):
         super().__init__(
             title=title, timeout=FORM_LIFETIME, custom_id=f"remix:form:{job_id}:{user_id}"
         )
-        self.prompt = _text(prompt, max_chars, required=False)
-        self.negative = _text(negative_prompt, max_chars, required=False)
+        self.prompt = _text("prompt", prompt, max_chars, required=False)
+        self.negative = _text("negative_prompt", negative_prompt, max_chars, required=False)
         self.add_item(ui.Label(text=t(locale, "remix.form_prompt"), component=self.prompt))
         self.add_item(ui.Label(text=t(locale, "remix.form_negative"), component=self.negative))
         self._submitted = submitted
@@ -79,7 +80,7 @@ class PromptForm(ui.Modal):
         super().__init__(
             title=title, timeout=FORM_LIFETIME, custom_id=f"reference:form:{message_id}:{user_id}"
         )
-        self.prompt = _text(None, max_chars, required=True)
+        self.prompt = _text("prompt", None, max_chars, required=True)
         self.add_item(
             ui.Label(
                 text=t(locale, "menus.reference_prompt"),

@@ -237,6 +237,10 @@ def attachment_url(fake: FakeDiscord, attachment: StoredAttachment) -> str:
     return f"{fake.base_url}{path}?ex={expires:x}&is={issued:x}&hm={signature}&"
 
 
+# Attachment flags (https://discord.com/developers/docs/resources/message#attachment-object).
+IS_SPOILER = 1 << 3
+
+
 def attachment_payload(fake: FakeDiscord, attachment: StoredAttachment) -> dict:
     url = attachment_url(fake, attachment)
     data: dict[str, Any] = {
@@ -255,4 +259,6 @@ def attachment_payload(fake: FakeDiscord, attachment: StoredAttachment) -> dict:
         data["description"] = attachment.description
     if attachment.ephemeral:
         data["ephemeral"] = True
+    if attachment.spoiler:
+        data["flags"] = IS_SPOILER
     return data

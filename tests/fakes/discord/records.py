@@ -77,6 +77,12 @@ class StoredAttachment:
     def size(self) -> int:
         return len(self.data)
 
+    @property
+    def spoiler(self) -> bool:
+        """Discord hides an attachment whose file name starts with ``SPOILER_`` until it is
+        clicked (and flags it ``IS_SPOILER``)."""
+        return self.filename.startswith("SPOILER_")
+
 
 @dataclass
 class MessageRevision:
