@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--enhance", action="store_true", help="let MPS enhance the prompt")
     gen.add_argument("--resolution", help="1K, 2K or 4K, for the models that take one")
     gen.add_argument("--format", dest="output_format", choices=("jpeg", "png"))
+    gen.add_argument("--style", help="a built-in style: cinematic, anime, watercolor, ink…")
 
     sub.add_parser("doctor", help="check configuration and credentials")
 
@@ -79,6 +80,7 @@ def _run(command: str, args: argparse.Namespace, environment: Environment, local
             enhance_prompt=args.enhance,
             resolution=args.resolution,
             output_format=args.output_format,
+            style=args.style,
         )
         return asyncio.run(imagine(environment, options, args.out, locale))
     if command == "doctor":

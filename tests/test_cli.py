@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from bot.asks.styles import BUILTIN_STYLES
 from mps_emulator import EmulatorConfig
 
 from .conftest import running_emulator
@@ -54,6 +55,9 @@ async def run(
     return proc.returncode, out.decode(), err.decode()
 
 
+INK = next(s for s in BUILTIN_STYLES if s.name == "ink")
+
+
 def quick() -> EmulatorConfig:
     return EmulatorConfig(
         image_wait=(0.05, 0.05), image_run=(0.1, 0.2), banned_words=("forbidden",)
@@ -71,10 +75,14 @@ async def test_imagine_saves_a_valid_image(tmp_path) -> None:
             "768x1024",
             "--count",
             "2",
+            "--style",
+            "ink",
             "--out",
             "out",
         )
         assert emu.stats()["tasks_created"] == 2  # one image per task, as documented
+        prompts = {emu.task(task_id).params["Prompt"] for task_id in emu.stats()["tasks"]}
+        assert prompts == {"一只戴着草帽的橘猫, " + INK.prompt}  # a built-in style
     assert code == 0, err
     saved = sorted((tmp_path / "out").iterdir())
     assert len(saved) == 2

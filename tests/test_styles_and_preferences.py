@@ -220,3 +220,44 @@ async def test_spoilers_by_option_and_by_channel(tmp_path):
             assert [r[0] for r in await cur.fetchall()] == ["[101]"]
     finally:
         await db.close()
+
+
+async def test_info_estimates_the_cost_of_what_was_billed_and_remixes_videos(tmp_path):
+    from bot.discord_app.info_card import info_embed
+    from bot.services.listings import JobListings
+
+    async with world(tmp_path) as w:
+        jobs, store = w.services.jobs, w.services.jobs.store
+        batch = await w.launched(BOB, ImageOptions(prompt="two owls", count=2, style="anime"))
+        first, second = await store.batch(batch.batch_key)
+        # MPS accepted one task of the two (the other is still queued): one image billed.
+        await store.update(first.id, task_id="t-1", submitted_at=first.created_at + 3)
+        await store.update(first.id, mps_final_at=first.created_at + 63)
+        tunables = w.services.listings.tunables
+        priced = dict(tunables.models)
+        priced["Hunyuan"] = replace(priced["Hunyuan"], price_per_image=0.25)
+        listings = JobListings(
+            engine=w.services.listings.engine,
+            store=store,
+            tunables=replace(tunables, models=priced),
+        )
+        info = await listings.info(ALICE, second.id)
+        assert info.job.id == first.id and (info.images, info.cost) == (1, 0.25)
+        assert (info.waited, info.generated) == (3, 60)
+        embed = info_embed(info, "zh-CN", None)
+        fields = {f.name: f.value for f in embed.fields}
+        assert fields["预估费用"].startswith("0.25") and fields["风格"] == "动漫"
+        assert (fields["排队"], fields["生成"]) == ("0:03", "1:00")
+        # Without a price, no estimate is shown.
+        plain = info_embed(await w.services.listings.info(ALICE, first.id), "en-US", None)
+        assert "Estimated cost" not in [f.name for f in plain.fields]
+        # A video is remixed like an image: its options kept, its prompt changed.
+        video = await jobs.launch(
+            await jobs.ask_video(BOB, VideoOptions(prompt="waves", duration=10, aspect="9:16"))
+        )
+        again = await jobs.ask_remix(ALICE, video.id, "calm waves", "storm", no_refresh)
+        assert (again.request["Prompt"], again.request["NegativePrompt"]) == ("calm waves", "storm")
+        assert again.request["Duration"] == 10
+        assert again.request["ExtraParameters"]["AspectRatio"] == "9:16"
+        assert again.record["parent_id"] == video.id
+        again.release()
