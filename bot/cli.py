@@ -11,16 +11,22 @@ import shutil
 import sys
 from pathlib import Path
 
+import aiohttp
+
 from .asks.images import ImageOptions
 from .config.environment import ConfigError, Environment, load_environment
 from .engine.bus import JobFollower
 from .engine.events import Progress
+from .engine.limiter import QuotaGate
 from .mps import errors
+from .mps.client import MpsClient
 from .mps.signer import mask
 from .refusal import Refusal
 from .runtime import Runtime, open_runtime
 from .services.members import Member
+from .storage.database import DatabaseError, schema_version
 from .storage.jobs import Job, JobState
+from .storage.lock import open_locked_database
 from .text.formatting import bar, elapsed
 from .text.i18n import resolve, t
 from .text.wording import failure_text, status_line
@@ -131,24 +137,42 @@ async def doctor(environment: Environment, locale: str) -> int:
     )
     token_state = "doctor.set" if environment.discord_token else "doctor.missing"
     print(t(locale, "doctor.discord_token", state=t(locale, token_state)))
-    healthy = True
-    async with open_runtime(environment, start_engine=False) as rt:
-        async with rt.db.execute("PRAGMA user_version") as cur:
-            version = (await cur.fetchone())[0]
-        print(t(locale, "doctor.database", path=environment.database_path, version=version))
+    healthy = await _check_database(environment, locale)
+    async with aiohttp.ClientSession(trust_env=True) as session:
+        tunables = environment.tunables
+        client = MpsClient(
+            session,
+            environment.credentials(),
+            endpoint=environment.mps_endpoint,
+            region=environment.region,
+            gate=QuotaGate(tunables.rates.by_action()),
+        )
         try:
             # A signed Describe of a task that cannot exist: "not found" proves the key works.
-            await rt.client.call("DescribeAigcImageTask", {"TaskId": "4-AigcImage-doctor"})
+            await client.call("DescribeAigcImageTask", {"TaskId": "4-AigcImage-doctor"})
         except errors.MpsError as exc:
             for cls, key, ok in _DOCTOR_ANSWERS:
                 if isinstance(exc, cls):
-                    healthy = ok
+                    healthy = healthy and ok
                     endpoint = environment.mps_endpoint
                     print(t(locale, key, endpoint=endpoint, code=exc.code, message=exc.message))
                     break
         else:
             print(t(locale, "doctor.credentials_ok", endpoint=environment.mps_endpoint))
     return 0 if healthy else 1
+
+
+async def _check_database(environment: Environment, locale: str) -> bool:
+    """Reachable, usable, and at which schema version (opening it brings it up to date)."""
+    where = environment.database
+    try:
+        async with open_locked_database(where) as db:
+            version = await schema_version(db)
+    except DatabaseError as exc:
+        print(t(locale, "doctor.database_bad", message=str(exc)))
+        return False
+    print(t(locale, "doctor.database", path=where.shown, kind=where.dialect, version=version))
+    return True
 
 
 def load_or_explain(locale: str, **require: bool) -> Environment | None:

@@ -11,7 +11,7 @@ from bot.storage.database import open_database
 
 
 async def stored_incidents(
-    db_path: Path, guild_id: int, *, count: int, within: float = 10.0
+    db_path: Path | str, guild_id: int, *, count: int, within: float = 10.0
 ) -> list[Incident]:
     """The server's incidents once there are `count` of them.
 

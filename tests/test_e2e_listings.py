@@ -50,19 +50,22 @@ async def test_history_pages_and_details_show_only_your_jobs(tmp_path) -> None:
         turned = fake.messages[page.id]
         assert "red apple" in turned.embeds[0]["description"]
 
+        # Jobs are numbered as they are written (the asks are answered concurrently).
+        ((red,),) = await stack.rows("SELECT id FROM jobs WHERE prompt = ?", "red apple")
+        ((pear,),) = await stack.rows("SELECT id FROM jobs WHERE prompt = ?", "secret pear")
         details = await fake.slash_command(
-            fake.guild.id, "general", "alice", "history", options={"job": 1}
+            fake.guild.id, "general", "alice", "history", options={"job": red}
         )
         await details.wait_for_response()
         assert "red apple" in details.original.embeds[0]["description"]
-        assert any(i == "history:rerun:1" for i in details.original.custom_ids())
+        assert any(i == f"history:rerun:{red}" for i in details.original.custom_ids())
 
         snoop = await fake.slash_command(
-            fake.guild.id, "general", "alice", "history", options={"job": 4}
+            fake.guild.id, "general", "alice", "history", options={"job": pear}
         )
         await snoop.wait_for_response()
         assert "pear" not in str(snoop.original.embeds) + snoop.original.content
-        assert "#4" in snoop.original.content
+        assert f"#{pear}" in snoop.original.content
 
 
 async def test_queue_lists_your_jobs_and_cancels_a_queued_one(tmp_path) -> None:

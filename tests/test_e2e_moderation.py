@@ -59,7 +59,7 @@ async def test_incident_is_posted_blocked_member_appeals_and_is_let_back(tmp_pat
             options={"prompt": "something **forbidden** <@1>", "negative_prompt": "blur"},
         )
         post = await log_post(fake, guild, "mod:dismiss:")
-        (incident,) = await stored_incidents(stack.db_path, guild.id, count=1)
+        (incident,) = await stored_incidents(stack.database, guild.id, count=1)
         carol = guild.member("carol").user
         # The prompt is there for moderators, escaped and behind a spoiler; carol is named
         # without a ping.
@@ -211,7 +211,7 @@ async def test_blocked_words_cost_nothing_and_servers_are_kept_apart(tmp_path) -
         stopped = await fake.invoke("imagine", user="carol", options={"prompt": "a red DRAGON"})
         assert "does not allow" in (await private_answer(stopped)).content
         assert emu.stats()["actions"] == {}  # refused before any Tencent call
-        (incident,) = await stored_incidents(stack.db_path, home.id, count=1)
+        (incident,) = await stored_incidents(stack.database, home.id, count=1)
         assert (incident.code, incident.user_id, incident.job_id) == ("BlockedWord", carol.id, None)
 
         # No log channel: the incident is still listed for moderators.
@@ -239,7 +239,7 @@ async def test_blocked_words_cost_nothing_and_servers_are_kept_apart(tmp_path) -
             "imagine", user=carol, guild=other, options={"prompt": "a red dragon"}
         )
         await final_message(fake, elsewhere)
-        assert await stored_incidents(stack.db_path, other.id, count=0) == []
+        assert await stored_incidents(stack.database, other.id, count=0) == []
 
 
 async def test_log_posts_survive_discord_errors_and_restarts(tmp_path) -> None:
@@ -265,7 +265,7 @@ async def test_log_posts_survive_discord_errors_and_restarts(tmp_path) -> None:
         # An incident recorded while the bot was away (stopped before it could post) is
         # posted when it starts again, and only once.
         await stack.bots[0].stop()
-        db = await open_database(stack.db_path)
+        db = await open_database(stack.database)
         try:
             missed = await ModerationStore(db).add_incident(
                 guild_id=guild.id,

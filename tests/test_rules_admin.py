@@ -21,6 +21,7 @@ from bot.rules.windows import day_window, month_window
 from bot.storage.database import open_database
 from bot.storage.jobs import JobState, JobStore
 from bot.storage.usage import UsageReader
+from tests.databases import test_database
 
 GUILD, OTHER_GUILD = 10, 20
 BOB, CAROL = 1, 2
@@ -110,7 +111,7 @@ class World:
 
 @pytest.fixture
 async def world(tmp_path: Path):
-    db = await open_database(tmp_path / "db.sqlite3")
+    db = await open_database(test_database(tmp_path / "db.sqlite3"))
     try:
         yield World(db, Clock(utc(2026, 3, 31, 12)))
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..mps.models import TaskKind
+from ..rules.asks import Ask
 
 
 class Admission:
@@ -18,6 +19,8 @@ class Admission:
     def __init__(self, ledger: Reservations, key: tuple[int, int, TaskKind]) -> None:
         self._ledger: Reservations | None = ledger
         self.key = key
+        # What was asked (roles included), for the rules' last word when the job is written.
+        self.ask: Ask | None = None
 
     @property
     def held(self) -> bool:

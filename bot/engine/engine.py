@@ -17,6 +17,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -237,6 +238,7 @@ class JobEngine:
         if waiting + self._reservations.count(ask.guild_id, ask.user_id) >= limit:
             raise QueueLimitError(limit)
         admission = self._reservations.reserve(ask.guild_id, ask.user_id, ask.kind)
+        admission.ask = ask
         reserved = self._reservations.by_user(ask.guild_id, ask.kind)
         pending = reserved + self._registry.unsubmitted(ask.guild_id, ask.kind)
         snapshot = Pending(
@@ -252,9 +254,14 @@ class JobEngine:
         return admission
 
     async def submit(self, request: JobRequest, admission: Admission | None = None) -> Job:
-        """Write the job, queue it, and return it. Raises a Refusal when a rule says no."""
+        """Write the job, queue it, and return it. Raises a Refusal when a rule says no.
+
+        The job is written in one transaction with the rules' last word (`Rulebook.confirm`:
+        the quotas counted from the database alone, under the server's admission lock), so
+        asks admitted at once by several processes cannot together pass a quota."""
         if admission is None:
             admission = await self.admit(Ask(request.guild_id, request.user_id, request.kind))
+        ask = admission.ask or Ask(request.guild_id, request.user_id, request.kind)
         try:
             job = await self.store.create(
                 kind=request.kind,
@@ -266,6 +273,7 @@ class JobEngine:
                 options=request.options,
                 frontend=request.frontend,
                 locale=request.locale,
+                confirm=partial(self.rules.confirm, ask),
             )
             live = self._registry.track(job)
             self._registry.enqueue(live)

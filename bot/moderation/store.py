@@ -7,14 +7,12 @@ Every read and write names its server: nothing of one server is reachable from a
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
 
-import aiosqlite
-
-from ..storage.sql import run
+from ..storage.base import Database
+from ..storage.errors import IntegrityError
 from .models import (
     Appeal,
     AuditEntry,
@@ -25,17 +23,15 @@ from .models import (
 
 
 class ModerationStore:
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self.clock = clock
 
     async def _one(self, sql: str, params: tuple) -> Any:
-        async with self.db.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await self.db.fetchone(sql, params)
 
     async def _all(self, sql: str, params: tuple) -> list[Any]:
-        async with self.db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await self.db.fetchall(sql, params)
 
     # -- incidents -------------------------------------------------------------------------
 
@@ -53,8 +49,7 @@ class ModerationStore:
         code: str,
         message: str | None,
     ) -> Incident:
-        cur = await run(
-            self.db,
+        incident_id = await self.db.insert(
             "INSERT INTO incidents (guild_id, user_id, channel_id, job_id, prompt,"
             " negative_prompt, model, reference, code, message, created_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -72,7 +67,7 @@ class ModerationStore:
                 self.clock(),
             ),
         )
-        incident = await self.incident(guild_id, cur.lastrowid)
+        incident = await self.incident(guild_id, incident_id)
         assert incident is not None
         return incident
 
@@ -150,17 +145,15 @@ class ModerationStore:
         self, guild_id: int, incident_id: int, status: IncidentStatus, reviewer_id: int | None
     ) -> bool:
         """Close an open incident; False if someone decided it already (one decision wins)."""
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             "UPDATE incidents SET status = ?, reviewer_id = ?, reviewed_at = ?"
             " WHERE id = ? AND guild_id = ? AND status = 'open'",
             (status.value, reviewer_id, self.clock(), incident_id, guild_id),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def set_incident_post(self, incident_id: int, channel_id: int, message_id: int) -> None:
-        await run(
-            self.db,
+        await self.db.write(
             "UPDATE incidents SET log_channel_id = ?, log_message_id = ? WHERE id = ?",
             (channel_id, message_id, incident_id),
         )
@@ -177,13 +170,12 @@ class ModerationStore:
         until: float | None,
         incident_id: int | None = None,
     ) -> Block:
-        cur = await run(
-            self.db,
+        block_id = await self.db.insert(
             "INSERT INTO blocks (guild_id, user_id, reason, created_by, created_at, until,"
             " incident_id) VALUES (?,?,?,?,?,?,?)",
             (guild_id, user_id, reason, created_by, self.clock(), until, incident_id),
         )
-        block = await self.block(guild_id, cur.lastrowid)
+        block = await self.block(guild_id, block_id)
         assert block is not None
         return block
 
@@ -203,27 +195,25 @@ class ModerationStore:
         return Block.from_row(row) if row else None
 
     async def lift_blocks(self, guild_id: int, user_id: int, lifted_by: int | None) -> int:
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             "UPDATE blocks SET lifted_at = ?, lifted_by = ? WHERE guild_id = ? AND user_id = ?"
             " AND lifted_at IS NULL AND (until IS NULL OR until > ?)",
             (self.clock(), lifted_by, guild_id, user_id, self.clock()),
         )
-        return cur.rowcount
+        return changed
 
     # -- appeals ---------------------------------------------------------------------------
 
     async def add_appeal(self, block: Block) -> Appeal | None:
         """None if this block was appealed already: one appeal per block."""
         try:
-            cur = await run(
-                self.db,
+            appeal_id = await self.db.insert(
                 "INSERT INTO appeals (block_id, guild_id, user_id, created_at) VALUES (?,?,?,?)",
                 (block.id, block.guild_id, block.user_id, self.clock()),
             )
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             return None
-        return await self.appeal(block.guild_id, cur.lastrowid)
+        return await self.appeal(block.guild_id, appeal_id)
 
     async def appeal(self, guild_id: int, appeal_id: int) -> Appeal | None:
         row = await self._one(
@@ -234,17 +224,15 @@ class ModerationStore:
     async def decide_appeal(
         self, guild_id: int, appeal_id: int, status: str, decided_by: int
     ) -> bool:
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             "UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?"
             " WHERE id = ? AND guild_id = ? AND status = 'open'",
             (status, decided_by, self.clock(), appeal_id, guild_id),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def set_appeal_post(self, appeal_id: int, channel_id: int, message_id: int) -> None:
-        await run(
-            self.db,
+        await self.db.write(
             "UPDATE appeals SET log_channel_id = ?, log_message_id = ? WHERE id = ?",
             (channel_id, message_id, appeal_id),
         )
@@ -252,8 +240,7 @@ class ModerationStore:
     # -- warnings that wait for the member -------------------------------------------------
 
     async def add_pending_warning(self, guild_id: int, user_id: int, text: str) -> None:
-        await run(
-            self.db,
+        await self.db.write(
             "INSERT INTO pending_warnings (guild_id, user_id, text, created_at) VALUES (?,?,?,?)",
             (guild_id, user_id, text, self.clock()),
         )
@@ -268,12 +255,11 @@ class ModerationStore:
         if not rows:
             return []
         marks = ",".join("?" * len(rows))
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             f"UPDATE pending_warnings SET shown_at = ? WHERE id IN ({marks}) AND shown_at IS NULL",
             (self.clock(), *(r[0] for r in rows)),
         )
-        return [r[1] for r in rows] if cur.rowcount == len(rows) else []
+        return [r[1] for r in rows] if changed == len(rows) else []
 
     # -- audit log -------------------------------------------------------------------------
 
@@ -288,8 +274,7 @@ class ModerationStore:
         block_id: int | None = None,
         reason: str | None = None,
     ) -> None:
-        await run(
-            self.db,
+        await self.db.write(
             "INSERT INTO moderation_audit (guild_id, actor_id, action, user_id, incident_id,"
             " block_id, reason, created_at) VALUES (?,?,?,?,?,?,?,?)",
             (guild_id, actor_id, action, user_id, incident_id, block_id, reason, self.clock()),

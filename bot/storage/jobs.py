@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-import aiosqlite
-
 from ..mps.models import TaskKind
-from .sql import run
+from .base import Database, Row
 
 
 class JobState(StrEnum):
@@ -68,9 +66,10 @@ class Job:
     finished_at: float | None
     updated_at: float
     results: tuple[ResultFile, ...] = field(default=())
+    units: int = 1  # images or videos its task bills
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Job:
+    def from_row(cls, row: Row) -> Job:
         return cls(
             id=row["id"],
             kind=TaskKind(row["kind"]),
@@ -93,6 +92,7 @@ class Job:
             mps_final_at=row["mps_final_at"],
             finished_at=row["finished_at"],
             updated_at=row["updated_at"],
+            units=row["units"],
         )
 
 
@@ -111,8 +111,23 @@ _COLUMNS = {
 }
 
 
+# The rules' last word before a job is written, inside the transaction that writes it.
+Confirm = Callable[[Database], Awaitable[None]]
+
+
+def admission_lock(guild_id: int) -> str:
+    """The lock that serialises admissions into one server (its quotas), across processes."""
+    return f"admission:{guild_id}"
+
+
+def billed_units(options: dict[str, Any] | None) -> int:
+    """Images (or videos) one task makes: the options' `count` when it is one, else 1."""
+    count = (options or {}).get("count")
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 1
+
+
 class JobStore:
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self._clock = clock
 
@@ -128,13 +143,68 @@ class JobStore:
         options: dict[str, Any] | None = None,
         frontend: dict[str, Any] | None = None,
         locale: str | None = None,
+        units: int | None = None,
+        confirm: Confirm | None = None,
     ) -> Job:
+        """Write a queued job. `units` is what its task bills (images or videos; by default
+        the options' `count`, else 1).
+
+        With `confirm`, the job is written in a transaction that first runs `confirm(tx)`
+        (the rules' last word, counted from the database; it raises to refuse) under the
+        server's admission lock, so that no other process admits into the same server
+        between that count and this insert."""
         now = self._clock()
-        cur = await run(
-            self.db,
+        if confirm is None:
+            return await self._insert(
+                self.db,
+                now,
+                kind,
+                guild_id,
+                user_id,
+                model,
+                prompt,
+                request,
+                options,
+                frontend,
+                locale,
+                units,
+            )
+        async with self.db.transaction(lock=admission_lock(guild_id)) as tx:
+            await confirm(tx)
+            return await self._insert(
+                tx,
+                now,
+                kind,
+                guild_id,
+                user_id,
+                model,
+                prompt,
+                request,
+                options,
+                frontend,
+                locale,
+                units,
+            )
+
+    async def _insert(
+        self,
+        db: Database,
+        now: float,
+        kind: TaskKind,
+        guild_id: int,
+        user_id: int,
+        model: str,
+        prompt: str | None,
+        request: dict[str, Any],
+        options: dict[str, Any] | None,
+        frontend: dict[str, Any] | None,
+        locale: str | None,
+        units: int | None,
+    ) -> Job:
+        job_id = await db.insert(
             "INSERT INTO jobs (kind, guild_id, user_id, state, model, prompt, request_json,"
-            " options_json, frontend_json, locale, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " options_json, frontend_json, locale, units, created_at, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 kind.value,
                 guild_id,
@@ -146,17 +216,16 @@ class JobStore:
                 json.dumps(options or {}, ensure_ascii=False),
                 json.dumps(frontend or {}, ensure_ascii=False),
                 locale,
+                units if units is not None else billed_units(options),
                 now,
                 now,
             ),
         )
-        job = await self.get(cur.lastrowid)
-        assert job is not None
-        return job
+        row = await db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return Job.from_row(row)
 
     async def get(self, job_id: int) -> Job | None:
-        async with self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
         if row is None:
             return None
         job = Job.from_row(row)
@@ -177,7 +246,7 @@ class JobStore:
                 raise KeyError(f"not an updatable job column: {key}")
         sets.append("updated_at = ?")
         values.append(self._clock())
-        await run(self.db, f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*values, job_id))
+        await self.db.write(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*values, job_id))
 
     async def transition(
         self, job_id: int, expected: Iterable[JobState], state: JobState, **changes: Any
@@ -192,25 +261,31 @@ class JobStore:
                 raise KeyError(f"not an updatable job column: {key}")
             extra_sets.append(f", {key} = ?")
             extra_values.append(value.value if isinstance(value, StrEnum) else value)
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             f"UPDATE jobs SET state = ?, updated_at = ?{''.join(extra_sets)}"
             f" WHERE id = ? AND state IN ({marks})",
             (state.value, now, *extra_values, job_id, *allowed),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def unfinished(self) -> list[Job]:
+        """Every job not final yet, oldest first, with its result files (two queries)."""
         marks = ",".join("?" * len(UNFINISHED))
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY id", UNFINISHED
-        ) as cur:
-            rows = await cur.fetchall()
+        )
+        files: dict[int, list[ResultFile]] = {}
+        for row in await self.db.fetchall(
+            "SELECT r.* FROM job_results r JOIN jobs j ON j.id = r.job_id"
+            f" WHERE j.state IN ({marks}) ORDER BY r.job_id, r.idx",
+            UNFINISHED,
+        ):
+            files.setdefault(row["job_id"], []).append(ResultFile(**dict(row)))
         jobs = []
         for row in rows:
             job = Job.from_row(row)
-            results = await self.results(job.id)
-            jobs.append(_with_results(job, results) if results else job)
+            found = files.get(job.id)
+            jobs.append(_with_results(job, tuple(found)) if found else job)
         return jobs
 
     async def add_results(self, files: Iterable[ResultFile]) -> None:
@@ -218,57 +293,55 @@ class JobStore:
         files = list(files)
         if not files:
             return
-        for job_id in {f.job_id for f in files}:
-            await run(self.db, "DELETE FROM job_results WHERE job_id = ?", (job_id,))
-        # One multi-row INSERT through `run` (see storage/sql.py for why every write
-        # closes its cursor in the database's thread).
         rows = ",".join(["(?,?,?,?,?,?,?)"] * len(files))
         values = [
             v
             for f in files
             for v in (f.job_id, f.idx, f.path, f.filename, f.content_type, f.size, f.sha256)
         ]
-        await run(
-            self.db,
-            "INSERT INTO job_results"
-            f" (job_id, idx, path, filename, content_type, size, sha256) VALUES {rows}",
-            values,
-        )
+        async with self.db.transaction() as tx:
+            for job_id in {f.job_id for f in files}:
+                await tx.write("DELETE FROM job_results WHERE job_id = ?", (job_id,))
+            await tx.write(
+                "INSERT INTO job_results"
+                f" (job_id, idx, path, filename, content_type, size, sha256) VALUES {rows}",
+                values,
+            )
 
     async def results(self, job_id: int) -> tuple[ResultFile, ...]:
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             "SELECT * FROM job_results WHERE job_id = ? ORDER BY idx", (job_id,)
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return tuple(ResultFile(**dict(row)) for row in rows)
 
     async def history(
         self, guild_id: int, user_id: int, *, limit: int = 10, offset: int = 0
     ) -> list[Job]:
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             "SELECT * FROM jobs WHERE guild_id = ? AND user_id = ?"
             " ORDER BY id DESC LIMIT ? OFFSET ?",
             (guild_id, user_id, limit, offset),
-        ) as cur:
-            return [Job.from_row(r) for r in await cur.fetchall()]
+        )
+        return [Job.from_row(r) for r in rows]
 
     async def count_history(self, guild_id: int, user_id: int) -> int:
-        async with self.db.execute(
-            "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-        ) as cur:
-            row = await cur.fetchone()
-        return row[0]
+        return int(
+            await self.db.fetchval(
+                "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?",
+                (guild_id, user_id),
+            )
+        )
 
     async def recent_durations(self, model: str, kind: TaskKind, limit: int = 200) -> list[float]:
         """Submit-to-final seconds of recent successful tasks, to learn how long they take."""
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             "SELECT mps_final_at - submitted_at FROM jobs"
             " WHERE model = ? AND kind = ? AND mps_status = 'DONE'"
             " AND submitted_at IS NOT NULL AND mps_final_at IS NOT NULL"
             " ORDER BY id DESC LIMIT ?",
             (model, kind.value, limit),
-        ) as cur:
-            return [r[0] for r in await cur.fetchall()]
+        )
+        return [r[0] for r in rows]
 
 
 def _with_results(job: Job, results: tuple[ResultFile, ...]) -> Job:

@@ -1,0 +1,26 @@
+-- PostgreSQL's twin of 0006_usage_at_scale.sql: the options JSON is read with PostgreSQL's
+-- own JSON functions (jobs written by this bot always hold valid JSON).
+-- Storage at scale. `units` is what a job bills: the images (or videos) its one task makes,
+-- so usage is summed in the database instead of read out of each job's options JSON.
+-- The engine writes it with the job; older jobs take it from their options (`count`).
+ALTER TABLE jobs ADD COLUMN units INTEGER NOT NULL DEFAULT 1;
+UPDATE jobs SET units = CAST(options_json::jsonb ->> 'count' AS INTEGER)
+    WHERE jsonb_typeof(options_json::jsonb -> 'count') = 'number'
+        AND options_json::jsonb ->> 'count' ~ '^[0-9]{1,9}$'
+        AND CAST(options_json::jsonb ->> 'count' AS INTEGER) > 1;
+
+-- /usage and the quotas read accepted jobs from this index alone (it holds every column
+-- they sum or group by), so a year of a busy server is read without touching the table.
+CREATE INDEX jobs_usage ON jobs(guild_id, kind, submitted_at, model, user_id, units)
+    WHERE submitted_at IS NOT NULL;
+DROP INDEX jobs_guild_accepted;
+-- Jobs that will count once MPS accepts them, for admission (a handful at any time).
+CREATE INDEX jobs_unaccepted ON jobs(guild_id, user_id, kind, state)
+    WHERE submitted_at IS NULL AND state IN ('queued', 'submitting');
+-- Failures of a server by category, for /usage.
+CREATE INDEX jobs_failed ON jobs(guild_id, created_at, error_category) WHERE state = 'failed';
+-- Start-up: each model's recent durations, and violations still without an incident.
+CREATE INDEX jobs_done ON jobs(model, kind, id) WHERE mps_status = 'DONE';
+CREATE INDEX jobs_violations ON jobs(id)
+    WHERE state = 'failed' AND error_category = 'content_violation';
+CREATE INDEX incidents_job ON incidents(job_id);
