@@ -27,8 +27,9 @@ class Clock:
 
 
 @pytest.fixture
-async def core(tmp_path):
-    db = await open_database(test_database(tmp_path / "db.sqlite3"))
+async def core(both_databases):
+    # The moderation store on SQLite and on PostgreSQL.
+    db = await open_database(both_databases)
     clock = Clock()
     try:
         yield (
