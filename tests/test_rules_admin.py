@@ -17,7 +17,7 @@ from bot.rules.quotas import QuotaBook
 from bot.rules.rulebook import Rulebook
 from bot.rules.server_settings import check_setting
 from bot.rules.server_settings_store import ServerSettingsStore
-from bot.rules.windows import day_window, month_window, utc_offsets
+from bot.rules.windows import day_window, month_window
 from bot.storage.database import open_database
 from bot.storage.jobs import JobState, JobStore
 from bot.storage.usage import UsageReader
@@ -282,24 +282,3 @@ def test_tzdata_is_a_pinned_dependency() -> None:
     pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
     assert '"tzdata==' in pyproject
     assert ZoneInfo("Asia/Shanghai").key == "Asia/Shanghai"
-
-
-@pytest.mark.parametrize(
-    ("zone", "changes"),
-    [
-        ("UTC", []),
-        # New York: EST to EDT at 2:00 on 2026-03-08, back at 2:00 on 2026-11-01.
-        ("America/New_York", [(utc(2026, 3, 8, 7), -18000), (utc(2026, 11, 1, 6), -14400)]),
-        # Lord Howe Island moves by half an hour.
-        ("Australia/Lord_Howe", [(utc(2026, 4, 4, 15), 39600), (utc(2026, 10, 3, 15, 30), 37800)]),
-    ],
-)
-def test_utc_offsets_find_each_change_to_the_second(zone, changes) -> None:
-    start, end = utc(2026, 1, 1), utc(2027, 1, 1)
-    pieces = utc_offsets(start, end, zone)
-    assert [(at, offset) for at, offset in pieces[:-1]] == changes
-    tz = ZoneInfo(zone)
-    for at, offset in pieces[:-1]:
-        before = dt.datetime.fromtimestamp(at - 1, tz).utcoffset().total_seconds()
-        after = dt.datetime.fromtimestamp(at, tz).utcoffset().total_seconds()
-        assert before == offset != after

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..config.tunables import ModelSpec
 from ..engine.events import ErrorCategory
 from ..mps.models import TaskKind
-from ..rules.windows import day_start, day_window, local_day, utc_offsets
+from ..rules.windows import day_start, day_window, local_day
 from ..storage.usage import UsageReader
 
 
@@ -40,8 +40,9 @@ async def build_usage(
     today = day_window(now, timezone)
     first = local_day(today.start, timezone) - dt.timedelta(days=days - 1)
     start = day_start(first, timezone)
-    offsets = utc_offsets(start, today.end, timezone)
-    daily = await reader.units_per_day(guild_id, TaskKind.IMAGE, start, today.end, offsets)
+    local_days = [first + dt.timedelta(days=i) for i in range(days)]
+    bounds = [day_start(day, timezone) for day in local_days] + [today.end]
+    daily = await reader.units_per_day(guild_id, TaskKind.IMAGE, bounds)
     totals = await reader.totals(guild_id, start, today.end)
     failed = await reader.failures(guild_id, start, today.end)
     per_model: Counter[str] = Counter()
@@ -57,7 +58,7 @@ async def build_usage(
         else:
             cost += spec.price_per_image * count
     return UsageReport(
-        days=[(day, daily.get((day - EPOCH).days, 0)) for day in _days(first, days)],
+        days=list(zip(local_days, daily, strict=True)),
         by_model=sorted(per_model.items(), key=lambda item: (-item[1], item[0])),
         top_users=totals.top_users,
         images=per_kind[TaskKind.IMAGE],
@@ -67,10 +68,3 @@ async def build_usage(
         cost=None if unpriced else cost,
         unpriced=tuple(sorted(unpriced)),
     )
-
-
-EPOCH = dt.date(1970, 1, 1)
-
-
-def _days(first: dt.date, count: int) -> list[dt.date]:
-    return [first + dt.timedelta(days=i) for i in range(count)]

@@ -62,38 +62,3 @@ def day_start(day: dt.date, timezone: str) -> float:
 
 def local_day(when: float, timezone: str) -> dt.date:
     return dt.datetime.fromtimestamp(when, zone(timezone)).date()
-
-
-def _offset(when: float, tz: ZoneInfo) -> int:
-    offset = dt.datetime.fromtimestamp(when, tz).utcoffset()
-    return int(offset.total_seconds()) if offset is not None else 0
-
-
-def utc_offsets(start: float, end: float, timezone: str) -> list[tuple[float | None, int]]:
-    """The zone's UTC offset over [start, end) as (until, seconds) pieces, oldest first; the
-    last piece's `until` is None. Local time is an instant plus its offset, so the local day
-    of `t` is floor((t + offset) / 86400) days after 1970-01-01, in SQL as in Python.
-
-    Offsets are sampled every 6 hours (zones change at most twice a year, and never twice
-    within hours); each change is then found to the second by bisection."""
-    tz = zone(timezone)
-    pieces: list[tuple[float | None, int]] = []
-    step = 6 * 3600
-    current = _offset(start, tz)
-    at = float(start)
-    while at < end:
-        following = min(at + step, float(end))
-        offset = _offset(following, tz)
-        if offset != current:
-            low, high = int(at), int(following)  # offset(low) = current, offset(high) changed
-            while high - low > 1:
-                middle = (low + high) // 2
-                if _offset(middle, tz) == current:
-                    low = middle
-                else:
-                    high = middle
-            pieces.append((float(high), current))
-            current = offset
-        at = following
-    pieces.append((None, current))
-    return pieces

@@ -3,7 +3,7 @@
 The engine is the jobs table's one writer; this module only reads it. A job counts once
 MPS accepted its Create, that is once it has a `submitted_at`; it counts `units` (the
 images or videos its task makes). Usage is summed in the database, from one covering index
-(`jobs_usage`), so a year of a busy server is a few small answers, not every job.
+(`jobs_usage*`), so a year of a busy server is a few small answers, not every job.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..mps.models import TaskKind
 from .base import Database
 
-DAY = 86400
+_DOUBLE = "DOUBLE PRECISION"
 
 
 @dataclass(frozen=True)
@@ -69,27 +70,35 @@ class UsageReader:
         return None if last is None else float(last)
 
     async def units_per_day(
-        self, guild_id: int, kind: TaskKind, since: float, until: float, offsets: Sequence
-    ) -> dict[int, int]:
-        """Units accepted in [since, until) per local day, keyed by the day's number since
-        1970-01-01. `offsets` are the zone's UTC offsets as (until_instant, seconds) pairs,
-        the last one with until_instant None: local time is the instant plus its offset."""
-        cases = " ".join(f"WHEN submitted_at < {float(t)!r} THEN {int(o)}" for t, o in offsets[:-1])
-        offset = f"CASE {cases} ELSE {int(offsets[-1][1])} END" if cases else str(offsets[-1][1])
-        rows = await self.db.fetchall(
-            f"SELECT CAST(FLOOR((submitted_at + {offset}) / {DAY}) AS BIGINT),"
-            " CAST(SUM(units) AS BIGINT) FROM jobs"
-            " WHERE guild_id = ? AND kind = ? AND submitted_at IS NOT NULL"
-            " AND submitted_at >= ? AND submitted_at < ? GROUP BY 1",
-            (guild_id, kind.value, since, until),
+        self, guild_id: int, kind: TaskKind, bounds: Sequence[float]
+    ) -> list[int]:
+        """Units accepted per day, the days being [bounds[i], bounds[i + 1]) (local days of
+        the server's zone, DST included, cut by the caller). One indexed range sum per day:
+        no row leaves the database, and nothing is sorted."""
+        # The days as a table of literal numbers (made here, from floats: nothing to quote).
+        days = ", ".join(
+            f"({i}, CAST({float(a)!r} AS {_DOUBLE}), CAST({float(b)!r} AS {_DOUBLE}))"
+            for i, (a, b) in enumerate(pairwise(bounds))
         )
-        return {int(r[0]): int(r[1]) for r in rows}
+        rows = await self.db.fetchall(
+            f"WITH days (i, since, until) AS (VALUES {days})"
+            " SELECT i, (SELECT CAST(COALESCE(SUM(units), 0) AS BIGINT) FROM jobs"
+            " WHERE guild_id = ? AND kind = ? AND submitted_at IS NOT NULL"
+            " AND submitted_at >= days.since AND submitted_at < days.until)"
+            " FROM days ORDER BY i",
+            (guild_id, kind.value),
+        )
+        return [int(r[1]) for r in rows]
 
     async def totals(self, guild_id: int, since: float, until: float, top: int = 5) -> Totals:
         """Units accepted in [since, until) per kind and model, and the top members."""
+        # `+submitted_at`: the period filters the rows but picks no index, so both
+        # planners read the index already in GROUP BY order (jobs_usage_models,
+        # jobs_usage_members) instead of the period's range, sorting a third of a million
+        # rows. SQLite's statistics cannot tell that one server holds a third of the table.
         window = (
             " WHERE guild_id = ? AND kind IN ('image', 'video') AND submitted_at IS NOT NULL"
-            " AND submitted_at >= ? AND submitted_at < ?"
+            " AND +submitted_at >= ? AND +submitted_at < ?"
         )
         args = (guild_id, since, until)
         models = await self.db.fetchall(

@@ -9,11 +9,18 @@ UPDATE jobs SET units = CAST(options_json::jsonb ->> 'count' AS INTEGER)
         AND options_json::jsonb ->> 'count' ~ '^[0-9]{1,9}$'
         AND CAST(options_json::jsonb ->> 'count' AS INTEGER) > 1;
 
--- /usage and the quotas read accepted jobs from this index alone (it holds every column
--- they sum or group by), so a year of a busy server is read without touching the table.
-CREATE INDEX jobs_usage ON jobs(guild_id, kind, submitted_at, model, user_id, units)
+-- /usage and the quotas read accepted jobs from these indexes alone (each holds every
+-- column its questions sum or filter on, in the order they group by), so a year of a busy
+-- server is read without touching the table and without sorting it: per day (and the
+-- server's quotas), per model, per member (and the member's quotas).
+CREATE INDEX jobs_usage ON jobs(guild_id, kind, submitted_at, units)
+    WHERE submitted_at IS NOT NULL;
+CREATE INDEX jobs_usage_models ON jobs(guild_id, kind, model, submitted_at, units)
+    WHERE submitted_at IS NOT NULL;
+CREATE INDEX jobs_usage_members ON jobs(guild_id, user_id, kind, submitted_at, units)
     WHERE submitted_at IS NOT NULL;
 DROP INDEX jobs_guild_accepted;
+DROP INDEX jobs_user_accepted;
 -- Jobs that will count once MPS accepts them, for admission (a handful at any time).
 CREATE INDEX jobs_unaccepted ON jobs(guild_id, user_id, kind, state)
     WHERE submitted_at IS NULL AND state IN ('queued', 'submitting');
@@ -24,3 +31,5 @@ CREATE INDEX jobs_done ON jobs(model, kind, id) WHERE mps_status = 'DONE';
 CREATE INDEX jobs_violations ON jobs(id)
     WHERE state = 'failed' AND error_category = 'content_violation';
 CREATE INDEX incidents_job ON incidents(job_id);
+-- Statistics for the planner, so the new indexes are used from the first question on.
+ANALYZE jobs;
