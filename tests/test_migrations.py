@@ -124,3 +124,11 @@ async def test_processes_starting_together_on_postgresql_migrate_once(
     finally:
         for db in opened:
             await db.close()
+
+
+def test_the_unfinished_jobs_index_names_every_unfinished_state() -> None:
+    from bot.storage.jobs import UNFINISHED_SQL
+
+    # A new job state must join the partial index, or start-up scans the whole table.
+    assert f"WHERE state IN ({UNFINISHED_SQL})" in migrations(SQLITE)[5]
+    assert f"WHERE state IN ({UNFINISHED_SQL})" in migrations(POSTGRESQL)[5]

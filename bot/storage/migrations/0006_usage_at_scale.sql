@@ -25,10 +25,13 @@ CREATE INDEX jobs_unaccepted ON jobs(guild_id, user_id, kind, state)
     WHERE submitted_at IS NULL AND state IN ('queued', 'submitting');
 -- Failures of a server by category, for /usage.
 CREATE INDEX jobs_failed ON jobs(guild_id, created_at, error_category) WHERE state = 'failed';
--- Start-up: each model's recent durations, and violations still without an incident.
+-- Start-up: the unfinished jobs (a few among a million), each model's recent durations,
+-- and the violations still without an incident (by state and category).
+CREATE INDEX jobs_unfinished ON jobs(id)
+    WHERE state IN ('queued', 'submitting', 'running', 'downloading', 'ready');
 CREATE INDEX jobs_done ON jobs(model, kind, id) WHERE mps_status = 'DONE';
-CREATE INDEX jobs_violations ON jobs(id)
-    WHERE state = 'failed' AND error_category = 'content_violation';
+DROP INDEX jobs_state;
+CREATE INDEX jobs_state ON jobs(state, error_category);
 CREATE INDEX incidents_job ON incidents(job_id);
 -- Statistics for the planner, so the new indexes are used from the first question on.
 ANALYZE jobs;
