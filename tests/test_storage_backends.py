@@ -19,11 +19,13 @@ from bot.rules.asks import Ask
 from bot.rules.quotas import QuotaBook
 from bot.rules.rulebook import Rulebook
 from bot.rules.server_settings_store import ServerSettingsStore
-from bot.storage.database import IntegrityError, open_database
+from bot.storage.database import IntegrityError, lock_key, open_database
 from bot.storage.jobs import JobState, JobStore, ResultFile
 from bot.storage.messages import JobMessages
 from bot.storage.sql import run
 from bot.storage.usage import UsageReader
+
+from .databases import postgresql_url
 
 SNOWFLAKE = 1_234_567_890_123_456_789  # Discord ids are 64-bit
 
@@ -246,3 +248,23 @@ async def test_admissions_from_two_processes_never_pass_a_quota_together(
     finally:
         for db in handles:
             await db.close()
+
+
+async def test_a_dedicated_postgresql_connection_holds_a_lock_and_hears_notices() -> None:
+    # What several processes on one database will build on: a session lock held by one
+    # connection (a lease), and LISTEN on a connection nobody else uses.
+    db = await open_database(postgresql_url())
+    try:
+        heard: asyncio.Queue[str] = asyncio.Queue()
+        async with db.dedicated() as holder, db.dedicated() as other:
+            key = lock_key("engine")
+            assert await holder.fetchval("SELECT pg_try_advisory_lock(?)", (key,))
+            assert not await other.fetchval("SELECT pg_try_advisory_lock(?)", (key,))
+            await other.raw.add_listener("jobs", lambda *args: heard.put_nowait(args[-1]))
+            await db.write("SELECT pg_notify('jobs', 'job 7')")
+            assert await asyncio.wait_for(heard.get(), 5) == "job 7"
+        # The holder closed: its lock went with it.
+        async with db.dedicated() as later:
+            assert await later.fetchval("SELECT pg_try_advisory_lock(?)", (key,))
+    finally:
+        await db.close()
