@@ -53,7 +53,9 @@ class SqliteDatabase(Database):
 
     async def _raw(self, sql: str, params: Sequence[Any]) -> Outcome:
         try:
-            # The connection's own worker thread runs the whole statement (see above).
+            # The connection's own worker thread runs the whole statement (see above), in one
+            # trip through aiosqlite's queue (`_execute`: its own helper, stable across the
+            # 0.22 releases the project pins).
             rows, rowcount, lastrowid = await self.conn._execute(
                 _run_in_worker, self.conn._conn, sql, params
             )
