@@ -152,7 +152,11 @@ class ModerationLog:
                     return
                 await asyncio.sleep(delay)
                 continue
-            await self.moderation.store.set_incident_post(incident.id, channel.id, message.id)
+            # The post is out: note it even if the bot is stopping right now, or the next
+            # start would post the incident again.
+            await asyncio.shield(
+                self.moderation.store.set_incident_post(incident.id, channel.id, message.id)
+            )
             return
 
     async def post_appeal(self, appeal: Appeal, block: Block) -> bool:
