@@ -47,11 +47,13 @@ async def test_incident_is_posted_blocked_member_appeals_and_is_let_back(tmp_pat
     async with bot_stack(tmp_path, emulator_config=BANNED, guilds=[guild]) as stack:
         fake, emu = stack.fake, stack.emulator
         mods = await fake.create_role("Mods")
-        await fake.invoke(
-            "settings",
-            "moderation",
-            user="alice",
-            options={"log_channel": guild.channel("mod-log"), "moderator_role": mods},
+        await private_answer(
+            await fake.invoke(
+                "settings",
+                "moderation",
+                user="alice",
+                options={"log_channel": guild.channel("mod-log"), "moderator_role": mods},
+            )
         )
         asked = await fake.invoke(
             "imagine",
@@ -128,11 +130,13 @@ async def test_buttons_work_after_a_restart_and_warnings_reach_the_member(tmp_pa
     guild = guild_with_log()
     async with bot_stack(tmp_path, emulator_config=BANNED, guilds=[guild]) as stack:
         fake = stack.fake
-        await fake.invoke(
-            "settings",
-            "moderation",
-            user="alice",
-            options={"log_channel": guild.channel("mod-log"), "warning_text": "Keep it clean."},
+        await private_answer(
+            await fake.invoke(
+                "settings",
+                "moderation",
+                user="alice",
+                options={"log_channel": guild.channel("mod-log"), "warning_text": "Keep it clean."},
+            )
         )
         await fake.invoke("imagine", user="carol", options={"prompt": "forbidden one"})
         first = await log_post(fake, guild, "mod:warn:")
@@ -205,8 +209,11 @@ async def test_blocked_words_cost_nothing_and_servers_are_kept_apart(tmp_path) -
     other.members.append(type(home.member("carol"))(carol))
     async with bot_stack(tmp_path, guilds=[home, other]) as stack:
         fake, emu = stack.fake, stack.emulator
-        await fake.invoke(
-            "settings", "moderation", user="alice", options={"blocked_words": "dragon, 龙"}
+        # The words are stored (the change answered) before anyone asks.
+        await private_answer(
+            await fake.invoke(
+                "settings", "moderation", user="alice", options={"blocked_words": "dragon, 龙"}
+            )
         )
         stopped = await fake.invoke("imagine", user="carol", options={"prompt": "a red DRAGON"})
         assert "does not allow" in (await private_answer(stopped)).content
