@@ -6,9 +6,10 @@ realistic size, 10 % videos, 1-4 images per image job, 5 % failed (a fifth of th
 their content, each with its incident), and a few hundred unfinished jobs (queued and
 running) for the start-up scan. The same seed gives the same history on both databases.
 
-The database is first brought to schema version 5, the schema before the `units` column
-and the usage indexes, so that the baseline (the bot as it was) is measured on the schema
-it had; the runner then migrates it (timed) and measures the bot as it is.
+The database is first brought to schema version 7, the schema before the `units` column
+(migration 8) and the usage indexes (migration 9), so that the baseline (the bot as it
+was) is measured on the schema it had; the runner then migrates it (timed) and measures
+the bot as it is.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bot.storage.database import open_database
 
 BIG = 1_100_000_000_000_000_001  # a snowflake-sized server id
 DAY = 86400
-BEFORE_UNITS = 5  # the schema version before migration 6 (units, usage indexes)
+BEFORE_UNITS = 7  # the schema version before migrations 8 (units) and 9 (usage indexes)
 
 IMAGE_MODELS = ("Hunyuan", "Qwen", "Kling", "Vidu")
 VIDEO_MODELS = ("Kling", "Vidu", "Hailuo", "PixVerse")
@@ -118,7 +119,7 @@ async def at_version(version: int):
 
 
 async def build(target: Any, shape: HistoryShape, now: float) -> None:
-    """Write the history into a new database at schema version 5."""
+    """Write the history into a new database at schema version `BEFORE_UNITS`."""
     async with at_version(BEFORE_UNITS):
         db = await open_database(target)
     try:

@@ -73,7 +73,7 @@ async def measure(target: Any, shape: HistoryShape, runs: dict[str, int]) -> dic
         db = await open_database(target)
     try:
         out["baseline"] = {
-            "admission": (await q.admission_check(db, runs["admission"])).as_dict(),
+            "admission": (await q.baseline_admission(db, runs["admission"])).as_dict(),
             "usage_30": (await q.baseline_usage(db, 30, runs["usage_base"], now)).as_dict(),
             "usage_366": (await q.baseline_usage(db, 366, runs["usage_base"], now)).as_dict(),
             "startup": (await q.baseline_startup(db, runs["startup"])).as_dict(),
@@ -170,8 +170,8 @@ def render(result: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     for b in backends:
         lines.append(
-            f"\n{b}: history written in {result[b]['build_s']} s; migration 6 (units column "
-            f"from the options JSON, usage indexes) took {result[b]['migration_s']} s"
+            f"\n{b}: history written in {result[b]['build_s']} s; migrations 8-9 (units "
+            f"column from the options JSON, usage indexes) took {result[b]['migration_s']} s"
         )
     return "\n".join(lines)
 

@@ -30,8 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--size", help="WIDTHxHEIGHT, for models sized in pixels")
     gen.add_argument("--aspect", help="aspect ratio such as 16:9")
     gen.add_argument("--ref", action="append", default=[], help="reference image URL")
-    gen.add_argument("--count", type=int, default=1)
+    gen.add_argument("--count", type=int, default=1, help="images: one task each")
     gen.add_argument("--enhance", action="store_true", help="let MPS enhance the prompt")
+    gen.add_argument("--resolution", help="1K, 2K or 4K, for the models that take one")
+    gen.add_argument("--format", dest="output_format", choices=("jpeg", "png"))
 
     sub.add_parser("doctor", help="check configuration and credentials")
 
@@ -75,6 +77,8 @@ def _run(command: str, args: argparse.Namespace, environment: Environment, local
             references=tuple(args.ref),
             count=args.count,
             enhance_prompt=args.enhance,
+            resolution=args.resolution,
+            output_format=args.output_format,
         )
         return asyncio.run(imagine(environment, options, args.out, locale))
     if command == "doctor":

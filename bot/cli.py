@@ -9,13 +9,14 @@ import asyncio
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
 
 from .asks.images import ImageOptions
 from .config.environment import ConfigError, Environment, load_environment
-from .engine.bus import JobFollower
+from .engine.bus import BatchFollower
 from .engine.events import Progress
 from .engine.limiter import QuotaGate
 from .mps import errors
@@ -24,9 +25,11 @@ from .mps.signer import mask
 from .refusal import Refusal
 from .runtime import Runtime, open_runtime
 from .services.members import Member
-from .storage.database import DatabaseError, schema_version
+from .storage.base import Database
+from .storage.database import DatabaseError, DatabaseUrl, open_read_only, schema_version
 from .storage.jobs import Job, JobState
-from .storage.lock import open_locked_database
+from .storage.lock import DatabaseInUse, open_locked_database
+from .storage.outages import OutageStore
 from .text.formatting import bar, elapsed
 from .text.i18n import resolve, t
 from .text.wording import failure_text, status_line
@@ -71,40 +74,50 @@ async def imagine(environment: Environment, options: ImageOptions, out: Path, lo
         except BaseException:
             ticket.release()
             raise
-        with await rt.engine.follow(job.id) as follower:
+        with await rt.engine.follow_batch(job.id) as follower:
             return await _follow(rt, follower, out, locale)
 
 
-async def _follow(rt: Runtime, follower: JobFollower, out: Path, locale: str) -> int:
+ENDED = (JobState.READY, JobState.DELIVERED, JobState.FAILED, JobState.CANCELLED)
+
+
+async def _follow(rt: Runtime, follower: BatchFollower, out: Path, locale: str) -> int:
+    """Follow the ask's jobs (one per image) until each ends; save what was made."""
     environment = rt.environment
+    timeout = environment.tunables.polling.timeout_seconds
     last = ""
     while True:
-        job = follower.latest
-        if job is not None and _unreachable(job):
-            await rt.engine.cancel(job.id)
-            print(
-                t(
-                    locale,
-                    "cli.unreachable",
-                    endpoint=environment.mps_endpoint,
-                    message=job.error_message or "",
-                ),
-                file=sys.stderr,
-            )
-            return 1
-        if job is not None and job.state is JobState.READY:
-            await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-            for result in job.results:
-                target = out / result.filename
-                await asyncio.to_thread(shutil.copyfile, result.path, target)
-                print(t(locale, "cli.saved", path=target))
-            await rt.engine.mark_delivered(job.id)
-            return 0
-        if job is not None and job.state.final:
-            timeout = environment.tunables.polling.timeout_seconds
-            print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
-            return 1
-        progress = rt.engine.progress(follower.job_id)
+        jobs = follower.latest
+        for job in jobs:
+            if _unreachable(job) or (
+                job.state is JobState.QUEUED and job.error_category == "operator"
+            ):
+                await rt.engine.cancel(job.id)
+                if _unreachable(job):
+                    message = job.error_message or ""
+                    endpoint = environment.mps_endpoint
+                    text = t(locale, "cli.unreachable", endpoint=endpoint, message=message)
+                    print(text, file=sys.stderr)
+                else:
+                    # The account itself was refused: whoever runs the CLI is to fix it.
+                    print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
+                return 1
+        if jobs and all(job.state in ENDED for job in jobs):
+            saved = 0
+            for job in jobs:
+                if job.state is JobState.READY:
+                    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+                    for result in job.results:
+                        target = out / result.filename
+                        await asyncio.to_thread(shutil.copyfile, result.path, target)
+                        print(t(locale, "cli.saved", path=target))
+                    await rt.engine.mark_delivered(job.id)
+                    saved += 1
+                elif job.state is not JobState.DELIVERED:
+                    print(failure_text(locale, job, timeout, operator=True), file=sys.stderr)
+            return 0 if saved else 1
+        waiting = next((j for j in jobs if j.state not in ENDED), None)
+        progress = rt.engine.progress(waiting.id) if waiting is not None else None
         if progress is not None:
             line = describe_progress(locale, progress)
             if line != last:
@@ -125,7 +138,8 @@ _DOCTOR_ANSWERS: tuple[tuple[type[errors.MpsError], str, bool], ...] = (
 
 
 async def doctor(environment: Environment, locale: str) -> int:
-    """Check the environment, the database and the credentials; say plainly what is wrong."""
+    """Check the environment, the database and the credentials; say plainly what is wrong,
+    and whether the bot stopped creating tasks because the account was refused."""
     print(
         t(
             locale,
@@ -139,39 +153,59 @@ async def doctor(environment: Environment, locale: str) -> int:
     print(t(locale, "doctor.discord_token", state=t(locale, token_state)))
     healthy = await _check_database(environment, locale)
     async with aiohttp.ClientSession(trust_env=True) as session:
-        tunables = environment.tunables
         client = MpsClient(
             session,
             environment.credentials(),
             endpoint=environment.mps_endpoint,
             region=environment.region,
-            gate=QuotaGate(tunables.rates.by_action()),
+            gate=QuotaGate(environment.tunables.rates.by_action()),
         )
-        try:
-            # A signed Describe of a task that cannot exist: "not found" proves the key works.
-            await client.call("DescribeAigcImageTask", {"TaskId": "4-AigcImage-doctor"})
-        except errors.MpsError as exc:
-            for cls, key, ok in _DOCTOR_ANSWERS:
-                if isinstance(exc, cls):
-                    healthy = healthy and ok
-                    endpoint = environment.mps_endpoint
-                    print(t(locale, key, endpoint=endpoint, code=exc.code, message=exc.message))
-                    break
-        else:
-            print(t(locale, "doctor.credentials_ok", endpoint=environment.mps_endpoint))
+        healthy = await _probe(client, environment, locale) and healthy
     return 0 if healthy else 1
 
 
 async def _check_database(environment: Environment, locale: str) -> bool:
-    """Reachable, usable, and at which schema version (opening it brings it up to date)."""
+    """Reachable, usable, at which schema version (opening it brings it up to date), and
+    whether the bot stopped creating tasks because the account was refused. A SQLite file
+    the running bot holds is read without its lock, read only."""
     where = environment.database
     try:
-        async with open_locked_database(where) as db:
-            version = await schema_version(db)
+        try:
+            async with open_locked_database(where) as db:
+                await _database_state(db, where, locale, in_use=False)
+        except DatabaseInUse:
+            async with open_read_only(where) as db:
+                await _database_state(db, where, locale, in_use=True)
     except DatabaseError as exc:
         print(t(locale, "doctor.database_bad", message=str(exc)))
         return False
-    print(t(locale, "doctor.database", path=where.shown, kind=where.dialect, version=version))
+    return True
+
+
+async def _database_state(db: Database, where: DatabaseUrl, locale: str, *, in_use: bool) -> None:
+    if in_use:
+        print(t(locale, "doctor.database_in_use", path=where.shown))
+    else:
+        version = await schema_version(db)
+        print(t(locale, "doctor.database", path=where.shown, kind=where.dialect, version=version))
+    outage = await OutageStore(db).current()
+    if outage is not None:
+        since = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outage.started_at))
+        print(t(locale, "doctor.outage", since=since, code=outage.code, message=outage.message))
+
+
+async def _probe(client: MpsClient, environment: Environment, locale: str) -> bool:
+    try:
+        # A signed Describe of a task that cannot exist: "not found" proves the key works.
+        await client.call("DescribeAigcImageTask", {"TaskId": "4-AigcImage-doctor"})
+    except errors.MpsError as exc:
+        for cls, key, ok in _DOCTOR_ANSWERS:
+            if isinstance(exc, cls):
+                endpoint = environment.mps_endpoint
+                print(t(locale, key, endpoint=endpoint, code=exc.code, message=exc.message))
+                return ok
+        return False
+    print(t(locale, "doctor.credentials_ok", endpoint=environment.mps_endpoint))
     return True
 
 

@@ -143,7 +143,9 @@ def build_services(
         listings=JobListings(engine=engine, store=engine.store, tunables=tunables),
         admin=ServerAdmin(settings=settings, audit=moderation.store, tunables=tunables),
         moderation=ModerationService(moderation=moderation, settings=settings),
-        usage=UsageService(quotas=quotas, tunables=tunables, clock=time.time),
+        usage=UsageService(
+            quotas=quotas, tunables=tunables, clock=time.time, pending=engine.pending
+        ),
     )
 
 

@@ -27,9 +27,12 @@ class Animate(commands.Cog):
         duration="Length in seconds (each model allows its own)",
         resolution="Video resolution",
         aspect="Shape of the video",
-        first_frame="An image the video starts from (JPEG, PNG or WebP, up to 7 MB)",
+        first_frame="An image the video starts from (JPEG or PNG, up to 10 MB)",
         last_frame="An image the video ends on, for models that take one",
         audio="Add sound, for models that can",
+        negative_prompt="What to keep out of the video",
+        enhance_prompt="Let the service improve the prompt",
+        reference="An image the video should draw on, for models that take reference images",
     )
     @app_commands.choices(aspect=ASPECT_CHOICES, resolution=RESOLUTION_CHOICES)
     async def animate(
@@ -43,12 +46,16 @@ class Animate(commands.Cog):
         first_frame: discord.Attachment | None = None,
         last_frame: discord.Attachment | None = None,
         audio: bool = False,
+        negative_prompt: app_commands.Range[str, 1, 2000] | None = None,
+        enhance_prompt: bool = False,
+        reference: discord.Attachment | None = None,
     ) -> None:
         """Generate a short video with Tencent Cloud."""
         member = member_of(interaction)
         actions = self.bot.frontend.jobs
-        first = await actions.reference(first_frame) if first_frame else None
-        last = await actions.reference(last_frame) if last_frame else None
+        first = await actions.frame(first_frame) if first_frame else None
+        last = await actions.frame(last_frame) if last_frame else None
+        references = (await actions.frame(reference),) if reference else ()
         name, _, version = (model or "").partition(":")
         options = VideoOptions(
             prompt=prompt,
@@ -60,6 +67,9 @@ class Animate(commands.Cog):
             first_frame=first,
             last_frame=last,
             audio=audio,
+            negative_prompt=negative_prompt,
+            enhance_prompt=enhance_prompt,
+            references=references,
         )
         ticket = await self.bot.services.jobs.ask_video(member, options)
         await actions.launch(interaction, member, ticket)
@@ -68,7 +78,7 @@ class Animate(commands.Cog):
     async def model_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = self.bot.services.jobs.video_model_choices(current)
+        choices = self.bot.services.jobs.video_model_choices(interaction.guild_id or 0, current)
         return [app_commands.Choice(name=label, value=value) for label, value in choices[:25]]
 
 

@@ -7,11 +7,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.asks.images import ImageOptions
-from bot.config.tunables import ASPECTS
+from bot.config.tunables import ASPECTS, IMAGE_RESOLUTIONS, OUTPUT_FORMATS
 from bot.discord_app.client import ImagineBot
 from bot.discord_app.interactions import member_of
 
 ASPECT_CHOICES = [app_commands.Choice(name=a, value=a) for a in ASPECTS]
+RESOLUTION_CHOICES = [app_commands.Choice(name=r, value=r) for r in IMAGE_RESOLUTIONS]
+FORMAT_CHOICES = [app_commands.Choice(name=f.upper(), value=f) for f in OUTPUT_FORMATS]
 
 
 class Imagine(commands.Cog):
@@ -28,9 +30,13 @@ class Imagine(commands.Cog):
         size="Exact size as WIDTHxHEIGHT, for models that take one",
         reference="An image to start from (JPEG, PNG or WebP, up to 7 MB)",
         enhance_prompt="Let the service improve the prompt",
-        count="How many images, where the model allows more than one",
+        count="How many images (each is its own task, billed and counted)",
+        resolution="Output resolution, for models that take one",
+        output_format="JPEG or PNG",
     )
-    @app_commands.choices(aspect=ASPECT_CHOICES)
+    @app_commands.choices(
+        aspect=ASPECT_CHOICES, resolution=RESOLUTION_CHOICES, output_format=FORMAT_CHOICES
+    )
     async def imagine(
         self,
         interaction: discord.Interaction,
@@ -42,6 +48,8 @@ class Imagine(commands.Cog):
         reference: discord.Attachment | None = None,
         enhance_prompt: bool = False,
         count: app_commands.Range[int, 1, 4] = 1,
+        resolution: app_commands.Choice[str] | None = None,
+        output_format: app_commands.Choice[str] | None = None,
     ) -> None:
         """Generate an image with Tencent Cloud."""
         member = member_of(interaction)
@@ -58,6 +66,8 @@ class Imagine(commands.Cog):
             references=references,
             count=count,
             enhance_prompt=enhance_prompt,
+            resolution=resolution.value if resolution else None,
+            output_format=output_format.value if output_format else None,
         )
         ticket = await self.bot.services.jobs.ask_image(member, options)
         await actions.launch(interaction, member, ticket)

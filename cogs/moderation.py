@@ -1,4 +1,5 @@
-"""`/moderation`: incidents, blocks and each member's moderation history, for moderators."""
+"""`/moderation`: incidents, appeals, blocks and each member's moderation history, for
+moderators."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ STATUS_CHOICES = [
     app_commands.Choice(name="Dismissed", value="dismissed"),
     app_commands.Choice(name="Warned", value="warned"),
     app_commands.Choice(name="Blocked", value="blocked"),
+]
+APPEAL_STATUS_CHOICES = [
+    app_commands.Choice(name="Open", value="open"),
+    app_commands.Choice(name="Lifted", value="accepted"),
+    app_commands.Choice(name="Kept", value="rejected"),
 ]
 DURATION_CHOICES = [
     app_commands.Choice(name="1 hour", value="1h"),
@@ -50,6 +56,18 @@ class Moderation(
             0,
             status.value if status else None,
             member.id if member else None,
+        )
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    @app_commands.command(name="appeals", description="Appeals of blocked members: lift or keep")
+    @app_commands.describe(status="Only appeals in this state")
+    @app_commands.choices(status=APPEAL_STATUS_CHOICES)
+    async def appeals(
+        self, interaction: discord.Interaction, status: app_commands.Choice[str] | None = None
+    ) -> None:
+        """Appeals of blocked members: lift or keep."""
+        embed, view = await self.bot.frontend.moderation.appeals(
+            member_of(interaction), 0, status.value if status else None
         )
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 

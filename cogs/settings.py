@@ -1,7 +1,7 @@
 """`/settings`: a server's own settings, changed from Discord by those who may manage it.
 
 The group is assembled here from its commands, one module per part: limits and
-overrides (`settings_limits`), models (`settings_models`), moderation
+overrides (`settings_limits`), models and the AI mark (`settings_models`), moderation
 (`settings_moderation`), and the small ones below. Each command only translates its
 options into a `ServerAdmin` call and draws the answer; the service checks the permission
 (a server can let other members see the group) and every value.
@@ -18,7 +18,7 @@ from bot.discord_app.admin_views import channel_list, settings_embed
 from bot.discord_app.client import ImagineBot, bot_of
 from bot.discord_app.interactions import member_of, say
 from cogs.settings_limits import limits, role_limit, user_limit
-from cogs.settings_models import models
+from cogs.settings_models import ai_mark, models
 from cogs.settings_moderation import moderation
 
 BUTTON_CHOICES = [
@@ -116,6 +116,7 @@ def settings_group() -> app_commands.Group:
         user_limit,
         channels,
         models,
+        ai_mark,
         buttons,
         moderation,
         timezone,

@@ -15,20 +15,26 @@ from bot.discord_app.interactions import member_of, say
     name="models", description="Which models this server allows, its default model and size"
 )
 @app_commands.describe(
-    allowed="Model names separated by commas, or 'all'",
-    default_model="The model used when none is chosen",
+    allowed="Image model names separated by commas, or 'all'",
+    default_model="The image model used when none is chosen",
     default_size="The size used when none is chosen (WIDTHxHEIGHT, or 'model')",
+    video_allowed="Video model names separated by commas, or 'all'",
+    video_default_model="The video model used when none is chosen",
 )
 async def models(
     interaction: discord.Interaction,
     allowed: str | None = None,
     default_model: str | None = None,
     default_size: str | None = None,
+    video_allowed: str | None = None,
+    video_default_model: str | None = None,
 ) -> None:
     """Which models this server allows, its default model and size."""
     member = member_of(interaction)
     admin = bot_of(interaction).services.admin
-    server = await admin.set_models(member, allowed, default_model, default_size)
+    server = await admin.set_models(
+        member, allowed, default_model, default_size, video_allowed, video_default_model
+    )
     if server is None:
         text = say(interaction, "admin.nothing_given")
         await interaction.response.send_message(text, ephemeral=True)
@@ -49,3 +55,29 @@ async def model_choices(
         for name in bot_of(interaction).tunables.models
         if current.lower() in name.lower()
     ][:25]
+
+
+@models.autocomplete("video_default_model")
+async def video_model_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=name, value=name)
+        for name in bot_of(interaction).tunables.video_models
+        if current.lower() in name.lower()
+    ][:25]
+
+
+@app_commands.command(
+    name="ai-mark", description="Mark every result as AI generated (a visible mark)"
+)
+@app_commands.describe(enabled="Add the mark to every image and video")
+async def ai_mark(interaction: discord.Interaction, enabled: bool) -> None:
+    """Mark every result as AI generated (a visible mark)."""
+    member = member_of(interaction)
+    server = await bot_of(interaction).services.admin.set_ai_mark(member, enabled)
+    await interaction.response.send_message(
+        say(interaction, "admin.saved"),
+        embed=settings_embed(member.locale, server),
+        ephemeral=True,
+    )

@@ -7,7 +7,7 @@ import discord
 from discord import app_commands
 
 from bot.discord_app.client import bot_of
-from bot.discord_app.interactions import member_of
+from bot.discord_app.interactions import RoleOption, ServerItem, TextChannelOption, member_of
 from bot.discord_app.mod_actions import moderation_settings_embed
 
 CLEAR_CHOICES = [
@@ -34,8 +34,8 @@ CLEAR_CHOICES = [
 @app_commands.choices(clear=CLEAR_CHOICES)
 async def moderation(
     interaction: discord.Interaction,
-    log_channel: discord.TextChannel | None = None,
-    moderator_role: discord.Role | None = None,
+    log_channel: app_commands.Transform[ServerItem, TextChannelOption] | None = None,
+    moderator_role: app_commands.Transform[ServerItem, RoleOption] | None = None,
     blocked_words: app_commands.Range[str, 1, 1000] | None = None,
     warning_text: app_commands.Range[str, 1, 1500] | None = None,
     auto_block_incidents: app_commands.Range[int, 0, 100] | None = None,
@@ -55,6 +55,8 @@ async def moderation(
             "auto_block_days": auto_block_days,
         },
         clear.value if clear else None,
+        log_channel_guild_id=log_channel.guild_id if log_channel else None,
+        moderator_role_guild_id=moderator_role.guild_id if moderator_role else None,
     )
     embed = moderation_settings_embed(server, member.locale)
     await interaction.response.send_message(embed=embed, ephemeral=True)

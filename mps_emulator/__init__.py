@@ -5,10 +5,13 @@ over rolling one-second windows, runs tasks through WAIT -> RUN -> DONE/FAIL on 
 drawn durations, serves real result images and MP4 videos behind signed expiring URLs,
 injects faults on demand, and counts everything a benchmark wants to know.
 
-Videos: H.264 at 24 fps, `Duration` seconds long (default per model, see
-config.DEFAULT_VIDEO_DURATIONS), frame size from ExtraParameters.Resolution/AspectRatio times
-`EmulatorConfig.video_scale`, with a mono AAC track exactly when ExtraParameters.EnableAudio
-is true (accepted only for the models in config.DEFAULT_AUDIO_MODELS). `video_mode="noise"`
+Requests are checked model by model as the SDK 3.1.194 documentation describes them
+(contract.py, with its line numbers), with the most specific error code the SDK lists.
+
+Videos: H.264 at 24 fps, `Duration` seconds long (default per model, see contract.py),
+frame size from ExtraParameters.Resolution/AspectRatio times `EmulatorConfig.video_scale`,
+with a mono AAC track exactly when ExtraParameters.EnableAudio is true (accepted only for
+the models that document it). `video_mode="noise"`
 makes them big (lossless random frames) to exercise a client's transcoding.
 
 Output moderation: a task whose result fails moderation is accepted and runs, then Describe
@@ -18,6 +21,13 @@ carry no error code, so that text is the signal (`is_output_blocked(status, mess
 Trigger it with `EmulatorConfig.banned_output_words` (a prompt containing one) or the fault
 kind "block_output" for the next task. Prompt moderation (`banned_words`) is different: the
 Create itself is answered InvalidParameter.ViolationContent.
+
+Image tools: ProcessImage and DescribeImageTaskDetail (tool_service.py), checked as MPS
+documents them (process_image.py, image_task_configs.py), really done with Pillow
+(image_tools.py), their results kept in an emulated COS bucket and served at signed,
+expiring URLs (cos_bucket.py, cos_downloads.py); `EmulatorConfig.tools` (`ToolConfig`)
+sets their timings, failures, buckets and the 7-day window, and
+`emulator.service.tools.settled()` waits until every result being made is made.
 
 Broken results: Download faults or `EmulatorConfig.bad_results` serve garbage, truncated_png,
 bomb_png or empty bodies (bad_results.py); `result_http_500s` makes each URL fail first.
@@ -43,34 +53,40 @@ From Python::
 
 HTTP admin endpoints (unauthenticated; the emulator is a loopback test tool):
 ``GET /_emulator/stats``, ``POST /_emulator/faults`` (body as `MpsEmulator.inject_fault`'s
-arguments), ``POST /_emulator/reset`` (optional body ``{"full": true}``).
+arguments), ``POST /_emulator/reset`` (optional body ``{"full": true}``),
+``POST /_emulator/account`` (``{"error": "FailedOperation.UserArrears"}`` puts the account
+in a state only its operator can fix, ``{"error": null}`` clears it).
+
+The errors a client must handle apart can be produced on demand: any error code on the next
+requests of an action (fault "error" with a `code`, e.g. FailedOperation.TaskNotFound or
+InvalidParameterValue.TaskId on Describe, FailedOperation.CreateAIGCTaskFailed on Create),
+account errors (above), and tasks older than `task_lookup_window` (7 days) are not found.
 """
 
 from .bad_results import BAD_RESULT_KINDS
 from .config import (
+    ACCOUNT_ERRORS,
     ACTIONS,
-    DEFAULT_IMAGE_MODELS,
     DEFAULT_RATE_LIMITS,
     DEFAULT_SECRET_ID,
     DEFAULT_SECRET_KEY,
-    DEFAULT_VIDEO_MODELS,
     EmulatorConfig,
 )
 from .faults import ANY_ACTION, API_FAULT_KINDS, DOWNLOAD, DOWNLOAD_FAULT_KINDS
 from .server import BLOCK_OUTPUT, FAIL_TASK, MpsEmulator
 from .tasks import OUTPUT_BLOCKED_MESSAGE, Task, is_output_blocked
+from .tool_config import ToolConfig
 
 __all__ = [
+    "ACCOUNT_ERRORS",
     "ACTIONS",
     "ANY_ACTION",
     "API_FAULT_KINDS",
     "BAD_RESULT_KINDS",
     "BLOCK_OUTPUT",
-    "DEFAULT_IMAGE_MODELS",
     "DEFAULT_RATE_LIMITS",
     "DEFAULT_SECRET_ID",
     "DEFAULT_SECRET_KEY",
-    "DEFAULT_VIDEO_MODELS",
     "DOWNLOAD",
     "DOWNLOAD_FAULT_KINDS",
     "FAIL_TASK",
@@ -78,5 +94,6 @@ __all__ = [
     "EmulatorConfig",
     "MpsEmulator",
     "Task",
+    "ToolConfig",
     "is_output_blocked",
 ]

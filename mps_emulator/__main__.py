@@ -4,7 +4,8 @@ Prints the base URL on the first line of stdout and serves until Ctrl-C (or SIGT
 Without --secret-id/--secret-key it accepts the example key pair documented in
 mps_emulator/__init__.py. Durations: --wait/--run give the centre of each task's WAIT and
 RUN phases in seconds and --jitter widens both to [value - jitter, value + jitter]; they apply
-to image tasks, and to video tasks unless --video-wait/--video-run are given. Alternatively
+to image tasks, and to video tasks unless --video-wait/--video-run are given, and likewise
+--tool-wait/--tool-run to the image tools (ProcessImage). Alternatively
 --total LOW HIGH (images) and --video-total LOW HIGH draw each task's total time uniformly and
 split it into WAIT (--wait-fraction of it) then RUN.
 
@@ -26,8 +27,9 @@ import signal
 import sys
 
 from .bad_results import BAD_RESULT_KINDS
-from .config import ACTIONS, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorConfig
+from .config import ACCOUNT_ERRORS, ACTIONS, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorConfig
 from .server import MpsEmulator
+from .tool_config import ToolConfig
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -113,6 +115,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="override one action's per-second limit (repeatable)",
     )
     p.add_argument("--max-running", type=int, help="cap on unfinished tasks per kind")
+    p.add_argument("--tool-wait", type=float, help="image tool task WAITING seconds (1-3)")
+    p.add_argument("--tool-run", type=float, help="image tool task PROCESSING seconds (4-15)")
+    p.add_argument("--tool-failure-rate", type=float, default=0.0, help="image tool FAILs")
+    p.add_argument(
+        "--account-error",
+        choices=ACCOUNT_ERRORS,
+        help="answer every request with this account error (also POST /_emulator/account)",
+    )
     p.add_argument("--image-mode", choices=("gradient", "noise"), default="gradient")
     p.add_argument(
         "--shared-images",
@@ -168,6 +178,12 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
         url_lifetime=args.url_lifetime,
         clock_skew=args.clock_skew,
         max_running_tasks=args.max_running,
+        tools=ToolConfig(
+            wait=around(args.tool_wait, defaults.tools.wait),
+            run=around(args.tool_run, defaults.tools.run),
+            failure_rate=args.tool_failure_rate,
+        ),
+        account_error=args.account_error,
         image_mode=args.image_mode,
         seed=args.seed,
         public_url=args.public_url,

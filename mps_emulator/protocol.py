@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import uuid
 from typing import Any
@@ -42,6 +43,14 @@ def type_error(name: str) -> ApiError:
 
 def bad_value(name: str, why: str) -> ApiError:
     return ApiError("InvalidParameterValue", f"Invalid value for parameter `{name}`: {why}")
+
+
+def not_supported(message: str) -> ApiError:
+    return ApiError("InvalidParameter.ModelNotSupported", message)
+
+
+def too_many(name: str, why: str) -> ApiError:
+    return ApiError("InvalidParameter.ExceededQuantityLimit", f"`{name}`: {why}")
 
 
 def new_request_id() -> str:
@@ -94,3 +103,17 @@ def cos_error(status: int, code: str, message: str, resource: str, request_id: s
 
 def _xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def url_host(host: str) -> str:
+    """A host for URLs: wildcard addresses become loopback, IPv6 gets brackets."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            return f"[{host}]"
+    except ValueError:
+        pass
+    return host

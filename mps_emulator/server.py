@@ -7,19 +7,28 @@ authenticate -> API version, action, content type -> rate limit -> queued fault 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
 from bot.mps.signer import API_VERSION, Credentials
 
+from .admin import add_admin_routes
 from .auth import verify_request
-from .config import ACTIONS, IMAGE_CREATE, VIDEO_CREATE, EmulatorConfig
+from .config import (
+    ACCOUNT_ERRORS,
+    ACTIONS,
+    IMAGE_CREATE,
+    PROCESS_IMAGE,
+    VIDEO_CREATE,
+    EmulatorConfig,
+)
+from .cos_downloads import serve_object
 from .downloads import serve_result
 from .faults import Fault, make_fault
 from .protocol import (
@@ -30,15 +39,29 @@ from .protocol import (
     error_envelope,
     missing,
     new_request_id,
+    url_host,
 )
 from .ratelimit import limit_message
 from .service import MpsService
 from .stats import UNKNOWN_ACTION, ActionStats
 from .tasks import DONE, FAIL, IMAGE, OUTPUT_BLOCKED_MESSAGE, VIDEO, ForcedOutcome, Task
+from .tool_tasks import ToolFailure
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+# What the account errors say (the SDK's errorcodes.py comments, in English).
+ACCOUNT_MESSAGES = {
+    "ResourceNotFound.UserUnregister": "The user is not registered for MPS.",
+    "InvalidParameterValue.UserUnRegister": "The user is not registered for MPS.",
+    "FailedOperation.InvalidMpsUser": "Operation failed: not a valid MPS user.",
+    "FailedOperation.UserArrears": "The account is in arrears; the service is stopped.",
+    "UnsupportedRegion": "The API does not support the region given.",
+    "ActionOffline": "The API is offline.",
+    "UnauthorizedOperation": "Unauthorized operation.",
+    "AuthFailure.UnauthorizedOperation": "The request is not authorized by CAM.",
+    "AuthFailure.SecretIdNotFound": "The SecretId is not found.",
+}
 FAIL_TASK = "fail_task"
 # Fault kind: the next task(s) run, then FAIL with OUTPUT_BLOCKED_MESSAGE.
 BLOCK_OUTPUT = "block_output"
@@ -77,9 +100,8 @@ class MpsEmulator:
         app.router.add_post("/", self._api)
         app.router.add_get("/", self._index)
         app.router.add_get("/results/{task_id}/{name}", self._download)
-        app.router.add_get("/_emulator/stats", self._admin_stats)
-        app.router.add_post("/_emulator/faults", self._admin_faults)
-        app.router.add_post("/_emulator/reset", self._admin_reset)
+        app.router.add_get("/cos/{bucket}/{key:.+}", partial(serve_object, self.service))
+        add_admin_routes(app, self)
         await self.service.open()
         # handler_cancellation: a client that gives up on a `slow` answer frees its handler
         # (the task it created stays); shutdown_timeout: stop() does not wait on stragglers.
@@ -93,7 +115,7 @@ class MpsEmulator:
             raise
         self._runner = runner
         bound_host, bound_port = runner.addresses[0][:2]
-        self._url = f"http://{_url_host(bound_host)}:{bound_port}"
+        self._url = f"http://{url_host(bound_host)}:{bound_port}"
         log.info("MPS emulator listening on %s", self._url)
         return self._url
 
@@ -139,6 +161,7 @@ class MpsEmulator:
         snapshot = service.stats.snapshot(list(service.store.tasks.values()), self.now())
         snapshot["pending_faults"] = service.faults.pending()
         snapshot["pending_task_outcomes"] = service.store.pending_forced()
+        snapshot["tools"] = service.tools.snapshot(self.now())
         return snapshot
 
     def arrivals(self, action: str) -> list[float]:
@@ -153,6 +176,7 @@ class MpsEmulator:
         outcomes, and the rate-limit windows, as if the emulator had just started."""
         service = self.service
         service.stats.reset()
+        service.tools.clear(full=full)
         if full:
             service.store.tasks.clear()
             service.store.clear_forced()
@@ -174,9 +198,12 @@ class MpsEmulator:
         """Make the next `count` requests of `action` ("*" for any API action, "Download" for
         result files) fail as `kind`: internal_error, error (needs code), http_500, drop or
         slow (delay seconds); for Download also garbage, truncated_png, bomb_png or empty
-        (bad_results.py). Kind "fail_task" is fail_next_task() for a Create action, and
-        "block_output" makes the next tasks FAIL with OUTPUT_BLOCKED_MESSAGE ("*" means an
-        image task)."""
+        (bad_results.py). Kind "fail_task" is fail_next_task() for a Create action (for
+        ProcessImage: the next result FAILs with `code`, `message`), and "block_output" makes
+        the next tasks FAIL with OUTPUT_BLOCKED_MESSAGE ("*" means an image task)."""
+        if kind == FAIL_TASK and action == PROCESS_IMAGE:
+            self.service.tools.fail_next(ToolFailure(code or "", message or ""), count)
+            return
         if kind in (FAIL_TASK, BLOCK_OUTPUT):
             task_kind = VIDEO if action == VIDEO_CREATE else IMAGE
             if action not in (IMAGE_CREATE, VIDEO_CREATE, "*"):
@@ -187,6 +214,14 @@ class MpsEmulator:
             return
         fault = make_fault(kind, action, delay=delay, code=code, message=message, process=process)
         self.service.faults.add(action, fault, count)
+
+    def set_account_error(self, code: str | None) -> None:
+        """Put the account in a state only its operator can fix (one of ACCOUNT_ERRORS:
+        arrears, unregistered, region or action unsupported, unauthorised), answered to
+        every request until cleared with None."""
+        if code is not None and code not in ACCOUNT_ERRORS:
+            raise ValueError(f"account error must be one of {', '.join(ACCOUNT_ERRORS)}")
+        self.config.account_error = code
 
     def fail_next_task(
         self,
@@ -253,6 +288,11 @@ class MpsEmulator:
             err = ApiError("RequestLimitExceeded", limit_message(verdict.in_window, verdict.limit))
             return _fail(counters, err, request_id)
 
+        account = self.config.account_error
+        if account is not None:
+            err = ApiError(account, ACCOUNT_MESSAGES.get(account, account))
+            return _fail(counters, err, request_id)
+
         fault = service.faults.pop(action)
         if fault is not None:
             counters.faults[fault.kind] += 1
@@ -280,47 +320,6 @@ class MpsEmulator:
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         return await serve_result(self.service, request)
-
-    # ---- admin endpoints -------------------------------------------------------------------
-
-    async def _admin_stats(self, request: web.Request) -> web.Response:
-        return _plain_json(self.stats())
-
-    async def _admin_faults(self, request: web.Request) -> web.Response:
-        """Body: {"kind", "action"?, "count"?, "delay"?, "code"?, "message"?, "process"?}."""
-        try:
-            spec = await request.json()
-            if not isinstance(spec, dict):
-                raise ValueError("the body must be a JSON object")
-            self.inject_fault(
-                str(spec.get("kind", "")),
-                str(spec.get("action", "*")),
-                count=int(spec.get("count", 1)),
-                delay=None if spec.get("delay") is None else float(spec["delay"]),
-                code=spec.get("code"),
-                message=spec.get("message"),
-                process=bool(spec.get("process", False)),
-            )
-        except (ValueError, TypeError) as exc:
-            return _plain_json({"error": str(exc)}, status=400)
-        return _plain_json(
-            {
-                "ok": True,
-                "pending_faults": self.service.faults.pending(),
-                "pending_task_outcomes": self.service.store.pending_forced(),
-            }
-        )
-
-    async def _admin_reset(self, request: web.Request) -> web.Response:
-        """Body (optional): {"full": true} to forget tasks and faults too."""
-        spec: Any = {}
-        if request.can_read_body:
-            try:
-                spec = await request.json()
-            except ValueError:
-                return _plain_json({"error": "the body must be JSON"}, status=400)
-        self.reset(full=bool(isinstance(spec, dict) and spec.get("full")))
-        return _plain_json({"ok": True})
 
 
 def _check_version_and_action(headers: dict[str, str], action: str) -> None:
@@ -371,25 +370,3 @@ def _early_fault_answer(
 def _fail(counters: ActionStats, err: ApiError, request_id: str) -> web.Response:
     counters.errors[err.code] += 1
     return error_envelope(err, request_id)
-
-
-def _plain_json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status,
-        body=json.dumps(data, ensure_ascii=False).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
-    )
-
-
-def _url_host(host: str) -> str:
-    """A host for URLs: wildcard addresses become loopback, IPv6 gets brackets."""
-    if host in ("0.0.0.0", ""):
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    try:
-        if ipaddress.ip_address(host).version == 6:
-            return f"[{host}]"
-    except ValueError:
-        pass
-    return host

@@ -1,4 +1,5 @@
-"""The emulated MPS account: its tasks, limits, faults and counters, and the four actions.
+"""The emulated MPS account: its tasks, limits, faults and counters, and the actions
+(the image tools' two in tool_service.py).
 
 Nothing here knows about HTTP requests: the server authenticates, rate-limits and applies
 faults, then hands the parsed JSON body to `MpsService.call`.
@@ -13,19 +14,29 @@ from typing import Any
 
 import aiohttp
 
-from .config import IMAGE_CREATE, IMAGE_DESCRIBE, VIDEO_CREATE, VIDEO_DESCRIBE, EmulatorConfig
+from .config import (
+    IMAGE_CREATE,
+    IMAGE_DESCRIBE,
+    PROCESS_IMAGE,
+    TOOL_DESCRIBE,
+    VIDEO_CREATE,
+    VIDEO_DESCRIBE,
+    EmulatorConfig,
+)
 from .faults import FaultQueue
 from .images import ResultFiles
 from .protocol import ApiError, missing, type_error
 from .ratelimit import RateLimiter
 from .stats import Stats
 from .tasks import DONE, IMAGE, VIDEO, Task, TaskStore
-from .validation import validate_image_create, validate_video_create
+from .tool_service import ImageTools
+from .validation import Reference, validate_image_create
+from .video_validation import validate_video_create
 
 log = logging.getLogger(__name__)
 
-# Magic numbers of the formats MPS accepts for reference images (jpeg, png, webp).
-IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+# What a reference's first bytes say it is.
+SIGNATURES = {"jpeg": b"\xff\xd8\xff", "png": b"\x89PNG\r\n\x1a\n"}
 
 
 class MpsService:
@@ -46,6 +57,7 @@ class MpsService:
             config.image_mode, shared=config.shared_images, video_mode=config.video_mode
         )
         self.http: aiohttp.ClientSession | None = None
+        self.tools = ImageTools(config, clock, wall_clock, self.stats, lambda: self.http)
 
     async def open(self) -> None:
         # trust_env=False: reference URLs are fetched directly, never through a proxy that
@@ -53,6 +65,7 @@ class MpsService:
         self.http = aiohttp.ClientSession(trust_env=False)
 
     async def close(self) -> None:
+        await self.tools.close()
         if self.http is not None:
             await self.http.close()
             self.http = None
@@ -66,13 +79,15 @@ class MpsService:
             return self._describe(IMAGE, params, base_url)
         if action == VIDEO_DESCRIBE:
             return self._describe(VIDEO, params, base_url)
+        if action in (PROCESS_IMAGE, TOOL_DESCRIBE):
+            return await self.tools.call(action, params, base_url)
         raise AssertionError(f"no handler for {action}")  # the server checked the action
 
     async def _create(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         validate = validate_image_create if kind == IMAGE else validate_video_create
         request = validate(params, self.config)
-        if request.reference_urls:
-            await asyncio.gather(*(self._fetch_reference(u) for u in request.reference_urls))
+        if request.references:
+            await asyncio.gather(*(self._fetch_reference(r) for r in request.references))
         # Checked after the fetches, right before creating: no await between check and create,
         # so concurrent Creates cannot overshoot the cap.
         cap = self.config.max_running_tasks
@@ -99,10 +114,16 @@ class MpsService:
         if not isinstance(task_id, str):
             raise type_error("TaskId")
         task = self.store.get(task_id)
-        if task is None or task.kind != kind:
+        now = self.clock()
+        # Tasks are found for `task_lookup_window` after their creation (7 days, as the
+        # documentation says of DescribeImageTaskDetail; A19).
+        if (
+            task is None
+            or task.kind != kind
+            or now - task.created_at > self.config.task_lookup_window
+        ):
             raise ApiError("ResourceNotFound.TaskNotFound", f"The task `{task_id}` does not exist.")
 
-        now = self.clock()
         status = task.status(now)
         task.describe_calls += 1
         final = task.is_final(now)
@@ -119,12 +140,14 @@ class MpsService:
         base = (self.config.public_url or base_url).rstrip("/")
         return [self.files.url(base, task, i) for i in range(task.spec.output_count)]
 
-    async def _fetch_reference(self, url: str) -> None:
-        """Fetch a reference image as MPS does; any failure is ResourceNotFound.DownloadError."""
+    async def _fetch_reference(self, reference: Reference) -> None:
+        """Fetch a reference image as MPS does: one it cannot fetch is a DownloadError, one
+        of a format or size the field does not take is InvalidParameterValue.SrcFile."""
         assert self.http is not None, "MpsService.open() was not called"
-        limit = self.config.max_reference_bytes
+        url = reference.url
+        limit = min(reference.max_bytes, self.config.max_reference_bytes)
         timeout = aiohttp.ClientTimeout(total=self.config.reference_timeout)
-        why = ""
+        why = bad = ""
         try:
             async with self.http.get(url, timeout=timeout) as response:
                 if response.status != 200:
@@ -132,21 +155,27 @@ class MpsService:
                 else:
                     data = await response.content.read(limit + 1)
                     if len(data) > limit:
-                        why = f"larger than {limit} bytes"
-                    elif not _looks_like_image(data):
-                        why = "not a jpeg, png or webp image"
+                        bad = f"larger than {limit} bytes"
+                    elif image_format(data) not in reference.formats:
+                        bad = f"not one of {', '.join(reference.formats)}"
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             why = f"{type(exc).__name__}: {exc}"
-        if why:
+        if why or bad:
             self.stats.references["failed"] += 1
-            log.info("reference %s not usable: %s", url, why)
+            log.info("reference %s not usable: %s", url, why or bad)
+        if why:
             raise ApiError(
                 "ResourceNotFound.DownloadError", f"Failed to download the file from `{url}`."
             )
+        if bad:
+            raise ApiError("InvalidParameterValue.SrcFile", f"The image at `{url}` is {bad}.")
         self.stats.references["fetched"] += 1
 
 
-def _looks_like_image(data: bytes) -> bool:
-    if data.startswith(IMAGE_SIGNATURES):
-        return True
-    return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+def image_format(data: bytes) -> str | None:
+    for name, signature in SIGNATURES.items():
+        if data.startswith(signature):
+            return name
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None

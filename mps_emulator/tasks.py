@@ -43,6 +43,7 @@ class TaskSpec:
     resolution: str | None = None  # video only, as DescribeAigcVideoTask shows it
     duration: int = 0  # video only, seconds
     audio: bool = False  # video only: an AAC track (ExtraParameters.EnableAudio)
+    logo: bool = False  # the visible "AI generated" mark was asked for (LogoAdd 1)
 
 
 @dataclass(frozen=True)

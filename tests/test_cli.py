@@ -11,10 +11,11 @@ from pathlib import Path
 
 from PIL import Image
 
+from bot.storage.database import known_version
 from mps_emulator import EmulatorConfig
 
 from .conftest import running_emulator, test_database
-from .databases import postgresql_url
+from .databases import on_postgresql, postgresql_url
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = {"polling": {"image_expected": [0.1, 0.5], "target_interval": 0.05}}
@@ -71,12 +72,24 @@ def quick() -> EmulatorConfig:
 async def test_imagine_saves_a_valid_image(tmp_path) -> None:
     async with running_emulator(quick()) as emu:
         code, out, err = await run(
-            tmp_path, emu, "imagine", "一只戴着草帽的橘猫", "--size", "768x1024", "--out", "out"
+            tmp_path,
+            emu,
+            "imagine",
+            "一只戴着草帽的橘猫",
+            "--size",
+            "768x1024",
+            "--count",
+            "2",
+            "--out",
+            "out",
         )
+        assert emu.stats()["tasks_created"] == 2  # one image per task, as documented
     assert code == 0, err
-    (saved,) = (tmp_path / "out").iterdir()
-    assert f"Saved out/{saved.name}" in out
-    assert Image.open(saved).size == (768, 1024)
+    saved = sorted((tmp_path / "out").iterdir())
+    assert len(saved) == 2
+    for path in saved:
+        assert f"Saved out/{path.name}" in out
+        assert Image.open(path).size == (768, 1024)
 
 
 async def test_imagine_explains_rejected_credentials_and_moderation(tmp_path) -> None:
@@ -116,11 +129,13 @@ async def test_doctor_tells_a_working_key_from_a_rejected_one(tmp_path) -> None:
 async def test_doctor_checks_the_database_on_both(tmp_path) -> None:
     async with running_emulator(quick()) as emu:
         code, out, _ = await run(tmp_path, emu, "doctor")
-        assert (code == 0 and "(sqlite, schema version 6)" in out) or "(postgresql," in out
+        assert (
+            code == 0 and f"(sqlite, schema version {known_version()})" in out
+        ) or "(postgresql," in out
         code, out, _ = await run(tmp_path, emu, "doctor", database_url=postgresql_url())
         assert code == 0, out
         assert "Database: postgresql://" in out and "/imagine_test_" in out
-        assert "(postgresql, schema version 6)" in out
+        assert f"(postgresql, schema version {known_version()})" in out
         unreachable = "postgresql://bot:hunter22@127.0.0.1:9/nothing"
         code, out, _ = await run(tmp_path, emu, "doctor", database_url=unreachable)
         assert code == 1 and "Database: not usable: cannot reach PostgreSQL" in out
@@ -161,3 +176,24 @@ async def test_settings_come_from_the_dotenv_file_of_the_working_directory(tmp_p
         out, _ = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, out.decode()
     assert f"Credentials: accepted by {emu.url}" in out.decode()
+
+
+async def test_doctor_names_an_account_the_service_refuses_even_while_the_bot_runs(
+    tmp_path,
+) -> None:
+    from bot.storage.lock import DatabaseLock
+
+    async with running_emulator(quick()) as emu:
+        emu.set_account_error("FailedOperation.UserArrears")
+        code, _, err = await run(tmp_path, emu, "imagine", "cat")
+        assert code == 1 and "FailedOperation.UserArrears" in err
+        assert emu.stats()["tasks_created"] == 0
+        # The bot holds the database: doctor reads a SQLite file without the lock (a
+        # PostgreSQL database is shared anyway), and probes the service itself.
+        with DatabaseLock(tmp_path / "db.sqlite3"):
+            code, out, _ = await run(tmp_path, emu, "doctor")
+        assert code == 1
+        in_use = "(postgresql, schema version" if on_postgresql() else "in use by the running bot"
+        assert in_use in out
+        assert "Creating tasks is stopped since" in out and "FailedOperation.UserArrears" in out
+        assert "Account problem (FailedOperation.UserArrears)" in out

@@ -4,8 +4,8 @@ decide appeals; blocked members and blocked words cost no Tencent call."""
 from __future__ import annotations
 
 from mps_emulator import EmulatorConfig
-from tests.fakes.discord import FakeChannel, default_guild
-from tests.moderation_helpers import stored_incidents
+from tests.fakes.discord import default_guild
+from tests.moderation_helpers import guild_with_log, log_post, private_answer, stored_incidents
 
 from .bot_stack import bot_stack
 
@@ -15,31 +15,10 @@ BANNED = EmulatorConfig(
 PHISHING = "[Verify your account](https://evil.example/login) @here"
 
 
-def guild_with_log(name: str = "Fake Guild"):
-    guild = default_guild(name=name)
-    guild.channels.append(FakeChannel("mod-log", position=2))
-    return guild
-
-
-def log_post(fake, guild, prefix: str):
-    channel = guild.channel("mod-log")
-    return fake.wait_for_message(
-        lambda m: m.channel_id == channel.id and any(c.startswith(prefix) for c in m.custom_ids()),
-        timeout=20,
-    )
-
-
 def final_message(fake, interaction):
     return fake.wait_for_message(
         lambda m: m.id == interaction.response_message_id and m.attachments, timeout=30
     )
-
-
-async def private_answer(interaction):
-    await interaction.wait_for_response()
-    message = interaction.original or interaction.followups[0]
-    assert message.ephemeral
-    return message
 
 
 async def test_incident_is_posted_blocked_member_appeals_and_is_let_back(tmp_path) -> None:
@@ -109,7 +88,7 @@ async def test_incident_is_posted_blocked_member_appeals_and_is_let_back(tmp_pat
         assert "sent" in (await private_answer(appealed)).content
         appeal_post = await log_post(fake, guild, "mod:lift:")
         again = await fake.press_button(answer.id, appeal_id, "carol")
-        assert "already appealed" in (await private_answer(again)).content
+        assert "already with the moderators" in (await private_answer(again)).content
 
         lifted = await fake.press_button(appeal_post.id, appeal_post.custom_ids()[0], "bob")
         await lifted.wait_for_response()
@@ -298,3 +277,83 @@ async def test_log_posts_survive_discord_errors_and_restarts(tmp_path) -> None:
         assert second.id != first.id
         posts = [m for m in fake.channel_messages(log_channel.id) if m.custom_ids()]
         assert len(posts) == 2  # the first incident was not posted again
+
+
+async def test_a_decision_that_cannot_be_carried_out_changes_nothing(tmp_path) -> None:
+    from bot.moderation.store import ModerationStore
+    from bot.storage.database import open_database
+
+    guild = guild_with_log()
+    async with bot_stack(tmp_path, guilds=[guild]) as stack:
+        fake = stack.fake
+        await private_answer(
+            await fake.invoke(
+                "settings",
+                "moderation",
+                user="alice",
+                options={"log_channel": "mod-log", "blocked_words": "dragon"},
+            )
+        )
+        await fake.invoke("imagine", user="carol", options={"prompt": "a dragon"})
+        post = await log_post(fake, guild, "mod:block:")
+        (incident,) = await stored_incidents(stack.database, guild.id, count=1)
+        # A Block button whose id carries no length (an older post, or a crafted request).
+        button = {"type": 2, "style": 4, "label": "Block", "custom_id": f"mod:block:{incident.id}"}
+        post.components.append({"type": 1, "components": [button]})
+        pressed = await fake.press_button(post.id, f"mod:block:{incident.id}", "alice")
+        answer = await private_answer(pressed)
+        assert "how long" in answer.content and "Nothing was changed" in answer.content
+        db = await open_database(stack.database)
+        try:
+            store = ModerationStore(db)
+            assert (await store.incident(guild.id, incident.id)).status == "open"
+            assert await store.active_block(guild.id, incident.user_id) is None
+            assert await store.audit_for(guild.id, incident.user_id) == []
+        finally:
+            await db.close()
+        assert len(fake.message(post.id).custom_ids()) == 6  # still undecided
+
+        # A valid decision afterwards is carried out.
+        decided = await fake.press_button(post.id, f"mod:block:{incident.id}:7d", "alice")
+        await decided.wait_for_response()
+        assert fake.message(post.id).components == []
+        assert "Blocked for 7 days" in str(fake.message(post.id).embeds)
+        refused = await private_answer(
+            await fake.invoke("imagine", user="carol", options={"prompt": "a kitten"})
+        )
+        assert "You are blocked" in refused.content
+
+
+async def test_log_channel_and_moderator_role_must_be_this_servers(tmp_path) -> None:
+    home, other = guild_with_log(), guild_with_log(name="Other")
+    theirs = other.add_role("Their mods")
+    async with bot_stack(tmp_path, guilds=[home, other]) as stack:
+        fake = stack.fake
+        ours = await fake.create_role("Mods", guild=home)
+        for option, value, said in (
+            ("log_channel", other.channel("mod-log"), "That channel is not in this server"),
+            ("moderator_role", theirs, "That role is not in this server"),
+        ):
+            refused = await fake.invoke(
+                "settings", "moderation", user="alice", options={option: value}
+            )
+            assert said in (await private_answer(refused)).content
+        assert await stack.rows("SELECT COUNT(*) FROM guild_settings") == [(0,)]
+        assert await stack.rows("SELECT COUNT(*) FROM moderation_audit") == [(0,)]
+
+        # The server's own channel and role are taken, and incidents go there.
+        taken = await fake.invoke(
+            "settings",
+            "moderation",
+            user="alice",
+            options={
+                "log_channel": home.channel("mod-log"),
+                "moderator_role": ours,
+                "blocked_words": "dragon",
+            },
+        )
+        fields = str((await private_answer(taken)).embeds[0]["fields"])
+        assert f"<#{home.channel('mod-log').id}>" in fields and f"<@&{ours.id}>" in fields
+        await fake.invoke("imagine", user="carol", options={"prompt": "a dragon"})
+        post = await log_post(fake, home, "mod:dismiss:")
+        assert post.guild_id == home.id

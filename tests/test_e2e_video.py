@@ -189,7 +189,7 @@ async def test_bad_video_options_are_refused_before_any_call(tmp_path) -> None:
         cases = [
             ({"prompt": "a long take", "duration": 20}, (), "3-15"),
             ({"prompt": "a quiet film", "model": "Hunyuan:1.5", "audio": True}, (), "sound"),
-            ({"prompt": "big", "resolution": "4K"}, (), "4K"),
+            ({"prompt": "big", "resolution": "540P"}, (), "540P"),
             ({"prompt": "ends", "model": "Hunyuan"}, [frame], "last frame"),
             ({"prompt": "x" * 10, "model": "Sora"}, (), "Sora"),
         ]

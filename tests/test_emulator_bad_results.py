@@ -145,8 +145,8 @@ async def test_http_500_a_few_times_then_success(session: aiohttp.ClientSession)
 
 async def test_each_url_fails_first_by_config(session: aiohttp.ClientSession) -> None:
     async with MpsEmulator(fast_config(result_http_500s=2)) as emu:
-        reply = await finished(session, emu, CREATE, {**HUNYUAN, "OutputImageCount": 2})
-        first, second = reply["ImageUrls"]
+        first = (await finished(session, emu, CREATE, HUNYUAN))["ImageUrls"][0]
+        second = (await finished(session, emu, CREATE, HUNYUAN))["ImageUrls"][0]
         order = (first, first, second, first, second, second)
         statuses = [(await fetch(session, url))[0] for url in order]
         assert statuses == [500, 500, 500, 200, 500, 200]

@@ -17,12 +17,8 @@ from PIL import Image
 
 from mps_emulator import EmulatorConfig, MpsEmulator
 from mps_emulator.protocol import ApiError
-from mps_emulator.validation import (
-    IMAGE_FIELDS,
-    VIDEO_FIELDS,
-    validate_image_create,
-    validate_video_create,
-)
+from mps_emulator.validation import IMAGE_FIELDS, VIDEO_FIELDS, validate_image_create
+from mps_emulator.video_validation import validate_video_create
 from tests.emulator_helpers import HUNYUAN, call_api, fast_config
 
 CREATE = "CreateAigcImageTask"
@@ -89,27 +85,27 @@ PNG_URL = "https://example.invalid/cat.png"
         ({"Prompt": 5}, "InvalidParameter"),
         ({"EnhancePrompt": "yes"}, "InvalidParameter"),
         ({"Promt": "typo"}, "UnknownParameter"),
-        ({"AdditionalParameters": size("2048x2048")}, "InvalidParameterValue"),
-        ({"AdditionalParameters": size("500x1024")}, "InvalidParameterValue"),
+        ({"AdditionalParameters": size("2048x2048")}, "InvalidParameterValue.Resolution"),
+        ({"AdditionalParameters": size("500x1024")}, "InvalidParameterValue.Width"),
         ({"AdditionalParameters": size("big")}, "InvalidParameterValue"),
-        ({"AdditionalParameters": "{not json"}, "InvalidParameterValue"),
-        ({"AdditionalParameters": '["size"]'}, "InvalidParameterValue"),
+        ({"AdditionalParameters": "{not json"}, "InvalidParameter.Value"),
+        ({"AdditionalParameters": '["size"]'}, "InvalidParameter.Value"),
         ({"AdditionalParameters": {"size": "1024x1024"}}, "InvalidParameter"),
         ({"OutputImageCount": 0}, "InvalidParameterValue"),
         ({"OutputImageCount": 5}, "InvalidParameterValue"),
         ({"OutputImageCount": True}, "InvalidParameter"),
         ({"ExtraParameters": {"AspectRatio": "5:4"}}, "InvalidParameterValue"),
-        ({"ExtraParameters": {"OutputFormat": "gif"}}, "InvalidParameterValue"),
-        ({"ExtraParameters": {"Resolution": "8K"}}, "InvalidParameterValue"),
+        ({"ExtraParameters": {"OutputFormat": "gif"}}, "InvalidParameterValue.Format"),
+        ({"ExtraParameters": {"Resolution": "8K"}}, "InvalidParameterValue.Resolution"),
         ({"ExtraParameters": {"LogoAdd": 2}}, "InvalidParameterValue"),
         ({"ExtraParameters": {"Colour": "red"}}, "InvalidParameter"),
         ({"ImageInfos": refs(PNG_URL, key="Url")}, "InvalidParameter"),
-        ({"ImageInfos": refs(PNG_URL) * 4}, "InvalidParameterValue"),
-        ({"ImageInfos": refs("ftp://example.invalid/cat.png")}, "InvalidParameterValue"),
+        ({"ImageInfos": refs(PNG_URL) * 4}, "InvalidParameter.ExceededQuantityLimit"),
+        ({"ImageInfos": refs("ftp://example.invalid/cat.png")}, "InvalidParameter.InvalidUrl"),
         ({"ImageInfos": ["https://example.invalid/cat.png"]}, "InvalidParameter"),
         (
             {"SceneType": "3d_panorama", "ModelName": "Qwen", "ModelVersion": "0925"},
-            "InvalidParameterValue",
+            "InvalidParameter.ModelNotSupported",
         ),
     ],
 )
@@ -129,7 +125,7 @@ async def test_bad_image_requests(
     [
         {"Prompt": "x" * 1000},
         {"ModelVersion": None},  # the model's default version
-        {"AdditionalParameters": size("1024x1024"), "OutputImageCount": 4},
+        {"AdditionalParameters": size("1024x1024"), "OutputImageCount": 1},
         {"AdditionalParameters": size("512x2048")},
         {"ModelName": "Qwen", "ModelVersion": "0925", "AdditionalParameters": size("2048x2048")},
         {
@@ -167,9 +163,13 @@ async def test_reference_images_are_fetched(
     with socket.socket() as sock:  # a port with nobody listening
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}/cat.png"
-    for url in (f"{pictures}/missing.png", f"{pictures}/notes.txt", closed):
+    for url, code in (
+        (f"{pictures}/missing.png", "ResourceNotFound.DownloadError"),
+        (f"{pictures}/notes.txt", "InvalidParameterValue.SrcFile"),
+        (closed, "ResourceNotFound.DownloadError"),
+    ):
         reply = await call_api(session, emu.url, CREATE, {**HUNYUAN, "ImageInfos": refs(url)})
-        assert reply.error_code == "ResourceNotFound.DownloadError", url
+        assert reply.error_code == code, url
         assert url in (reply.error_message or "")
     assert emu.stats()["references"] == {"fetched": 1, "failed": 3}
     assert emu.stats()["tasks_created"] == 1
@@ -185,7 +185,9 @@ async def test_reference_counts_follow_the_model(
     vidu = {"ModelName": "Vidu", "ModelVersion": "q2", "Prompt": "a cat", "ImageInfos": seven}
     assert (await call_api(session, emu.url, CREATE, vidu)).error_code is None
     vidu["ImageInfos"] = seven + refs(f"{pictures}/cat.png")
-    assert (await call_api(session, emu.url, CREATE, vidu)).error_code == "InvalidParameterValue"
+    assert (await call_api(session, emu.url, CREATE, vidu)).error_code == (
+        "InvalidParameter.ExceededQuantityLimit"
+    )
 
 
 @pytest.mark.parametrize(
@@ -194,8 +196,8 @@ async def test_reference_counts_follow_the_model(
         ({"ModelName": "Sora"}, "InvalidParameter.ModelNotSupported"),
         ({"Prompt": None}, "MissingParameter"),
         ({"Prompt": "x" * 2001}, "InvalidParameterValue"),
-        ({"Duration": 60}, "InvalidParameterValue"),
-        ({"ExtraParameters": {"Resolution": "999P"}}, "InvalidParameterValue"),
+        ({"Duration": 60}, "InvalidParameterValue.DurationTooLong"),
+        ({"ExtraParameters": {"Resolution": "999P"}}, "InvalidParameterValue.Resolution"),
         ({"ImageUrl": "https://127.0.0.1:1/nothing.png"}, "ResourceNotFound.DownloadError"),
         ({"Prompt": "forbidden waves"}, "InvalidParameter.ViolationContent"),
     ],

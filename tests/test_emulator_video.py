@@ -21,6 +21,7 @@ DESCRIBE = "DescribeAigcVideoTask"
 FRAME = 1 / 24
 MIB = 1024 * 1024
 UNREACHABLE = "http://127.0.0.1:1/last.png"
+FRAMES = {"ImageUrl": UNREACHABLE, "LastImageUrl": UNREACHABLE}
 
 
 @pytest.fixture
@@ -169,11 +170,11 @@ async def test_video_urls_expire(session: aiohttp.ClientSession) -> None:
         ({"ModelName": "Hailuo", "Duration": 5}, "InvalidParameterValue"),
         (
             {"ModelName": "Hailuo", "ExtraParameters": {"EnableAudio": True}},
-            "InvalidParameterValue",
+            "InvalidParameter.ModelNotSupported",
         ),
         (
             {"ModelName": "Vidu", "ModelVersion": "q2", "ExtraParameters": {"EnableAudio": True}},
-            "InvalidParameterValue",
+            "InvalidParameter.ModelNotSupported",
         ),
         (
             {"ModelName": "Vidu", "ModelVersion": "q3", "ExtraParameters": {"EnableAudio": True}},
@@ -181,16 +182,20 @@ async def test_video_urls_expire(session: aiohttp.ClientSession) -> None:
         ),
         ({"ModelName": "Hailuo", "ExtraParameters": {"EnableAudio": False}}, None),
         (
-            {"ModelName": "Kling", "ModelVersion": "3.0", "LastImageUrl": UNREACHABLE},
+            {"ModelName": "Kling", "ModelVersion": "3.0", **FRAMES},
             "ResourceNotFound.DownloadError",
         ),
         # Kling 2.1 takes a last frame only at 1080P; Hunyuan never.
         (
-            {"ModelName": "Kling", "ModelVersion": "2.1", "LastImageUrl": UNREACHABLE},
-            "InvalidParameterValue",
+            {"ModelName": "Kling", "ModelVersion": "2.1", **FRAMES},
+            "InvalidParameterValue.Resolution",
         ),
-        ({"ModelName": "Hunyuan", "LastImageUrl": UNREACHABLE}, "InvalidParameterValue"),
-        ({"ModelName": "Kling", "ImageUrl": "ftp://example.com/a.png"}, "InvalidParameterValue"),
+        ({"ModelName": "Hunyuan", **FRAMES}, "InvalidParameter.ModelNotSupported"),
+        ({"ModelName": "Kling", "LastImageUrl": UNREACHABLE}, "MissingParameter"),
+        (
+            {"ModelName": "Kling", "ImageUrl": "ftp://example.com/a.png"},
+            "InvalidParameter.InvalidUrl",
+        ),
     ],
 )
 async def test_create_video_validation(

@@ -34,17 +34,25 @@ text = st.text(st.characters(codec=None), max_size=1500) | st.sampled_from(
 @st.composite
 def image_options(draw) -> ImageOptions:
     spec = TUNABLES.models.get(draw(st.sampled_from([m for m in MODELS if m]))) or None
-    choices = list(spec.sizes or spec.aspects) if spec else []
+    choices = []
+    for rules in spec.versions.values() if spec else ():
+        choices += [*rules.sizes, *rules.aspects, *rules.resolutions]
     return ImageOptions(
         prompt=draw(st.none() | text),
         model=draw(st.sampled_from(MODELS)),
-        version=draw(st.none() | st.sampled_from(["3.0", "O1", "q2", "9.9", ""]) | text),
+        version=draw(
+            st.none()
+            | st.sampled_from(["3.0", "3.5-preview", "O1", "q2", "1.0-pro", "9.9", ""])
+            | text
+        ),
         negative_prompt=draw(st.none() | text),
         size=draw(st.none() | st.sampled_from([*choices, "0x0", "99999x1", "1024x", "x"]) | text),
         aspect=draw(st.none() | st.sampled_from([*choices, "1:0", "0:0", "16:9:1"]) | text),
         references=tuple(draw(st.lists(st.text(max_size=40), max_size=12))),
         count=draw(st.integers(min_value=-(2**40), max_value=2**40)),
         enhance_prompt=draw(st.booleans()),
+        resolution=draw(st.none() | st.sampled_from([*choices, "8K"]) | text),
+        output_format=draw(st.none() | st.sampled_from(["jpeg", "png", "gif"]) | text),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -44,7 +45,40 @@ def test_kling_uses_aspect_ratio_and_reference_urls() -> None:
     api = valid.request.to_api()
     assert api["ExtraParameters"] == {"AspectRatio": "21:9"}
     assert api["ImageInfos"] == [{"ImageUrl": "http://a/1.png"}]
-    assert api["OutputImageCount"] == 2
+    # OutputImageCount is documented as 1: two images are two tasks of one image each.
+    assert "OutputImageCount" not in api
+    assert (valid.tasks, valid.units_per_task) == (2, 1)
+
+
+def test_a_model_documented_to_make_several_images_takes_them_in_one_task() -> None:
+    kling = TUN.models["Kling"]
+    several = dataclasses.replace(kling.versions["2.1"], images_per_task=4)
+    tunables = dataclasses.replace(
+        TUN,
+        models={**TUN.models, "Kling": dataclasses.replace(kling, versions={"2.1": several})},
+    )
+    valid = validate_image(ImageOptions(prompt="x", model="Kling", count=3), tunables)
+    assert valid.request.to_api()["OutputImageCount"] == 3
+    assert (valid.tasks, valid.units_per_task) == (1, 3)
+
+
+def test_the_server_mark_and_the_new_options_reach_the_request() -> None:
+    valid = validate_image(
+        ImageOptions(
+            prompt="x",
+            model="wand-vega-image",
+            version="1.0-pro",
+            resolution="4K",
+            output_format="jpeg",
+        ),
+        TUN,
+        mark=True,
+    )
+    assert valid.request.to_api()["ExtraParameters"] == {
+        "Resolution": "4K",
+        "LogoAdd": 1,
+        "OutputFormat": "jpeg",
+    }
 
 
 @pytest.mark.parametrize(
@@ -59,9 +93,12 @@ def test_kling_uses_aspect_ratio_and_reference_urls() -> None:
         ({"prompt": "x", "size": "big"}, "error.size_format"),
         ({"prompt": "x", "model": "Kling", "size": "1024x1024"}, "error.size_unsupported"),
         ({"prompt": "x", "model": "Kling", "aspect": "5:1"}, "error.aspect_unsupported"),
-        ({"prompt": "x", "model": "Vidu", "negative_prompt": "y"}, "error.negative_unsupported"),
         ({"prompt": "x", "references": ("a", "b", "c", "d")}, "error.references_too_many"),
-        ({"prompt": "x", "count": 2}, "error.count_range"),
+        ({"prompt": "x", "count": 5}, "error.count_range"),
+        ({"prompt": "x", "resolution": "2K"}, "error.resolution_unsupported"),
+        ({"prompt": "x", "model": "wand-vega-image", "resolution": "720P"}, "error.resolution"),
+        ({"prompt": "x", "output_format": "gif"}, "error.output_format"),
+        ({"prompt": "x", "version": "3.5-preview", "aspect": "1:1"}, "error.shape_unsupported"),
         ({"prompt": "x", "size": "1024x1024", "aspect": "1:1"}, "error.size_and_aspect"),
     ],
 )

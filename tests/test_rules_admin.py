@@ -132,7 +132,12 @@ async def test_daily_limit_resets_at_midnight_in_the_servers_zone(world: World) 
     await world.accepted(BOB, world.clock.now - 1)
     refused = await refusal(world.rules, Ask(GUILD, BOB))
     assert refused is not None and refused.key == "admin.refused.daily_per_user"
-    assert refused.params == {"used": 1, "limit": 1, "reset": int(utc(2026, 3, 31, 16))}
+    assert refused.params == {
+        "used": 1,
+        "limit": 1,
+        "asked": 1,
+        "reset": int(utc(2026, 3, 31, 16)),
+    }
     world.clock.now = utc(2026, 3, 31, 16)  # midnight in Shanghai: a new day
     assert await refusal(world.rules, Ask(GUILD, BOB)) is None
     # In UTC the same job is still today's.

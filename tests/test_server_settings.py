@@ -154,7 +154,23 @@ async def test_moderation_settings_are_audited_and_cleared(admin: ServerAdmin):
         ADMIN, {"blocked_words": "dragon, 龙,, dragon", "auto_block_count": 3}, None
     )
     assert server.blocked_words == ("dragon", "龙") and server.auto_block_count == 3
-    server = await admin.set_moderation(ADMIN, {"log_channel_id": 555}, "blocked_words")
+    # A channel or role of another server (or one the front end could not place) is refused.
+    for elsewhere in (GUILD + 1, None):
+        foreign = await refused(
+            admin.set_moderation(
+                ADMIN, {"log_channel_id": 555}, None, log_channel_guild_id=elsewhere
+            )
+        )
+        assert foreign.key == "admin.refused.foreign_channel"
+        foreign = await refused(
+            admin.set_moderation(
+                ADMIN, {"moderator_role_id": 7}, None, moderator_role_guild_id=elsewhere
+            )
+        )
+        assert foreign.key == "admin.refused.foreign_role"
+    server = await admin.set_moderation(
+        ADMIN, {"log_channel_id": 555}, "blocked_words", log_channel_guild_id=GUILD
+    )
     assert server.blocked_words == () and server.log_channel_id == 555
     assert server.source("blocked_words") == "default"
     bad = await refused(admin.set_moderation(ADMIN, {"auto_block_days": 0}, None))
@@ -179,3 +195,24 @@ def test_escaping_matches_discord() -> None:
         "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)
     ]
     assert [s for s in samples if escape_markdown(s) != discord.utils.escape_markdown(s)] == []
+
+
+async def test_video_models_are_set_apart_from_image_models(admin: ServerAdmin):
+    server = await admin.set_models(ADMIN, "Hunyuan, Qwen", None, None)
+    assert server.models == ("Hunyuan", "Qwen") and server.video_models == ()
+    # A plain /animate (the video default) is allowed whatever the image list says.
+    assert server.allows_model("Kling", video=True) and not server.allows_model("Kling")
+    unknown = await refused(admin.set_models(ADMIN, None, None, None, "hailuo, Sora"))
+    assert (unknown.key, unknown.params["model"]) == ("admin.refused.unknown_video_model", "Sora")
+    outside = await refused(admin.set_models(ADMIN, None, None, None, "Hailuo, PixVerse"))
+    assert (outside.key, outside.params) == (
+        "admin.refused.default_not_allowed",
+        {"model": "Kling"},
+    )
+    server = await admin.set_models(ADMIN, None, None, None, "hailuo, pixverse", "Hailuo")
+    assert (server.video_models, server.video_default_model) == (("Hailuo", "PixVerse"), "Hailuo")
+    assert server.allows_model("Hailuo", video=True) and not server.allows_model("Kling", True)
+    assert server.models == ("Hunyuan", "Qwen")  # untouched
+    mark = await admin.set_ai_mark(ADMIN, True)
+    assert mark.ai_mark and mark.source("ai_mark") == "server"
+    assert (await refused(admin.set_ai_mark(MEMBER, False))).key == "admin.refused.manage_guild"

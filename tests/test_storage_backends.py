@@ -22,6 +22,7 @@ from bot.rules.server_settings_store import ServerSettingsStore
 from bot.storage.database import IntegrityError, lock_key, open_database
 from bot.storage.jobs import JobState, JobStore, ResultFile
 from bot.storage.messages import JobMessages
+from bot.storage.outages import OutageStore
 from bot.storage.sql import run
 from bot.storage.usage import UsageReader
 
@@ -49,6 +50,7 @@ async def test_jobs_round_trip_with_snowflake_ids(db) -> None:
         prompt="雪 cat",
         request={"Prompt": "雪 cat"},
         options={"count": 3},
+        units=3,
     )
     assert (first.guild_id, first.user_id, first.units, first.state) == (
         SNOWFLAKE,
@@ -78,6 +80,25 @@ async def test_jobs_round_trip_with_snowflake_ids(db) -> None:
     await messages.remember(first.id, SNOWFLAKE, 5)
     await messages.remember(first.id, SNOWFLAKE, 6)  # moved: one row, the latest message
     assert (await messages.get(first.id)).message_id == 6
+
+
+async def test_an_account_outage_and_who_was_told_of_it(db) -> None:
+    store = OutageStore(db, clock=lambda: 50.0)
+    assert await store.current() is None
+    outage = await store.begin("FailedOperation.UserArrears", "in arrears " * 200)
+    assert (outage.code, len(outage.message), outage.started_at) == (
+        "FailedOperation.UserArrears",
+        1000,
+        50.0,
+    )
+    assert await store.current() == outage
+    await store.mark_told(outage.id, SNOWFLAKE)
+    with pytest.raises(IntegrityError):
+        await store.mark_told(outage.id, SNOWFLAKE)  # each server is told once
+    assert await store.told(outage.id) == {SNOWFLAKE}
+    await store.end(outage.id)
+    assert await store.current() is None
+    assert (await store.begin("AuthFailure.SecretIdNotFound", "")).id > outage.id
 
 
 async def test_the_older_call_shapes_still_work(db) -> None:
@@ -158,7 +179,7 @@ async def test_usage_is_summed_by_the_database_per_local_day(db) -> None:
             model="Kling" if kind is TaskKind.VIDEO else ("Qwen" if i % 2 else "Hunyuan"),
             prompt="p",
             request={},
-            options={"count": 1 + i % 4},
+            units=1 + i % 4,
         )
         await store.update(job.id, state=JobState.DELIVERED, submitted_at=when.timestamp())
         seeded.append((when, job))
@@ -197,7 +218,7 @@ async def test_usage_is_summed_by_the_database_per_local_day(db) -> None:
     assert dict(report.by_model) == dict(per_model)
     assert report.top_users == sorted(per_user.items(), key=lambda u: (-u[1], u[0]))
     assert report.images == sum(j.units for _, j in inside if j.kind == "image")
-    assert report.videos == 4  # the one video asked for count 4 (a video bills its units)
+    assert report.videos == 4  # the one video billed 4 units (a video bills its units too)
     assert (report.failures, report.moderation) == (1, 1)
 
 
@@ -245,6 +266,53 @@ async def test_admissions_from_two_processes_never_pass_a_quota_together(
         admitted = await asyncio.gather(*(ask(i % 2, 10 + i) for i in range(12)))
         assert sum(admitted) == 3
         assert await handles[0].fetchval("SELECT COUNT(*) FROM jobs") == 3
+    finally:
+        for db in handles:
+            await db.close()
+
+
+async def test_batches_from_two_processes_are_admitted_whole_or_not_at_all(
+    both_databases: Path | str,
+) -> None:
+    # Asks for 3 images each (batches of 3 jobs) against 7 a day for the server: two fit,
+    # whichever process they come through; the rest are refused whole, nothing written.
+    handles = [await open_database(both_databases) for _ in range(2)]
+    try:
+        sides = []
+        for db in handles:
+            settings = ServerSettingsStore(db, Tunables())
+            quotas = QuotaBook(settings, UsageReader(db))
+            rules = Rulebook(Tunables().limits, settings=settings, quotas=quotas)
+            sides.append((JobStore(db), rules, settings))
+        await sides[0][2].set(SNOWFLAKE, {"daily_server": 7})
+        await sides[1][2].load()
+        job = {"kind": TaskKind.IMAGE, "guild_id": SNOWFLAKE, "model": "Hunyuan"}
+
+        async def ask(side: int, user: int) -> list[int] | str:
+            store, rules, _ = sides[side]
+            ask = Ask(SNOWFLAKE, user, TaskKind.IMAGE, units=3)
+            rows = [{**job, "user_id": user, "prompt": "p", "request": {}}] * 3
+            try:
+                jobs = await store.create_batch(
+                    rows, confirm=lambda tx, ask=ask, rules=rules: rules.confirm(ask, tx)
+                )
+            except Refusal as exc:
+                return f"{exc.key} {exc.params['used']}+{exc.params['asked']}"
+            return [j.id for j in jobs]
+
+        answers = await asyncio.gather(*(ask(i % 2, 10 + i) for i in range(6)))
+        admitted = [a for a in answers if isinstance(a, list)]
+        assert len(admitted) == 2
+        assert (
+            sorted(a for a in answers if isinstance(a, str))
+            == ["admin.refused.daily_server 6+3"] * 4
+        )
+        rows = await handles[0].fetchall(
+            "SELECT id, batch_id, batch_index, batch_size, units FROM jobs ORDER BY id"
+        )
+        assert [tuple(r) for r in rows] == [
+            (i, ids[0], n, 3, 1) for ids in sorted(admitted) for n, i in enumerate(ids)
+        ]
     finally:
         for db in handles:
             await db.close()

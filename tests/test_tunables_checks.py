@@ -44,34 +44,50 @@ def _refusal(tmp_path: Path, data: dict) -> str:
         ({"limits": {"nope": 1}}, "limits.nope"),
         ({"limits": 5}, "limits must be an object"),
         (
-            {"models": {"M": {"versions": ["1"], "default_version": "1", "colour": "red"}}},
+            {"models": {"M": {"versions": {"1": {}}, "default_version": "1", "colour": "red"}}},
             "models.M.colour",
         ),
         (
-            {"models": {"M": {"versions": ["1"], "default_version": "1", "max_images": 0}}},
-            "models.M.max_images must be an integer ≥ 1",
+            {"models": {"M": {"versions": {"1": {"images_per_task": 0}}, "default_version": "1"}}},
+            "models.M.versions.1.images_per_task must be an integer ≥ 1",
         ),
         (
-            {"models": {"M": {"versions": "1", "default_version": "1"}}},
-            "models.M.versions must be a list of strings",
-        ),
-        (
-            {"models": {"M": {"versions": ["1"], "default_version": "1", "shape": "round"}}},
-            "models.M.shape must be one of",
-        ),
-        (
-            {"models": {"M": {"versions": ["1"], "default_version": "1", "kind": "sound"}}},
-            "models.M.kind must be one of",
+            {"models": {"M": {"versions": ["1"], "default_version": "1"}}},
+            "models.M.versions must be an object",
         ),
         (
             {
                 "models": {
-                    "M": {"versions": ["1"], "default_version": "1", "max_references": {"1": -1}}
+                    "M": {"versions": {"3.0": {"size_rule": "round"}}, "default_version": "3.0"}
                 }
             },
-            "models.M.max_references.1 must be an integer ≥ 0",
+            'models.M.versions["3.0"].size_rule must be one of',
         ),
-        ({"models": {"M": {"versions": ["1"]}}}, "models.M.default_version"),
+        (
+            {"models": {"M": {"versions": {"1": {}}, "default_version": "1", "kind": "sound"}}},
+            "models.M.kind must be one of",
+        ),
+        (
+            {"models": {"M": {"versions": {"1": {"max_references": -1}}, "default_version": "1"}}},
+            "models.M.versions.1.max_references must be an integer ≥ 0",
+        ),
+        (
+            {"models": {"M": {"versions": {"1": {"aspects": ["5:1"]}}, "default_version": "1"}}},
+            "models.M.versions.1.aspects must be a list of",
+        ),
+        (
+            {
+                "models": {
+                    "M": {
+                        "versions": {"1": {"size_rule": "hunyuan", "sizes": ["4096x4096"]}},
+                        "default_version": "1",
+                    }
+                }
+            },
+            "4096x4096 breaks the hunyuan size rule",
+        ),
+        ({"models": {"M": {"versions": {"1": {}}}}}, "models.M.default_version"),
+        ({"max_count": 0}, "max_count must be an integer between 1 and 10"),
     ],
 )
 def test_bad_tunables_are_refused_by_dotted_name(tmp_path: Path, data: dict, expected: str):
@@ -94,9 +110,7 @@ def test_defaults_and_a_full_valid_file_pass(tmp_path: Path):
                 "rates": {"create_image": 5},
                 "polling": {"image_expected": [10, 20], "target_interval": 1},
                 "downloads": {"max_pixels": 1000000},
-                "models": {
-                    "M": {"versions": ["1"], "default_version": "1", "max_references": {"*": 2}}
-                },
+                "models": {"M": {"versions": {"1": {"max_references": 2}}, "default_version": "1"}},
                 "default_model": "M",
             }
         ),
@@ -107,7 +121,7 @@ def test_defaults_and_a_full_valid_file_pass(tmp_path: Path):
     assert tunables.rates.create_image == 5.0
     assert tunables.polling.image_expected == (10, 20)
     assert tunables.downloads.max_pixels == 1_000_000
-    assert tunables.models["M"].references_allowed("1") == 2
+    assert tunables.models["M"].versions["1"].max_references == 2
     assert load_tunables(None) == Tunables()
 
 

@@ -10,40 +10,45 @@ import pytest
 
 from bot.asks.videos import VideoOptions, validate_video
 from bot.config.checks import tunables_from_json
-from bot.config.tunables import EVERY, Tunables
+from bot.config.tunables import Tunables
 from bot.media.transcode import Floor, TranscodeError, fit_video, probe
 from bot.refusal import Refusal
 from mps_emulator.config import EmulatorConfig
-from mps_emulator.validation import validate_video_create
+from mps_emulator.video_validation import validate_video_create
 from mps_emulator.videos import VideoParams, render_video
 
 TUNABLES = Tunables()
 
 
 def test_every_catalogue_choice_is_one_the_service_accepts() -> None:
-    """Each model, version, duration, resolution, aspect, last frame and audio the bot
+    """Each model, version, duration, resolution, aspect, last frame and sound the bot
     offers passes the emulator's checks, which follow the SDK documentation."""
     emulator = EmulatorConfig()
+    frame = "https://x/a.png"
     for spec in TUNABLES.video_models.values():
-        for version in spec.versions:
-            for duration in spec.durations_for(version):
-                options = VideoOptions("p", spec.name, version, duration=duration)
-                validate_video_create(validate_video(options, TUNABLES).request.to_api(), emulator)
-            for resolution in spec.resolutions:
-                for aspect in spec.aspects:
-                    options = VideoOptions("p", spec.name, version, None, resolution, aspect)
-                    validate_video_create(
-                        validate_video(options, TUNABLES).request.to_api(), emulator
-                    )
-            assert spec.has_audio(version) == emulator.supports_audio(spec.name, version)
-            frames = VideoOptions("p", spec.name, version, first_frame="https://x/a.png")
-            last = VideoOptions(**{**frames.__dict__, "last_frame": "https://x/b.png"})
-            if spec.last_frame_resolution(version) is None:
+        for version, rules in spec.versions.items():
+            asks = [VideoOptions("p", spec.name, version, duration=d) for d in rules.durations]
+            asks += [VideoOptions("p", spec.name, version, resolution=r) for r in rules.resolutions]
+            asks += [VideoOptions("p", spec.name, version, aspect=a) for a in rules.text_aspects]
+            asks += [VideoOptions("p", spec.name, version, audio=rules.audio)]
+            asks += [VideoOptions("p", spec.name, version, first_frame=frame)]
+            if rules.max_references:
+                refs = (frame,) * rules.max_references
+                asks += [
+                    VideoOptions("p", spec.name, version, aspect=a, references=refs)
+                    for a in (*rules.reference_aspects, None)
+                ]
+            if rules.last_frame:
+                asks += [VideoOptions("p", spec.name, version, first_frame=frame, last_frame=frame)]
+            for options in asks:
+                request = validate_video(options, TUNABLES).request.to_api()
+                validate_video_create(request, emulator)
+            if rules.last_frame is None:
                 with pytest.raises(Refusal):
-                    validate_video(last, TUNABLES)
-            else:
-                request = validate_video(last, TUNABLES).request
-                validate_video_create(request.to_api(), emulator)
+                    validate_video(
+                        VideoOptions("p", spec.name, version, first_frame=frame, last_frame=frame),
+                        TUNABLES,
+                    )
 
 
 def test_defaults_are_kling_3_with_audio_available() -> None:
@@ -55,18 +60,31 @@ def test_defaults_are_kling_3_with_audio_available() -> None:
     assert validate_video(VideoOptions.from_record(record), TUNABLES).request == valid.request
 
 
+def test_a_model_with_nothing_documented_is_sent_nothing() -> None:
+    api = validate_video(VideoOptions("waves", model="Hunyuan"), TUNABLES).request.to_api()
+    assert api == {"ModelName": "Hunyuan", "ModelVersion": "1.5", "Prompt": "waves"}
+
+
 @pytest.mark.parametrize(
     ("options", "key"),
     [
         (VideoOptions("x", duration=16), "video.error.duration"),
         (VideoOptions("x", model="Hunyuan", audio=True), "video.error.audio"),
-        (VideoOptions("x", resolution="4K"), "video.error.resolution"),
+        (VideoOptions("x", model="Hunyuan", duration=5), "video.error.duration_none"),
+        (VideoOptions("x", resolution="540P"), "video.error.resolution"),
         (VideoOptions("x", aspect="3:2"), "video.error.aspect"),
+        (VideoOptions("x", model="Hailuo", aspect="16:9"), "video.error.aspect_none"),
+        (VideoOptions("x", aspect="16:9", first_frame="u"), "video.error.aspect_with_frame"),
         (VideoOptions("x", model="Sora"), "video.error.model_unknown"),
         (VideoOptions("x", version="9"), "video.error.version_unknown"),
         (VideoOptions("x" * 2001), "error.prompt_too_long"),
         (VideoOptions(None), "video.error.prompt_missing"),
         (VideoOptions("x", last_frame="https://x/b.png"), "video.error.last_without_first"),
+        (VideoOptions("x", references=("u",)), "video.error.references_unsupported"),
+        (
+            VideoOptions("x", "Vidu", "q3", references=("u",) * 8),
+            "video.error.references_count",
+        ),
         (
             VideoOptions("x", "Kling", "2.1", resolution="720P", first_frame="u", last_frame="v"),
             "video.error.last_frame_resolution",
@@ -89,21 +107,29 @@ def test_prompt_of_2000_characters_is_accepted() -> None:
 
 
 def test_config_checks_refuse_a_bad_video_catalogue() -> None:
-    good = {"versions": ["1"], "default_version": "1"}
+    good = {
+        "versions": {"1": {"durations": [5, 10], "default_duration": 5}},
+        "default_version": "1",
+    }
     with pytest.raises(ValueError, match=r"video\.default_model"):
         tunables_from_json({"video_models": {"X": good}})
     for change, message in [
         ({"durations": [0]}, "durations"),
-        ({"audio": ["2"]}, "not one of its versions"),
         ({"resolutions": ["720p"]}, "resolutions"),
-        ({"last_frame": {EVERY: "4K"}}, "last_frame"),
+        ({"last_frame": "4K"}, "last_frame"),
         ({"default_resolution": "480P"}, "default_resolution"),
+        ({"default_duration": 7}, "default_duration"),
+        ({"min_references": 3, "max_references": 2}, "min_references"),
     ]:
-        data = {"video_models": {"X": {**good, **change}}, "video": {"default_model": "X"}}
+        version = {**good["versions"]["1"], **change}
+        data = {
+            "video_models": {"X": {**good, "versions": {"1": version}}},
+            "video": {"default_model": "X"},
+        }
         with pytest.raises(ValueError, match=message):
             tunables_from_json(data)
     ok = tunables_from_json({"video_models": {"X": good}, "video": {"default_model": "X"}})
-    assert ok.video_models["X"].durations == (5, 10)
+    assert ok.video_models["X"].versions["1"].durations == (5, 10)
 
 
 def _streams(data: bytes) -> tuple[float, bool]:

@@ -14,6 +14,8 @@ from ..refusal import Refusal
 HEAD_BYTES = 64
 
 REFERENCE_TYPES = ("image/jpeg", "image/png", "image/webp")
+# Video frames and references: jpeg and png only (models.py 24505, 24507, 24509).
+FRAME_TYPES = ("image/jpeg", "image/png")
 
 
 def sniff_image(data: bytes) -> str | None:
@@ -28,11 +30,15 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
-def check_declared(content_type: str | None, filename: str, size: int, max_bytes: int) -> None:
-    """Refuse a reference from what its upload says (type and size), before reading it."""
+def check_declared(
+    content_type: str | None, filename: str, size: int, max_bytes: int, *, frame: bool = False
+) -> None:
+    """Refuse a reference (or, `frame`, a video frame) from what its upload says (type and
+    size), before reading it."""
     declared = (content_type or "").split(";")[0].strip().lower()
-    if declared not in REFERENCE_TYPES:
-        raise Refusal("error.reference_type", type=declared or filename)
+    if declared not in (FRAME_TYPES if frame else REFERENCE_TYPES):
+        key = "video.error.frame_type" if frame else "error.reference_type"
+        raise Refusal(key, type=declared or filename)
     if size > max_bytes:
         raise Refusal(
             "error.reference_too_large",
@@ -41,7 +47,9 @@ def check_declared(content_type: str | None, filename: str, size: int, max_bytes
         )
 
 
-def check_reference_bytes(data: bytes, declared_type: str | None, max_bytes: int) -> str:
+def check_reference_bytes(
+    data: bytes, declared_type: str | None, max_bytes: int, *, frame: bool = False
+) -> str:
     """The content type read from `data`, or a Refusal saying what is wrong with it.
 
     `declared_type` is the attachment's Content-Type (parameters such as `; charset=` are
@@ -49,8 +57,10 @@ def check_reference_bytes(data: bytes, declared_type: str | None, max_bytes: int
     the URL handed to MPS serves it with that type.
     """
     declared = (declared_type or "").split(";")[0].strip().lower()
-    if declared and declared not in REFERENCE_TYPES:
-        raise Refusal("error.reference_type", type=declared)
+    allowed = FRAME_TYPES if frame else REFERENCE_TYPES
+    if declared and declared not in allowed:
+        key = "video.error.frame_type" if frame else "error.reference_type"
+        raise Refusal(key, type=declared)
     if not data:
         raise Refusal("error.reference_empty")
     if len(data) > max_bytes:
@@ -60,8 +70,8 @@ def check_reference_bytes(data: bytes, declared_type: str | None, max_bytes: int
             max=f"{max_bytes / 2**20:.0f}",
         )
     actual = sniff_image(data)
-    if actual is None:
-        raise Refusal("error.reference_not_image")
+    if actual is None or actual not in allowed:
+        raise Refusal("video.error.frame_not_image" if frame else "error.reference_not_image")
     return actual
 
 

@@ -10,8 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from ..config.tunables import EVERY, Tunables, VideoModelSpec
-from ..mps.models import VideoTaskRequest
+from ..config.tunables import EVERY, Tunables, VideoModelSpec, VideoVersion
+from ..mps.models import ImageInfo, VideoTaskRequest
 from ..refusal import Refusal
 from .prompts import clean_prompt
 
@@ -27,26 +27,33 @@ class VideoOptions:
     first_frame: str | None = None  # an image URL
     last_frame: str | None = None
     audio: bool = False
+    negative_prompt: str | None = None
+    enhance_prompt: bool = False
+    # Reference images (reference-image video, ImageInfos), image URLs.
+    references: tuple[str, ...] = ()
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> VideoOptions:
         """The options a stored video job was asked with (see `ValidatedVideo.record`)."""
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in record.items() if k in known})
+        values = {k: v for k, v in record.items() if k in known}
+        values["references"] = tuple(values.get("references") or ())
+        return cls(**values)
 
 
 @dataclass(frozen=True)
 class ValidatedVideo:
     spec: VideoModelSpec
     version: str
-    duration: int
-    resolution: str
+    duration: int | None  # None: the model documents none, so none is sent
+    resolution: str | None
     aspect: str | None
     request: VideoTaskRequest
 
     def record(self, options: VideoOptions) -> dict[str, Any]:
         """What was asked, resolved to what was sent: a re-roll asks for exactly the same."""
         record = dataclasses.asdict(options)
+        record["references"] = list(options.references)
         record.update(
             model=self.spec.name,
             version=self.version,
@@ -54,6 +61,7 @@ class ValidatedVideo:
             resolution=self.resolution,
             aspect=self.aspect,
             prompt=self.request.prompt,
+            negative_prompt=self.request.negative_prompt,
         )
         return record
 
@@ -66,7 +74,7 @@ def video_spec(tunables: Tunables, name: str | None) -> VideoModelSpec:
     raise Refusal("video.error.model_unknown", model=name, allowed=", ".join(tunables.video_models))
 
 
-def _spans(values: tuple[int, ...]) -> str:
+def spans(values: tuple[int, ...]) -> str:
     """(3, 4, 5, 10) -> "3-5, 10"."""
     parts: list[str] = []
     ordered = sorted(values)
@@ -81,7 +89,74 @@ def _spans(values: tuple[int, ...]) -> str:
     return ", ".join(parts)
 
 
-def validate_video(options: VideoOptions, tunables: Tunables) -> ValidatedVideo:
+def _duration(options: VideoOptions, label: str, rules: VideoVersion) -> int | None:
+    if options.duration is None:
+        return rules.default_duration
+    if not rules.durations:
+        raise Refusal("video.error.duration_none", model=label)
+    if options.duration not in rules.durations:
+        raise Refusal(
+            "video.error.duration",
+            model=label,
+            duration=options.duration,
+            allowed=spans(rules.durations),
+        )
+    return options.duration
+
+
+def _aspect(options: VideoOptions, label: str, rules: VideoVersion) -> str | None:
+    """AspectRatio (15204) only for text-to-video and reference-image video, as each
+    model documents it; with a first frame the frame gives the shape."""
+    aspect = options.aspect
+    if aspect is None:
+        return None
+    if options.first_frame:
+        raise Refusal("video.error.aspect_with_frame", model=label)
+    allowed = rules.reference_aspects if options.references else rules.text_aspects
+    if not allowed:
+        raise Refusal("video.error.aspect_none", model=label)
+    if aspect not in allowed:
+        raise Refusal("video.error.aspect", model=label, aspect=aspect, allowed=", ".join(allowed))
+    return aspect
+
+
+def _resolution(options: VideoOptions, label: str, rules: VideoVersion) -> str | None:
+    if options.resolution is None:
+        return rules.default_resolution
+    if not rules.resolutions:
+        raise Refusal("video.error.resolution_none", model=label)
+    if options.resolution not in rules.resolutions:
+        raise Refusal(
+            "video.error.resolution",
+            model=label,
+            resolution=options.resolution,
+            allowed=", ".join(rules.resolutions),
+        )
+    return options.resolution
+
+
+def _references(options: VideoOptions, label: str, rules: VideoVersion) -> None:
+    count = len(options.references)
+    if not count:
+        return
+    if options.first_frame or options.last_frame:
+        raise Refusal("video.error.frames_and_references")
+    if not rules.max_references:
+        raise Refusal("video.error.references_unsupported", model=label)
+    if not rules.min_references <= count <= rules.max_references:
+        raise Refusal(
+            "video.error.references_count",
+            model=label,
+            low=rules.min_references,
+            high=rules.max_references,
+        )
+
+
+def validate_video(
+    options: VideoOptions, tunables: Tunables, *, mark: bool = False
+) -> ValidatedVideo:
+    """Check an ask against the video catalogue; `mark` asks for the visible "AI
+    generated" mark (LogoAdd), which only some models add (15206)."""
     spec = video_spec(tunables, options.model)
     label = spec.name
     version = options.version or spec.default_version
@@ -92,40 +167,31 @@ def validate_video(options: VideoOptions, tunables: Tunables) -> ValidatedVideo:
             version=version,
             allowed=", ".join(spec.versions),
         )
+    rules = spec.version(version)
     label = f"{spec.name} {version}"
 
     prompt = clean_prompt(options.prompt)
-    if prompt is None and not options.first_frame:
+    if prompt is None and not options.first_frame and not options.references:
         raise Refusal("video.error.prompt_missing")
     most = tunables.video.max_prompt_chars
     if prompt is not None and len(prompt) > most:
         raise Refusal("error.prompt_too_long", length=len(prompt), max=most)
+    negative = clean_prompt(options.negative_prompt, negative=True)
+    if negative is not None:
+        if not spec.negative_prompt:
+            raise Refusal("error.negative_unsupported", model=label)
+        if len(negative) > most:
+            raise Refusal("error.negative_too_long", length=len(negative), max=most)
 
-    allowed = spec.durations_for(version)
-    duration = options.duration if options.duration is not None else spec.duration_default(version)
-    if duration not in allowed:
-        raise Refusal(
-            "video.error.duration", model=label, duration=duration, allowed=_spans(allowed)
-        )
-
-    aspect = options.aspect
-    if aspect is not None and aspect not in spec.aspects:
-        raise Refusal(
-            "video.error.aspect", model=label, aspect=aspect, allowed=", ".join(spec.aspects)
-        )
-    if options.resolution is not None and options.resolution not in spec.resolutions:
-        raise Refusal(
-            "video.error.resolution",
-            model=label,
-            resolution=options.resolution,
-            allowed=", ".join(spec.resolutions),
-        )
-    resolution = options.resolution or spec.default_resolution
+    _references(options, label, rules)
+    duration = _duration(options, label, rules)
+    aspect = _aspect(options, label, rules)
+    resolution = _resolution(options, label, rules)
 
     if options.last_frame:
         if not options.first_frame:
             raise Refusal("video.error.last_without_first")
-        needed = spec.last_frame_resolution(version)
+        needed = rules.last_frame
         if needed is None:
             raise Refusal("video.error.last_frame", model=label)
         if needed != EVERY and resolution != needed:
@@ -133,19 +199,38 @@ def validate_video(options: VideoOptions, tunables: Tunables) -> ValidatedVideo:
                 raise Refusal("video.error.last_frame_resolution", model=label, resolution=needed)
             resolution = needed  # not asked for: use the one a last frame needs
 
-    if options.audio and not spec.has_audio(version):
-        with_audio = [s.name for s in tunables.video_models.values() if s.audio]
+    if options.audio and not rules.audio:
+        with_audio = [
+            s.name
+            for s in tunables.video_models.values()
+            if any(v.audio for v in s.versions.values())
+        ]
         raise Refusal("video.error.audio", model=label, allowed=", ".join(with_audio))
+    if mark and not rules.logo:
+        with_logo = [
+            s.name
+            for s in tunables.video_models.values()
+            if any(v.logo for v in s.versions.values())
+        ]
+        raise Refusal("video.error.mark", model=label, allowed=", ".join(with_logo))
 
+    named = spec.reference_names
     request = VideoTaskRequest(
         model_name=spec.name,
         model_version=version,
         prompt=prompt,
+        negative_prompt=negative,
+        enhance_prompt=True if options.enhance_prompt else None,
         image_url=options.first_frame or None,
         last_image_url=options.last_frame or None,
+        image_infos=tuple(
+            ImageInfo(url, text=f"image{i + 1}" if named else None)
+            for i, url in enumerate(options.references)
+        ),
         duration=duration,
         resolution=resolution,
         aspect_ratio=aspect,
         enable_audio=True if options.audio else None,
+        logo_add=1 if mark else None,
     )
     return ValidatedVideo(spec, version, duration, resolution, aspect, request)

@@ -11,13 +11,25 @@ import dataclasses
 import enum
 import fnmatch
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .tunables import EVERY, VIDEO_ASPECTS, VIDEO_RESOLUTIONS, ModelSpec, Tunables, VideoModelSpec
+from ..refusal import Refusal
+from .catalogue import check_size_rule, parse_size
+from .tunables import (
+    ASPECTS,
+    EVERY,
+    IMAGE_RESOLUTION_VALUES,
+    VIDEO_ASPECTS,
+    VIDEO_RESOLUTIONS,
+    ModelSpec,
+    Tunables,
+    VideoModelSpec,
+)
 
 
 @dataclass(frozen=True)
@@ -60,16 +72,21 @@ RANGES: dict[str, Range] = {
     "discord.edit_margin": Range(0),
     "discord.final_reserve": Range(0),
     "create_backoff": _POSITIVE,
+    "outage_probe": _POSITIVE,
     "discord.delivery_backoff": _POSITIVE,
     # Docker stops a container 10 s after SIGTERM; Discord's close needs the rest.
     "shutdown_grace": Range(0, high=8),
     "max_prompt_chars": Range(1),
     "max_reference_bytes": Range(1),
-    "models.*.max_images": Range(1),
-    "models.*.max_references.*": Range(0),
-    "video_models.*.durations*": Range(1, high=60),
-    "video_models.*.version_durations.*": Range(1, high=60),
-    "video_models.*.default_duration": Range(1, high=60),
+    "max_count": Range(1, high=10),
+    "models.*.versions.*.images_per_task": Range(1),
+    "models.*.versions.*.max_references": Range(0),
+    "models.*.versions.*.reference_bytes": Range(1),
+    "video_models.*.versions.*.durations*": Range(1, high=60),
+    "video_models.*.versions.*.default_duration": Range(1, high=60),
+    "video_models.*.versions.*.min_references": Range(0),
+    "video_models.*.versions.*.max_references": Range(0),
+    "video.max_frame_bytes": Range(1),
     "video.max_prompt_chars": Range(1),
     "video.keep_hours": _POSITIVE,
     "video.min_short_side": Range(16),
@@ -79,17 +96,24 @@ RANGES: dict[str, Range] = {
 _DEFAULT_RANGE = Range(0)
 
 CHOICES: dict[str, tuple[object, ...]] = {
-    "models.*.shape": ("size", "aspect", "none"),
-    "models.*.size_rule": ("hunyuan", "qwen", None),
+    "models.*.versions.*.size_rule": ("hunyuan", "qwen", None),
 }
+# A version name such as "3.0" holds a dot: in a dotted name it stands as `["3.0"]`,
+# matched by one `*` of a pattern.
+_QUOTED_KEY = re.compile(r'\["[^"]*"\]')
 
 
 class _Refused(ValueError):
     pass
 
 
+def _key(where: str, key: str) -> str:
+    return f'{where}["{key}"]' if "." in key else f"{where}.{key}"
+
+
 def _rule(table: dict[str, Any], where: str) -> Any:
     # fnmatch's `*` would also match dots; count parts so `limits.*` is one level only.
+    where = _QUOTED_KEY.sub(".key", where)
     parts = where.count(".")
     for pattern, rule in table.items():
         if pattern.count(".") == parts and fnmatch.fnmatchcase(where, pattern):
@@ -177,7 +201,7 @@ def _convert(value: object, hint: Any, where: str) -> Any:
     if origin is dict:
         if not isinstance(value, dict):
             raise _refuse(where, hint, value)
-        return {k: _convert(v, args[1], f"{where}.{k}") for k, v in value.items()}
+        return {k: _convert(v, args[1], _key(where, k)) for k, v in value.items()}
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise _refuse(where, hint, value)
@@ -213,9 +237,29 @@ def _model(name: str, data: object) -> ModelSpec:
         raise _Refused(f"{where} must be an object")
     data = {"name": name, **data}
     spec = _build(ModelSpec, data, f"{where}.")
-    if spec.default_version not in spec.versions:
+    if not spec.versions or spec.default_version not in spec.versions:
         raise _Refused(f"{where}.default_version must be one of its versions")
+    for version, rules in spec.versions.items():
+        at = _key(f"{where}.versions", version)
+        _subset(f"{at}.aspects", rules.aspects, ASPECTS)
+        _subset(f"{at}.resolutions", rules.resolutions, IMAGE_RESOLUTION_VALUES)
+        if rules.sizes and not rules.size_rule:
+            raise _Refused(f"{at}.sizes need a size_rule")
+        for size in rules.sizes:
+            _check_size(f"{at}.sizes", size, rules.size_rule)
     return spec
+
+
+def _check_size(where: str, size: str, rule: str | None) -> None:
+    try:
+        check_size_rule(rule, *parse_size(size))
+    except Refusal:
+        raise _Refused(f"{where}: {size} breaks the {rule} size rule") from None
+
+
+def _subset(where: str, values: tuple[str, ...], allowed: tuple[str, ...]) -> None:
+    if any(v not in allowed for v in values):
+        raise _Refused(f"{where} must be a list of: {', '.join(allowed)}")
 
 
 def _video_model(name: str, data: object) -> VideoModelSpec:
@@ -229,25 +273,23 @@ def _video_model(name: str, data: object) -> VideoModelSpec:
 
 def _check_video_model(spec: VideoModelSpec) -> None:
     where = f"video_models.{spec.name}"
-    if spec.default_version not in spec.versions:
+    if not spec.versions or spec.default_version not in spec.versions:
         raise _Refused(f"{where}.default_version must be one of its versions")
-    for key, values, allowed in (
-        ("resolutions", spec.resolutions, VIDEO_RESOLUTIONS),
-        ("aspects", spec.aspects, VIDEO_ASPECTS),
-    ):
-        if not values or any(v not in allowed for v in values):
-            raise _Refused(f"{where}.{key} must be a non-empty list of: {', '.join(allowed)}")
-    if spec.default_resolution not in spec.resolutions:
-        raise _Refused(f"{where}.default_resolution must be one of its resolutions")
-    if not spec.durations or any(not d for d in spec.version_durations.values()):
-        raise _Refused(f"{where}: every list of durations needs at least one value")
-    versions = (*spec.versions, EVERY)
-    for key in (*spec.version_durations, *spec.last_frame, *spec.audio):
-        if key not in versions:
-            raise _Refused(f'{where}: {key!r} is not one of its versions (or "*")')
-    for version, needed in spec.last_frame.items():
-        if needed != EVERY and needed not in spec.resolutions:
-            raise _Refused(f'{where}.last_frame.{version} must be one of its resolutions or "*"')
+    for version, rules in spec.versions.items():
+        at = _key(f"{where}.versions", version)
+        _subset(f"{at}.resolutions", rules.resolutions, VIDEO_RESOLUTIONS)
+        _subset(f"{at}.text_aspects", rules.text_aspects, VIDEO_ASPECTS)
+        _subset(f"{at}.reference_aspects", rules.reference_aspects, VIDEO_ASPECTS)
+        if rules.default_resolution is not None and (
+            rules.default_resolution not in rules.resolutions
+        ):
+            raise _Refused(f"{at}.default_resolution must be one of its resolutions")
+        if rules.default_duration is not None and rules.default_duration not in rules.durations:
+            raise _Refused(f"{at}.default_duration must be one of its durations")
+        if rules.last_frame not in (None, EVERY, *rules.resolutions):
+            raise _Refused(f'{at}.last_frame must be null, "*" or one of its resolutions')
+        if rules.min_references > rules.max_references:
+            raise _Refused(f"{at}.min_references must not be over max_references")
 
 
 def tunables_from_json(data: object) -> Tunables:

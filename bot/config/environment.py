@@ -17,6 +17,7 @@ from yarl import URL
 from ..mps.signer import Credentials
 from ..storage.url import DatabaseUrl, DatabaseUrlError, parse_database_url
 from .checks import load_tunables
+from .tool_storage import ToolStorage, load_tool_storage
 from .tunables import Tunables
 
 
@@ -64,6 +65,8 @@ class Environment:
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     log_level: str = "INFO"
+    # The image tools' output bucket (MPS_OUTPUT_COS_*); None turns the tools off.
+    tool_storage: ToolStorage | None = None
 
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log filter that keeps them out of the logs."""
@@ -163,6 +166,11 @@ def load_environment(
         if database_url.path is not None:
             database_path = database_url.path
 
+    try:
+        tool_storage = load_tool_storage(env)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
     return Environment(
         secret_id=secret_id,
         secret_key=Secret(secret_key) if secret_key else None,
@@ -176,4 +184,5 @@ def load_environment(
         discord_api_base=_url(env, "DISCORD_API_BASE", None),
         discord_gateway_url=_ws_url(env, "DISCORD_GATEWAY_URL"),
         log_level=level,
+        tool_storage=tool_storage,
     )

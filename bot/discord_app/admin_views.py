@@ -28,6 +28,9 @@ SETTING_NAMES = {
     "models": "admin.name.models",
     "default_model": "admin.name.default_model",
     "default_size": "admin.name.default_size",
+    "video_models": "admin.name.video_models",
+    "video_default_model": "admin.name.video_default_model",
+    "ai_mark": "admin.name.ai_mark",
 }
 LIMITS = (
     "daily_per_user",
@@ -38,7 +41,16 @@ LIMITS = (
     "cooldown_seconds",
 )
 VIDEO_LIMITS = ("daily_video_per_user", "daily_video_server", "monthly_video_server")
-OTHERS = ("timezone", "buttons", "models", "default_model", "default_size")
+OTHERS = (
+    "timezone",
+    "buttons",
+    "models",
+    "default_model",
+    "default_size",
+    "video_models",
+    "video_default_model",
+    "ai_mark",
+)
 SOURCES = {
     "server": "admin.source.server",
     "default": "admin.source.default",
@@ -61,8 +73,10 @@ def _value(locale: str, server: ServerSettings, name: str) -> str:
         return t(locale, "admin.value.unlimited") if value == 0 else f"{value:,}"
     if name == "buttons":
         return t(locale, BUTTON_RULES[value])
-    if name == "models":
+    if name in ("models", "video_models"):
         return ", ".join(value) if value else t(locale, "admin.value.all_models")
+    if name == "ai_mark":
+        return t(locale, "common.yes") if value else t(locale, "admin.value.off")
     if name == "default_size" and not value:
         return t(locale, "admin.value.model_default")
     return discord.utils.escape_markdown(str(value))

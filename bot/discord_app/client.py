@@ -85,6 +85,7 @@ class ImagineBot(commands.Bot):
                 ),
                 dm=lambda user_id: self.create_dm(discord.Object(user_id)),
                 guild_locale=self.guild_locale,
+                log_channels=runtime.settings.log_channels,
             )
 
     @property

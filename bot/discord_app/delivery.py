@@ -20,7 +20,7 @@ import discord
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
 from ..services.listings import is_video
-from ..storage.jobs import Job, JobStore
+from ..storage.jobs import Job, JobState, JobStore
 from ..text.i18n import t
 from . import render
 from .buttons import result_view
@@ -95,44 +95,61 @@ class Delivery:
                 log.info("job %d: Discord said %r; trying again in %.1fs", job.id, exc, delay)
                 await asyncio.sleep(delay)
 
-    async def show_failure(self, job: Job | None) -> None:
-        if job is None:
+    async def show_failure(self, jobs: list[Job]) -> None:
+        """A batch none of whose jobs has a result: why, on its message."""
+        if not jobs:
             return
-        embed = render.failure_embed(job, job_locale(job), self.tunables.polling.timeout_seconds)
+        job = jobs[0]
+        embed = render.failure_embed(jobs, job_locale(job), self.tunables.polling.timeout_seconds)
         try:
             await self._patiently(job, lambda: self.messenger.edit(job, embed=embed, view=None))
         except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
             log.warning("job %d: could not show its failure: %r", job.id, exc)
         self.messenger.forget(job.id)
 
-    async def deliver(self, job: Job) -> None:
-        """Post the results as attachments on the job's message, then mark it delivered.
+    async def mark_posted(self, jobs: list[Job]) -> None:
+        """The batch's message holds its results already (a stop came between posting and
+        recording it): record the rest as delivered, post nothing again."""
+        for job in jobs:
+            if job.state is JobState.READY:
+                await self.engine.mark_delivered(job.id)
+        self.messenger.forget(jobs[0].id)
 
-        Whatever goes wrong, the job ends delivered or failed with a message saying why."""
+    async def deliver(self, jobs: list[Job]) -> None:
+        """Post the results of a batch's jobs as attachments on its message (with a line
+        for those that failed), then mark each delivered.
+
+        Whatever goes wrong, its jobs end delivered or failed with a message saying why."""
         try:
-            await self._deliver(job)
+            await self._deliver(jobs)
         except Exception as exc:
-            log.error("job %d: delivery failed unexpectedly", job.id, exc_info=exc)
-            code, text = failure_of(exc)
-            await self.engine.fail_delivery(job.id, code, text)
-            await self.show_failure(await self.store.get(job.id))
+            log.error("job %d: delivery failed unexpectedly", jobs[0].id, exc_info=exc)
+            await self._failed(jobs, *failure_of(exc))
 
-    async def _deliver(self, job: Job) -> None:
+    async def _failed(self, jobs: list[Job], code: str, message: str) -> None:
+        for job in jobs:
+            if job.state is JobState.READY:
+                await self.engine.fail_delivery(job.id, code, message)
+        await self.show_failure(await self.store.batch(jobs[0].batch_key))
+
+    async def _deliver(self, jobs: list[Job]) -> None:
+        job = jobs[0]  # the message is its batch's first job's
         locale = job_locale(job)
+        ready = [j for j in jobs if j.state is JobState.READY]
         token_was_alive = self.messenger.token_alive(job.id)
         limit = int(job.frontend.get("attachment_size_limit") or DEFAULT_UPLOAD_LIMIT)
-        files = [(r.path, r.filename) for r in job.results]
-        took = (job.mps_final_at or time.time()) - job.created_at
+        files = [(r.path, r.filename) for j in ready for r in j.results]
+        took = max(j.mps_final_at or time.time() for j in ready) - job.created_at
         message = None
         for attempt_limit in (limit, DEFAULT_UPLOAD_LIMIT // 2):
             try:
                 uploads = await prepare_uploads(job, files, attempt_limit, self.tunables.video)
             except UploadError as exc:
-                await self.engine.fail_delivery(
-                    job.id, "ResultUnreadable", t(locale, exc.key, **exc.params)
+                return await self._failed(
+                    ready, "ResultUnreadable", t(locale, exc.key, **exc.params)
                 )
-                return await self.show_failure(await self.store.get(job.id))
-            embed = render.result_embed(job, locale, uploads[0].filename, took)
+            timeout = self.tunables.polling.timeout_seconds
+            embed = render.result_embed(job, locale, uploads[0].filename, took, jobs, timeout)
             view = result_view(job, len(uploads), locale)
             try:
                 send = partial(self.messenger.edit, job, embed=embed, view=view, uploads=uploads)
@@ -143,17 +160,16 @@ class Delivery:
                     exc.code not in TOO_LARGE and exc.status != 413
                 ):
                     log.warning("job %d: delivery failed: %r", job.id, exc)
-                    await self.engine.fail_delivery(job.id, *failure_of(exc))
-                    return await self.show_failure(await self.store.get(job.id))
+                    return await self._failed(ready, *failure_of(exc))
                 log.info(
                     "job %d: upload refused as too large at %d bytes; shrinking",
                     job.id,
                     attempt_limit,
                 )
         if message is None:
-            await self.engine.fail_delivery(job.id, "TooLarge", t(locale, "discord.upload_refused"))
-            return await self.show_failure(await self.store.get(job.id))
-        await self.engine.mark_delivered(job.id)
+            return await self._failed(ready, "TooLarge", t(locale, "discord.upload_refused"))
+        for done in ready:
+            await self.engine.mark_delivered(done.id)
         self.messenger.forget(job.id)
         if not token_was_alive:
             # Edits do not notify anyone: after a long wait, tell the owner it is ready.

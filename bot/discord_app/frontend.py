@@ -24,6 +24,7 @@ from .listings import ListingViews
 from .messenger import ChannelOpener, JobMessenger
 from .mod_actions import DmOpener, ModerationActions
 from .modlog import ModerationLog
+from .outage_notices import OutageNotices
 from .tracker import JobTracker
 
 
@@ -42,6 +43,7 @@ class FrontEnd:
         channels: ChannelOpener,
         dm: DmOpener,
         guild_locale: Callable[[int], str],
+        log_channels: Callable[[], dict[int, int]],
     ) -> None:
         self.messenger = JobMessenger(channels, messages, tunables.discord)
         self.delivery = Delivery(
@@ -69,12 +71,20 @@ class FrontEnd:
         self.moderation = ModerationActions(
             moderation=moderation_service, modlog=self.modlog, dm=dm
         )
+        self.outage_notices = OutageNotices(
+            outage=engine.outage,
+            log_channels=log_channels,
+            channels=channels,
+            guild_locale=guild_locale,
+        )
 
     async def start(self) -> None:
         """Jobs left unfinished by the last run get their messages updated again."""
         self.modlog.start()
+        self.outage_notices.start()
         await self.tracker.resume()
 
     async def close(self) -> None:
         await self.modlog.close()
+        await self.outage_notices.close()
         await self.tracker.close()

@@ -1,8 +1,12 @@
-"""From an interaction to what the services take: who asks, where, in which language."""
+"""From an interaction to what the services take: who asks, where, in which language, and
+the server a channel or role option belongs to."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import discord
+from discord import app_commands
 
 from ..refusal import Refusal
 from ..services.members import Member
@@ -42,3 +46,51 @@ def member_of(interaction: discord.Interaction) -> Member:
         manage_messages=permissions.manage_messages,
         upload_limit=interaction.filesize_limit,
     )
+
+
+@dataclass(frozen=True)
+class ServerItem:
+    """A channel or role named in an option, and the server it is in as far as the bot
+    knows: the interaction's, or None (another server's, or one the bot cannot see)."""
+
+    id: int
+    guild_id: int | None
+
+
+def _placed(interaction: discord.Interaction, item_id: int, known: bool) -> ServerItem:
+    return ServerItem(item_id, interaction.guild_id if known else None)
+
+
+class TextChannelOption(app_commands.Transformer):
+    """A text channel option (registered as discord.py registers `discord.TextChannel`)
+    that reaches the command even when the channel is not one of this server's, so the
+    service can refuse it clearly; discord.py's own fails with a generic error."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(self, interaction: discord.Interaction, value: object) -> ServerItem:
+        channel_id = getattr(value, "id", 0)
+        guild = interaction.guild
+        return _placed(
+            interaction, channel_id, guild is not None and bool(guild.get_channel(channel_id))
+        )
+
+
+class RoleOption(app_commands.Transformer):
+    """A role option; discord.py builds every resolved role with the interaction's server,
+    so whether the role is this server's is read from the server's own roles."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.role
+
+    async def transform(self, interaction: discord.Interaction, value: object) -> ServerItem:
+        role_id = getattr(value, "id", 0)
+        guild = interaction.guild
+        return _placed(interaction, role_id, guild is not None and bool(guild.get_role(role_id)))

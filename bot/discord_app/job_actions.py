@@ -55,6 +55,12 @@ class JobActions:
             attachment.url, attachment.content_type, attachment.filename, attachment.size
         )
 
+    async def frame(self, attachment: discord.Attachment) -> str:
+        """An uploaded video frame's URL, once the job service found it fit."""
+        return await self.jobs.frame(
+            attachment.url, attachment.content_type, attachment.filename, attachment.size
+        )
+
     async def launch(self, interaction: discord.Interaction, member: Member, ticket: Ticket) -> Job:
         """Answer within Discord's 3 seconds (the public "thinking…"), then launch the
         admitted job and follow it on that message."""

@@ -40,7 +40,8 @@ class ListingViews:
         messages = await self.messages.many(j.id for j in found.jobs)
         embed = discord.Embed(title=t(locale, "history.title"), colour=render.COLOUR_NEUTRAL)
         embed.description = "\n".join(
-            render.history_line(j, locale, messages.get(j.id)) for j in found.jobs
+            render.history_line(j, locale, messages.get(j.id), found.states.get(j.id))
+            for j in found.jobs
         ) or t(locale, "history.empty")
         embed.set_footer(
             text=t(

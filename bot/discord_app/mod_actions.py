@@ -19,7 +19,8 @@ from ..text.i18n import t
 from .errors import answers_errors
 from .interactions import guild_locale_of, member_of, say
 from .mod_buttons import IncidentsPageButton, block_end
-from .modlog import ModerationLog, appeal_embed, decision_text, incident_embed, spoiler
+from .mod_render import appeal_embed, appeals_page, decision_text, incident_embed, spoiler
+from .modlog import ModerationLog
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +91,21 @@ class ModerationActions:
 
     @answers_errors
     async def appeal(self, interaction: discord.Interaction, block_id: int) -> None:
-        appeal, block = await self.moderation.appeal(member_of(interaction), block_id)
-        await interaction.response.send_message(
-            say(interaction, "moderation.appeal_sent"), ephemeral=True
-        )
-        await self.modlog.post_appeal(appeal, block)
+        appealed = await self.moderation.appeal(member_of(interaction), block_id)
+        # Recorded: the post goes out in the background, tried again through Discord's
+        # errors, and whatever becomes of it the member is told once, and never otherwise.
+        self.modlog.show_appeal(appealed.appeal)
+        key = "moderation.appeal_sent" if appealed.new else "moderation.appeal_waiting"
+        try:
+            await interaction.response.send_message(say(interaction, key), ephemeral=True)
+        except discord.HTTPException:
+            log.warning("appeal %d: the member could not be told it was sent", appealed.appeal.id)
 
     @answers_errors
     async def decide_appeal(
         self, interaction: discord.Interaction, appeal_id: int, accept: bool
     ) -> None:
+        """Lift / Keep on the appeal's post in the log channel."""
         member = member_of(interaction)
         appeal, block = await self.moderation.decide_appeal(member, appeal_id, accept=accept)
         locale = guild_locale_of(interaction)
@@ -107,6 +113,37 @@ class ModerationActions:
         text = decision_text(locale, action, member.user_id, appeal.decided_at or 0)
         await interaction.response.edit_message(
             embed=appeal_embed(appeal, block, locale, text), view=None
+        )
+
+    @answers_errors
+    async def decide_listed_appeal(
+        self, interaction: discord.Interaction, appeal_id: int, accept: bool, page: int, status: str
+    ) -> None:
+        """Lift / Keep on `/moderation appeals`: the page is drawn again with the decision,
+        and the appeal's post in the log channel (if any) shows it too."""
+        member = member_of(interaction)
+        appeal, _ = await self.moderation.decide_appeal(member, appeal_id, accept=accept)
+        self.modlog.show_appeal(appeal)
+        decision = decision_text(
+            member.locale, "lift" if accept else "keep", member.user_id, appeal.decided_at or 0
+        )
+        note = t(
+            member.locale, "moderation.appeal_decided_note", appeal=appeal.id, decision=decision
+        )
+        embed, view = await self.appeals(member, page, status or None)
+        await interaction.response.edit_message(content=note, embed=embed, view=view)
+
+    @answers_errors
+    async def appeals_page(self, interaction: discord.Interaction, page: int, status: str) -> None:
+        embed, view = await self.appeals(member_of(interaction), page, status or None)
+        await interaction.response.edit_message(content=None, embed=embed, view=view)
+
+    async def appeals(
+        self, member: Member, page: int, status: str | None
+    ) -> tuple[discord.Embed, ui.View]:
+        found = await self.moderation.appeals(member, page, status)
+        return appeals_page(
+            found.appeals, found.page, found.pages, found.total, status, member.locale
         )
 
     @answers_errors
@@ -129,9 +166,10 @@ class ModerationActions:
         for incident in found.incidents:
             state = t(locale, INCIDENT_STATUSES[incident.status])
             prompt = spoiler(incident.prompt, 80) or "—"
+            repeated = f" ×{incident.attempts}" if incident.attempts > 1 else ""
             lines.append(
                 f"**#{incident.id}** · {state} · <t:{int(incident.created_at)}:R> · "
-                f"<@{incident.user_id}> · `{incident.code}` · {prompt}"
+                f"<@{incident.user_id}> · `{incident.code}`{repeated} · {prompt}"
             )
         embed = discord.Embed(
             title=t(locale, "moderation.incidents_title"),

@@ -29,6 +29,12 @@ class ModerationButtonActions(Protocol):
     async def incidents_page(
         self, interaction: discord.Interaction, page: int, status: str, member: int
     ) -> None: ...
+    async def appeals_page(
+        self, interaction: discord.Interaction, page: int, status: str
+    ) -> None: ...
+    async def decide_listed_appeal(
+        self, interaction: discord.Interaction, appeal_id: int, accept: bool, page: int, status: str
+    ) -> None: ...
 
 
 @runtime_checkable
@@ -72,7 +78,8 @@ class IncidentButton(
         return cls(match["action"], int(match["incident"]), match["duration"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        action = f"block:{self.duration}" if self.action == "block" else self.action
+        # A Block without a length is passed on as it is: the service refuses it whole.
+        action = self.action if self.duration is None else f"{self.action}:{self.duration}"
         await moderation_actions(interaction).decide(interaction, self.incident_id, action)
 
 
@@ -148,6 +155,57 @@ class IncidentsPageButton(
         )
 
 
+class AppealsPageButton(
+    ui.DynamicItem[ui.Button], template=r"^modappeals:(?P<page>\d+):(?P<status>[a-z]*)$"
+):
+    """A page of `/moderation appeals`; the status filter rides in the id."""
+
+    def __init__(self, page: int, status: str, *, label: str = "") -> None:
+        super().__init__(ui.Button(label=label or None, custom_id=f"modappeals:{page}:{status}"))
+        self.page, self.status = page, status
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]
+    ) -> AppealsPageButton:
+        return cls(int(match["page"]), match["status"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await moderation_actions(interaction).appeals_page(interaction, self.page, self.status)
+
+
+class ListedAppealButton(
+    ui.DynamicItem[ui.Button],
+    template=r"^modappeal:(?P<choice>lift|keep):(?P<appeal>\d+):(?P<page>\d+):(?P<status>[a-z]*)$",
+):
+    """Lift / Keep on an appeal listed by `/moderation appeals`: the page is drawn again."""
+
+    def __init__(
+        self,
+        choice: str,
+        appeal_id: int,
+        page: int,
+        status: str,
+        *,
+        label: str = "",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
+        custom_id = f"modappeal:{choice}:{appeal_id}:{page}:{status}"
+        super().__init__(ui.Button(label=label or None, style=style, custom_id=custom_id))
+        self.choice, self.appeal_id, self.page, self.status = choice, appeal_id, page, status
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]
+    ) -> ListedAppealButton:
+        return cls(match["choice"], int(match["appeal"]), int(match["page"]), match["status"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await moderation_actions(interaction).decide_listed_appeal(
+            interaction, self.appeal_id, self.choice == "lift", self.page, self.status
+        )
+
+
 # The blocks offered on an incident, by duration, with their labels.
 BLOCK_BUTTONS = {
     "24h": "moderation.button.block_24h",
@@ -155,7 +213,14 @@ BLOCK_BUTTONS = {
     "perm": "moderation.button.block_perm",
 }
 
-MODERATION_BUTTONS = (IncidentButton, AppealButton, AppealDecisionButton, IncidentsPageButton)
+MODERATION_BUTTONS = (
+    IncidentButton,
+    AppealButton,
+    AppealDecisionButton,
+    IncidentsPageButton,
+    AppealsPageButton,
+    ListedAppealButton,
+)
 
 
 def incident_view(incident_id: int, locale: str) -> ui.View:

@@ -1,101 +1,82 @@
-"""The moderation log channel: each incident and each appeal posted for moderators, and
-how those posts look before and after a decision. Pure renderers plus one poster."""
+"""The moderation log channel: each incident and each appeal posted for moderators, an
+incident's post kept up to date while repeated attempts join it, and an appeal's post
+showing a decision made from `/moderation appeals`.
+
+Posts are made from what the database holds, one incident at a time: a change that comes
+while its post is being made or edited is shown by one more edit afterwards, so a burst of
+attempts costs a few edits, never one post each. A post Discord refuses for a while (429,
+5xx, a reset) is tried again; what a stop missed is posted at the next start."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
+from typing import TypeVar
 
 import discord
 
 from ..engine.tasks import OwnedTasks
-from ..moderation.models import Appeal, Block, Incident
+from ..moderation.models import Appeal, AppealStatus, Incident, IncidentStatus
 from ..moderation.service import Moderation
-from ..text.formatting import plain
 from ..text.i18n import t
 from .delivery import CONNECTION_ERRORS, transient
 from .messenger import ChannelOpener
-from .mod_buttons import appeal_decision_view, block_end, incident_view
+from .mod_buttons import appeal_decision_view, incident_view
+from .mod_render import appeal_embed, decision_text, incident_content, incident_embed
 
 log = logging.getLogger(__name__)
 
-COLOUR_OPEN = discord.Colour.orange()
-COLOUR_DONE = discord.Colour.light_grey()
-
-
-def spoiler(text: str | None, limit: int) -> str | None:
-    """User text, escaped, behind a spoiler: moderators choose to read it."""
-    shown = plain(text, limit - 4)
-    return f"||{shown}||" if shown else None
-
-
-def incident_embed(incident: Incident, locale: str, decision: str | None = None) -> discord.Embed:
-    embed = discord.Embed(
-        title=t(locale, "moderation.incident_title", incident=incident.id, code=incident.code),
-        description=spoiler(incident.prompt, 2000) or t(locale, "moderation.no_prompt"),
-        colour=COLOUR_DONE if decision else COLOUR_OPEN,
-    )
-    fields = [
-        ("moderation.field_member", f"<@{incident.user_id}>"),
-        ("moderation.field_channel", f"<#{incident.channel_id}>" if incident.channel_id else None),
-        ("moderation.field_model", plain(incident.model, 100) or None),
-        ("moderation.field_negative", spoiler(incident.negative_prompt, 1024)),
-        ("moderation.field_reference", spoiler(incident.reference, 1024)),
-        ("moderation.field_message", plain(incident.message, 1024) or None),
-        ("moderation.field_time", f"<t:{int(incident.created_at)}:f>"),
-    ]
-    for key, value in fields:
-        if value:
-            embed.add_field(name=t(locale, key), value=value, inline=len(value) < 40)
-    if decision:
-        embed.add_field(name=t(locale, "moderation.field_decision"), value=decision, inline=False)
-    return embed
-
-
-# What a post in the log channel says once decided, by the decision.
-DECIDED = {
-    "dismiss": "moderation.decided.dismiss",
-    "warn": "moderation.decided.warn",
-    "block:24h": "moderation.decided.block_24h",
-    "block:7d": "moderation.decided.block_7d",
-    "block:perm": "moderation.decided.block_perm",
-    "lift": "moderation.decided.lift",
-    "keep": "moderation.decided.keep",
-}
-
-
-def decision_text(locale: str, action: str, moderator_id: int, when: float) -> str:
-    return t(
-        locale,
-        DECIDED[action],
-        moderator=f"<@{moderator_id}>",
-        when=f"<t:{int(when)}:R>",
-    )
-
-
-def appeal_embed(
-    appeal: Appeal, block: Block, locale: str, decision: str | None = None
-) -> discord.Embed:
-    embed = discord.Embed(
-        title=t(locale, "moderation.appeal_title", appeal=appeal.id),
-        colour=COLOUR_DONE if decision else COLOUR_OPEN,
-    )
-    embed.add_field(name=t(locale, "moderation.field_member"), value=f"<@{appeal.user_id}>")
-    embed.add_field(name=t(locale, "moderation.field_block_ends"), value=block_end(block, locale))
-    embed.add_field(
-        name=t(locale, "moderation.field_reason"), value=plain(block.reason, 1024), inline=False
-    )
-    if decision:
-        embed.add_field(name=t(locale, "moderation.field_decision"), value=decision, inline=False)
-    return embed
-
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 # A post the log channel refused for a while (429, 5xx, a reset) is tried again after these.
 RETRY_DELAYS = (2.0, 10.0, 30.0, 120.0)
-# At start, open incidents this recent that never reached the log channel are posted (the
-# bot was stopped, or Discord refused the post); older ones stay in /moderation incidents.
+# At start, open incidents and appeals this recent that never reached the log channel are
+# posted (the bot was stopped, or Discord refused the post); older ones stay listed in
+# /moderation incidents and /moderation appeals.
 CATCH_UP_SECONDS = 24 * 3600.0
+
+
+class OneAtATime:
+    """Runs `work(key)` once at a time per key; asked again while it runs, it runs once
+    more afterwards (however many times it was asked), so it always ends on the latest."""
+
+    def __init__(self, tasks: OwnedTasks, work: Callable[[K], Awaitable[None]], name: str) -> None:
+        self._tasks, self._work, self._name = tasks, work, name
+        self._running: set[K] = set()
+        self._again: set[K] = set()
+
+    def ask(self, key: K) -> None:
+        if key in self._running:
+            self._again.add(key)
+            return
+        self._running.add(key)
+        self._tasks.spawn(self._run(key), f"{self._name}-{key}")
+
+    async def _run(self, key: K) -> None:
+        try:
+            while True:
+                self._again.discard(key)
+                await self._work(key)
+                if key not in self._again:
+                    return
+        finally:
+            self._running.discard(key)
+
+
+async def with_retries(what: str, call: Callable[[], Awaitable[T]]) -> T | None:
+    """`call()`, tried again through Discord's passing refusals; None if it never went
+    through (logged: what depends on it is caught up later)."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return await call()
+        except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+            if delay is None or not transient(exc):
+                log.warning("%s: %r", what, exc)
+                return None
+            await asyncio.sleep(delay)
+    return None
 
 
 class ModerationLog:
@@ -112,64 +93,114 @@ class ModerationLog:
         self._channels = channels
         self._guild_locale = guild_locale
         self._tasks = OwnedTasks("moderation-log")
+        self._incidents = OneAtATime(self._tasks, self._show_incident, "incident-post")
+        self._appeals = OneAtATime(self._tasks, self._show_appeal, "appeal-post")
+        # Attempts each incident's post shows, for the posts made by this process.
+        self._shown: dict[int, int] = {}
 
     def start(self) -> None:
         self.moderation.add_listener(self._on_incident)
         # Incidents from now on come through the listener; older unposted ones are caught up
         # once, so none is posted twice.
         now = self.moderation.clock()
-        self._tasks.spawn(self._catch_up(now - CATCH_UP_SECONDS, now), "post-unposted-incidents")
+        self._tasks.spawn(self._catch_up(now - CATCH_UP_SECONDS, now), "post-unposted")
 
     async def _catch_up(self, since: float, until: float) -> None:
         for incident in await self.moderation.store.unposted_incidents(since, until):
-            await self.post_incident(incident)
+            self._on_incident(incident)
+        for appeal in await self.moderation.appeals.records.unposted(since, until):
+            self.show_appeal(appeal)
 
     async def close(self) -> None:
         self.moderation.remove_listener(self._on_incident)
         await self._tasks.cancel()
 
     def _on_incident(self, incident: Incident) -> None:
-        self._tasks.spawn(self.post_incident(incident), f"post-incident-{incident.id}")
+        """A new incident, or an open one with one more attempt."""
+        self._incidents.ask((incident.guild_id, incident.id))
 
-    async def post_incident(self, incident: Incident) -> None:
+    async def _show_incident(self, key: tuple[int, int]) -> None:
+        """Post the incident if it is not posted yet, or bring its count up to date."""
+        store = self.moderation.store
+        incident = await store.incident(*key)
+        if incident is None or incident.status is not IncidentStatus.OPEN:
+            self._shown.pop(key[1], None)
+            return
         settings = self.moderation.settings.get(incident.guild_id)
-        if settings.log_channel_id is None:
-            return  # still listed by /moderation incidents
         locale = self._guild_locale(incident.guild_id)
-        channel = self._channels(settings.log_channel_id, incident.guild_id)
-        for delay in (*RETRY_DELAYS, None):
-            try:
-                message = await channel.send(
-                    content=t(locale, "moderation.new_incident", member=f"<@{incident.user_id}>"),
+        latest = await store.latest_attempt(incident.id) if incident.attempts > 1 else None
+        content = incident_content(incident, latest, locale)
+        none = discord.AllowedMentions.none()
+        if incident.log_message_id is None or incident.log_channel_id is None:
+            if settings.log_channel_id is None:
+                return  # still listed by /moderation incidents
+            channel = self._channels(settings.log_channel_id, incident.guild_id)
+            message = await with_retries(
+                f"incident {incident.id}: not posted to the log channel",
+                lambda: channel.send(
+                    content=content,
                     embed=incident_embed(incident, locale),
                     view=incident_view(incident.id, locale),
-                    allowed_mentions=discord.AllowedMentions.none(),
-                )
-            except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
-                if delay is None or not transient(exc):
-                    # Still listed by /moderation incidents, and posted at the next start.
-                    log.warning("incident %d: not posted to the log channel: %r", incident.id, exc)
-                    return
-                await asyncio.sleep(delay)
-                continue
-            # The post is out: note it even if the bot is stopping right now, or the next
-            # start would post the incident again.
-            await asyncio.shield(
-                self.moderation.store.set_incident_post(incident.id, channel.id, message.id)
+                    allowed_mentions=none,
+                ),
             )
-            return
+            if message is not None:  # else still listed, and posted at the next start
+                # The post is out: note it even if the bot is stopping right now, or the
+                # next start would post the incident again.
+                await asyncio.shield(store.set_incident_post(incident.id, channel.id, message.id))
+                self._shown[incident.id] = incident.attempts
+        elif incident.attempts > self._shown.get(incident.id, 1):
+            # Only the line above the embed changes: a decision made meanwhile (which edits
+            # the embed and removes the buttons) is never undone.
+            post = self._channels(incident.log_channel_id, incident.guild_id).get_partial_message(
+                incident.log_message_id
+            )
+            edited = await with_retries(
+                f"incident {incident.id}: the count was not updated",
+                lambda: post.edit(content=content, allowed_mentions=none),
+            )
+            if edited is not None:
+                self._shown[incident.id] = incident.attempts
 
-    async def post_appeal(self, appeal: Appeal, block: Block) -> bool:
-        settings = self.moderation.settings.get(appeal.guild_id)
-        if settings.log_channel_id is None:
-            return False
+    def show_appeal(self, appeal: Appeal) -> None:
+        """Post an open appeal not posted yet, or show a decision made away from its post
+        (from `/moderation appeals`) on it; in the background, tried again through errors."""
+        self._appeals.ask((appeal.guild_id, appeal.id))
+
+    async def _show_appeal(self, key: tuple[int, int]) -> None:
+        records = self.moderation.appeals.records
+        appeal = await records.get(*key)
+        block = await self.moderation.store.block(key[0], appeal.block_id) if appeal else None
+        if appeal is None or block is None:
+            return
         locale = self._guild_locale(appeal.guild_id)
+        posted = appeal.log_channel_id is not None and appeal.log_message_id is not None
+        if appeal.status is not AppealStatus.OPEN:
+            if posted and appeal.decided_by is not None:
+                action = "lift" if appeal.status is AppealStatus.ACCEPTED else "keep"
+                text = decision_text(locale, action, appeal.decided_by, appeal.decided_at or 0)
+                post = self._channels(appeal.log_channel_id or 0, appeal.guild_id)
+                message = post.get_partial_message(appeal.log_message_id or 0)
+                await with_retries(
+                    f"appeal {appeal.id}: the decision was not shown on its post",
+                    lambda: message.edit(
+                        embed=appeal_embed(appeal, block, locale, text), view=None
+                    ),
+                )
+            return
+        settings = self.moderation.settings.get(appeal.guild_id)
+        if posted or settings.log_channel_id is None:
+            return  # without a log channel, /moderation appeals lists it
         channel = self._channels(settings.log_channel_id, appeal.guild_id)
-        message = await channel.send(
-            content=t(locale, "moderation.new_appeal", member=f"<@{appeal.user_id}>"),
-            embed=appeal_embed(appeal, block, locale),
-            view=appeal_decision_view(appeal.id, locale),
-            allowed_mentions=discord.AllowedMentions.none(),
+        message = await with_retries(
+            f"appeal {appeal.id}: not posted to the log channel",
+            lambda: channel.send(
+                content=t(locale, "moderation.new_appeal", member=f"<@{appeal.user_id}>"),
+                embed=appeal_embed(appeal, block, locale),
+                view=appeal_decision_view(appeal.id, locale),
+                allowed_mentions=discord.AllowedMentions.none(),
+            ),
         )
-        await self.moderation.store.set_appeal_post(appeal.id, channel.id, message.id)
-        return True
+        if message is not None:  # else listed, and posted at the next start
+            # Noted even if the bot is stopping right now (see the incidents' post).
+            await asyncio.shield(records.set_post(appeal.id, channel.id, message.id))

@@ -48,7 +48,9 @@ def progress_embed(job: Job, progress: Progress, locale: str) -> discord.Embed:
             t(locale, "discord.queue_length", count=progress.guild_queued),
             t(locale, "discord.waited", time=waited),
         ]
-        if job.error_code:
+        if progress.account_refused or job.error_category == ErrorCategory.OPERATOR:
+            lines.append(t(locale, "discord.waiting_for_account"))
+        elif job.error_code:
             lines.append(t(locale, "discord.deferred_by_service"))
     elif progress.state in ("submitting", "downloading"):
         lines = [status, t(locale, "discord.waited", time=waited)]
@@ -64,8 +66,15 @@ def progress_embed(job: Job, progress: Progress, locale: str) -> discord.Embed:
 
 
 def result_embed(
-    job: Job, locale: str, first_filename: str | None, took: float | None
+    job: Job,
+    locale: str,
+    first_filename: str | None,
+    took: float | None,
+    batch: list[Job] | None = None,
+    timeout_seconds: float = 0.0,
 ) -> discord.Embed:
+    """The results of `job`'s batch (`batch`: its jobs, `job` first), and a line for
+    those of its jobs that failed."""
     embed = _base(job, locale, COLOUR_DONE)
     embed.add_field(name=t(locale, "discord.field_model"), value=_model_label(job))
     size = job.options.get("shown_size")
@@ -81,17 +90,40 @@ def result_embed(
         embed.add_field(
             name=t(locale, "discord.field_negative"), value=plain(negative, 1024), inline=False
         )
+    failed = [j for j in batch or () if j.state is JobState.FAILED]
+    if failed:
+        lines = batch_failures(failed, len(batch or ()), locale, timeout_seconds)
+        embed.description = "\n".join(lines)
     if first_filename and not is_video(job):  # a video plays as the attachment itself
         embed.set_image(url=f"attachment://{first_filename}")
     return embed
 
 
-def failure_embed(job: Job, locale: str, timeout_seconds: float) -> discord.Embed:
+def batch_failures(failed: list[Job], total: int, locale: str, timeout_seconds: float) -> list[str]:
+    """How many of a batch's images failed, and why: one line per reason."""
+    reasons: dict[str, int] = {}
+    for job in failed:
+        reason = job_failure_text(locale, job, timeout_seconds)
+        reasons[reason] = reasons.get(reason, 0) + 1
+    return [
+        t(locale, "discord.batch_failed", failed=count, total=total, reason=reason)
+        for reason, count in reasons.items()
+    ]
+
+
+def failure_embed(jobs: list[Job], locale: str, timeout_seconds: float) -> discord.Embed:
+    """Why a batch (a job asked alone is a batch of one) has no result at all."""
+    job = jobs[0]
     # A blocked prompt is not repeated in public.
-    blocked = job.error_category == ErrorCategory.CONTENT_VIOLATION
-    colour = COLOUR_NEUTRAL if job.state is JobState.CANCELLED else COLOUR_FAILED
-    embed = _base(job, locale, colour, show_prompt=not blocked)
-    embed.description = job_failure_text(locale, job, timeout_seconds)
+    blocked = any(j.error_category == ErrorCategory.CONTENT_VIOLATION for j in jobs)
+    cancelled = all(j.state is JobState.CANCELLED for j in jobs)
+    embed = _base(
+        job, locale, COLOUR_NEUTRAL if cancelled else COLOUR_FAILED, show_prompt=not blocked
+    )
+    if len(jobs) == 1 or cancelled:
+        embed.description = job_failure_text(locale, job, timeout_seconds)
+    else:
+        embed.description = "\n".join(batch_failures(jobs, len(jobs), locale, timeout_seconds))
     return embed
 
 
@@ -131,13 +163,19 @@ def jump_url(job: Job, message: JobMessage | None) -> str | None:
     return message_link(job.guild_id, channel, legacy)
 
 
-def history_line(job: Job, locale: str, message: JobMessage | None) -> str:
-    state = t(locale, STATE_NAMES[job.state])
+def history_line(
+    job: Job, locale: str, message: JobMessage | None, batch: JobState | None = None
+) -> str:
+    """One ask in /history; `batch` is how its batch stands, when it asked for several."""
+    current = batch or job.state
+    state = t(locale, STATE_NAMES[current])
     if is_video(job):
         state = f"🎬 {state}"
+    elif job.batch_size > 1:
+        state = f"{state} · ×{job.batch_size}"
     when = f"<t:{int(job.created_at)}:R>"
-    line = f"**#{job.id}** {STATE_ICONS[job.state]} {state} · {when} · {plain(job.prompt, 80)}"
+    line = f"**#{job.id}** {STATE_ICONS[current]} {state} · {when} · {plain(job.prompt, 80)}"
     link = jump_url(job, message)
-    if link and job.state is JobState.DELIVERED:
+    if link and current is JobState.DELIVERED:
         line += f" · [{t(locale, 'discord.jump')}]({link})"
     return line

@@ -19,7 +19,7 @@ import time
 import discord
 
 from ..config.tunables import Tunables
-from ..engine.bus import JobFollower
+from ..engine.bus import BatchFollower
 from ..engine.engine import JobEngine
 from ..engine.tasks import OwnedTasks
 from ..storage.jobs import JobState, JobStore
@@ -28,6 +28,9 @@ from .delivery import CONNECTION_ERRORS, Delivery, job_locale
 from .messenger import JobMessenger
 
 log = logging.getLogger(__name__)
+
+# States in which a job's part of its batch is over (READY: its results wait to be posted).
+ENDED = (JobState.READY, JobState.DELIVERED, JobState.FAILED, JobState.CANCELLED)
 
 
 class JobTracker:
@@ -50,6 +53,7 @@ class JobTracker:
         self._closed = False
 
     def track(self, job_id: int, *, delay: float = 0.0) -> None:
+        """Follow a job's batch (`job_id` is its first job's id) on its one message."""
         # Closed: Discord's session is going away; the job is tracked again at next start.
         if job_id in self._tracking or self._closed:
             return
@@ -58,12 +62,13 @@ class JobTracker:
         task.add_done_callback(lambda _: self._tracking.discard(job_id))
 
     async def resume(self) -> None:
-        """After a restart: follow every unfinished job that came from Discord, each one's
-        first edit at a random moment of `resume_spread` (no burst of edits at once)."""
+        """After a restart: follow every unfinished job that came from Discord (by its
+        batch), each one's first edit at a random moment of `resume_spread` (no burst of
+        edits at once)."""
         spread = self.tunables.discord.resume_spread
         for job in await self.store.unfinished():
             if job.frontend.get("channel_id"):
-                self.track(job.id, delay=random.uniform(0, spread))
+                self.track(job.batch_key, delay=random.uniform(0, spread))
 
     async def close(self) -> None:
         self._closed = True
@@ -72,24 +77,30 @@ class JobTracker:
     async def _run(self, job_id: int, delay: float = 0.0) -> None:
         if delay > 0:
             await asyncio.sleep(delay)
-        with await self.engine.follow(job_id) as follower:
+        with await self.engine.follow_batch(job_id) as follower:
             await self._follow(follower)
 
-    async def _follow(self, follower: JobFollower) -> None:
+    async def _follow(self, follower: BatchFollower) -> None:
         interval = self.tunables.discord.progress_interval
         last_shown: dict | None = None
         last_edit = float("-inf")
         while True:
-            job = follower.latest
-            if job is None or job.state is JobState.DELIVERED:
+            jobs = follower.latest
+            if not jobs or all(j.state is JobState.DELIVERED for j in jobs):
                 return
-            if job.state is JobState.READY:
-                await self.delivery.deliver(job)
+            # A batch is shown when every job of it has ended: its images in one message.
+            if all(j.state in ENDED for j in jobs):
+                if any(j.state is JobState.DELIVERED for j in jobs):
+                    # Posted before a stop cut the marking short: finish marking.
+                    await self.delivery.mark_posted(jobs)
+                elif any(j.state is JobState.READY for j in jobs):
+                    await self.delivery.deliver(jobs)
+                else:
+                    await self.delivery.show_failure(jobs)
                 return
-            if job.state in (JobState.FAILED, JobState.CANCELLED):
-                await self.delivery.show_failure(job)
-                return
-            progress = self.engine.progress(job.id)
+            job = jobs[0]
+            waiting = next(j for j in jobs if j.state not in ENDED)
+            progress = self.engine.progress(waiting.id)
             now = time.monotonic()
             retry: float | None = None
             if progress is not None and now - last_edit >= interval:

@@ -27,11 +27,13 @@ def video_fields(job: Job, locale: str) -> list[tuple[str, str]]:
         for key, present in (
             ("video.first_frame", options.get("first_frame")),
             ("video.last_frame", options.get("last_frame")),
+            ("video.reference_images", options.get("references")),
         )
         if present
     ]
+    duration = options.get("duration")
     rows = [
-        ("video.field_duration", t(locale, "video.seconds", n=options.get("duration"))),
+        ("video.field_duration", t(locale, "video.seconds", n=duration) if duration else ""),
         ("video.field_resolution", shape),
         (
             "video.field_audio",

@@ -20,13 +20,13 @@ from ..storage.jobs import JobState, JobStore
 from .durations import DurationBook
 from .events import ErrorCategory, EventType
 from .limiter import QuotaGate, wait_event
+from .outage import AccountOutage
 from .outcomes import Outcomes
 from .registry import LiveJob, Registry
 from .tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
-_OPERATOR_PAUSE = 60.0
 # Storing a billed task's TaskId is retried this often (first, most), until it works.
 _STORE_RETRY = (0.1, 5.0)
 
@@ -34,7 +34,7 @@ _CREATE_FAILURES: tuple[tuple[type[errors.MpsError], ErrorCategory], ...] = (
     (errors.ContentViolationError, ErrorCategory.CONTENT_VIOLATION),
     (errors.ReferenceDownloadError, ErrorCategory.REFERENCE_DOWNLOAD),
     (errors.InvalidRequestError, ErrorCategory.INVALID_REQUEST),
-    (errors.OperatorError, ErrorCategory.OPERATOR),
+    (errors.CreateFailedError, ErrorCategory.CREATE_FAILED),
 )
 
 
@@ -78,10 +78,12 @@ class Dispatcher:
         outcomes: Outcomes,
         durations: DurationBook,
         tunables: Tunables,
+        outage: AccountOutage,
         clock: Callable[[], float],
         wall: Callable[[], float],
     ) -> None:
         self.registry = registry
+        self.outage = outage
         self.store = store
         self.client = client
         self.gate = gate
@@ -100,6 +102,10 @@ class Dispatcher:
         wake = registry.wake_dispatch
         while not self.stopping:
             wake.clear()
+            if self.outage.active:
+                # Only the operator can fix the account: nothing is sent until a probe passes.
+                await self.outage.wait_cleared()
+                continue
             pause = self.pause.remaining()
             if pause > 0:
                 await wait_event(wake, pause)
@@ -108,14 +114,13 @@ class Dispatcher:
             if item is None:
                 await wake.wait()
                 continue
-            live = registry.get(item.job_id)
-            if live is None:  # cancelled between queueing and now
-                registry.queue.finished(item.guild_id, item.user_id)
-                continue
-            live.holds_slot = True
-            self.submits.spawn(self._submit(live), f"submit-{item.job_id}")
+            # A batch's jobs are sent together: its tasks run at once, in its one slot.
+            for live in registry.start_batch(item):
+                self.submits.spawn(self._submit(live), f"submit-{live.job_id}")
 
-    async def _requeue(self, live: LiveJob, exc: errors.MpsError) -> None:
+    async def _requeue(
+        self, live: LiveJob, exc: errors.MpsError, category: ErrorCategory | None = None
+    ) -> None:
         # The row keeps why the job waits, so a front end can tell the user.
         await self.store.transition(
             live.job_id,
@@ -123,9 +128,15 @@ class Dispatcher:
             JobState.QUEUED,
             error_code=exc.code,
             error_message=exc.message[:1000],
+            error_category=category.value if category else None,
         )
-        self.registry.free_slot(live)
-        self.registry.enqueue(live, front=True)
+        live.sending = False
+        if self.registry.shares_slot(live):
+            # The rest of its batch runs: it waits at the head, in the batch's slot.
+            self.registry.enqueue(live, front=True, holds_slot=True)
+        else:
+            self.registry.free_slot(live)
+            self.registry.enqueue(live, front=True)
         await self.outcomes.emit(EventType.QUEUED, live.job_id)
 
     async def _submit(self, live: LiveJob) -> None:
@@ -134,6 +145,7 @@ class Dispatcher:
         try:
             job = None if self.stopping else await self.store.get(live.job_id)
             if job is None or job.state is not JobState.QUEUED:
+                live.sending = False
                 self.registry.free_slot(live)
                 return
             # The Create's quota slot first: the row says SUBMITTING only while the Create
@@ -143,6 +155,7 @@ class Dispatcher:
                 if self.stopping or not await self.store.transition(
                     live.job_id, [JobState.QUEUED], JobState.SUBMITTING
                 ):
+                    live.sending = False
                     self.registry.free_slot(live)
                     return
                 stage = "sending"
@@ -157,6 +170,13 @@ class Dispatcher:
                 log.info("job %d deferred by MPS (%s)", live.job_id, exc.code)
                 self.pause.pause(until_a_task_ends=isinstance(exc, errors.TooManyTasksError))
                 await self._requeue(live, exc)
+                return
+            except errors.OperatorError as exc:
+                stage = "answered"
+                # Nothing was created, and no member can fix this: Creates stop at once,
+                # and the job keeps its place.
+                await self.outage.begin(exc)
+                await self._requeue(live, exc, ErrorCategory.OPERATOR)
                 return
             except errors.MpsError as exc:
                 stage = "answered"
@@ -188,6 +208,7 @@ class Dispatcher:
             submitted_at=self._wall(),
             error_code=None,
             error_message=None,
+            error_category=None,
         )
         due = self.durations.model(live.kind, live.model).first_look(live.job_id, live.submitted)
         self.registry.schedule_poll(live, due)
@@ -237,11 +258,4 @@ class Dispatcher:
             if isinstance(exc, cls):
                 category = mapped
                 break
-        if category is ErrorCategory.OPERATOR:
-            log.error(
-                "MPS rejected the account or credentials (%s); pausing submissions for %.0fs",
-                exc.code,
-                _OPERATOR_PAUSE,
-            )
-            self.pause.pause(_OPERATOR_PAUSE)
         await self.outcomes.fail(live, category, exc.code, exc.message)

@@ -27,18 +27,22 @@ from ..mps.client import MpsClient
 from ..mps.models import TaskKind
 from ..rules.rulebook import Ask, Pending, QueueLimitError, Rulebook
 from ..storage.jobs import Job, JobState, JobStore
+from ..storage.outages import OutageStore
 from .admission import Admission, Reservations
-from .bus import EventBus, JobFollower, Listener
+from .bus import BatchFollower, EventBus, JobFollower, Listener
 from .dispatcher import Dispatcher
 from .downloader import Downloader
 from .durations import DurationBook
 from .events import ErrorCategory, EventType, JobRequest, Progress
 from .fair_queue import FairQueue
 from .limiter import QuotaGate
+from .outage import AccountOutage
 from .outcomes import Outcomes
 from .poller import Poller
 from .polling import DurationModel
-from .registry import LiveJob, Registry
+from .progress import progress_of
+from .registry import Registry
+from .sweep import ResultSweep
 from .tasks import OwnedTasks, TaskDeath
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,10 @@ class JobEngine:
         self._bus = EventBus()
         self._reservations = Reservations()
         self._outcomes = Outcomes(store, self._registry, self._bus, wall=wall)
+        # Tencent refusing the account itself stops Creates until a probe passes.
+        self.outage = AccountOutage(
+            store=OutageStore(store.db), client=client, probe_backoff=tunables.outage_probe
+        )
         self._dispatcher = Dispatcher(
             registry=self._registry,
             store=store,
@@ -86,6 +94,7 @@ class JobEngine:
             outcomes=self._outcomes,
             durations=self.durations,
             tunables=tunables,
+            outage=self.outage,
             clock=clock,
             wall=wall,
         )
@@ -107,7 +116,14 @@ class JobEngine:
             downloader=self._downloader,
             tunables=tunables,
             on_task_final=self._dispatcher.pause.task_ended,
+            outage=self.outage,
             clock=clock,
+            wall=wall,
+        )
+        self._sweep = ResultSweep(
+            store=store,
+            results_dir=results_dir,
+            keep_seconds=tunables.downloads.keep_failed_seconds,
             wall=wall,
         )
         # The dispatcher, the pollers and the sweep: vital, so a death stops the process.
@@ -117,10 +133,20 @@ class JobEngine:
 
     async def start(self) -> None:
         """Resume every unfinished job, then start dispatching and polling."""
+        await self.outage.load()
+        queued = []
         for job in await self.store.unfinished():
-            await self._resume(job)
+            if job.state is JobState.QUEUED:
+                queued.append(job)
+            else:
+                await self._resume(job)
+        # Queued after the running ones: a batch partly running keeps its slot.
+        for job in queued:
+            live = self._registry.track(job)
+            self._registry.enqueue(live, holds_slot=self._registry.has_slot(live.batch))
         self._loops.spawn(self._dispatcher.run(), "engine-dispatch", vital=True)
-        self._loops.spawn(self._sweep_forever(), "engine-sweep", vital=True)
+        self._loops.spawn(self._sweep.run(), "engine-sweep", vital=True)
+        self._loops.spawn(self.outage.run(), "engine-outage-probe", vital=True)
         for kind in TaskKind:
             self._loops.spawn(self._poller.run(kind), f"engine-poll-{kind.value}", vital=True)
 
@@ -133,9 +159,7 @@ class JobEngine:
         if job.state is JobState.READY:
             return  # results on disk: the front end delivers them, the engine has no part
         live = self._registry.track(job)
-        if job.state is JobState.QUEUED:
-            self._registry.enqueue(live)
-        elif job.state is JobState.SUBMITTING and job.task_id is None:
+        if job.state is JobState.SUBMITTING and job.task_id is None:
             # The process stopped while a Create was in flight. It may have created a
             # billed task whose id we never saw; submitting again could bill twice.
             await self._outcomes.fail(
@@ -158,36 +182,8 @@ class JobEngine:
         self._dispatcher.stopping = True
 
     async def sweep_results(self) -> int:
-        """Remove the result files of jobs that ended more than `keep_failed_seconds` ago
-        (or that the database no longer knows). Returns how many jobs' files went."""
-        keep = self.tunables.downloads.keep_failed_seconds
-        try:
-            names = await asyncio.to_thread(lambda: [p.name for p in self.results_dir.iterdir()])
-        except OSError:
-            return 0  # no results directory yet
-        removed = 0
-        for name in names:
-            if not name.isdigit():
-                continue
-            job = await self.store.get(int(name))
-            if job is not None and not job.state.final:
-                continue
-            ended = job.finished_at or job.updated_at if job is not None else 0.0
-            if self._wall() - ended < keep:
-                continue
-            await asyncio.to_thread(shutil.rmtree, self.results_dir / name, ignore_errors=True)
-            removed += 1
-        if removed:
-            log.info("removed the result files of %d ended jobs", removed)
-        return removed
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            try:
-                await self.sweep_results()
-            except Exception:
-                log.exception("sweeping old result files failed")
-            await asyncio.sleep(min(3600.0, max(60.0, self.tunables.downloads.keep_failed_seconds)))
+        """Remove the result files of jobs that ended long enough ago (see `sweep.py`)."""
+        return await self._sweep.run_once()
 
     async def close(self, grace: float | None = None) -> None:
         """Stop cleanly: send no new Create, let those on the wire store their TaskIds
@@ -222,6 +218,21 @@ class JobEngine:
         follower._seed(await self.store.get(job_id))
         return follower
 
+    async def follow_batch(self, key: int) -> BatchFollower:
+        """Follow every job of a batch (a job asked alone is a batch of one); subscribed
+        before the jobs are read, as `follow` is."""
+        # Its jobs are known from memory while it runs (a batch's jobs are written at once).
+        ids = [m.job_id for m in self._registry.members(key)]
+        if not ids or len(ids) != self._batch_size(key):
+            ids = [job.id for job in await self.store.batch(key)]
+        follower = self._bus.batch_follower(ids)
+        follower._seed(await self.store.batch(key))
+        return follower
+
+    def _batch_size(self, key: int) -> int:
+        lead = self._registry.get(key)
+        return lead.batch_size if lead is not None else 0
+
     # -- asking for jobs -------------------------------------------------------------------
 
     async def admit(self, ask: Ask) -> Admission:
@@ -237,14 +248,16 @@ class JobEngine:
         waiting = self._registry.queue.user_queued(ask.guild_id, ask.user_id)
         if waiting + self._reservations.count(ask.guild_id, ask.user_id) >= limit:
             raise QueueLimitError(limit)
-        admission = self._reservations.reserve(ask.guild_id, ask.user_id, ask.kind)
+        reservations = self._reservations
+        admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units)
         admission.ask = ask
-        reserved = self._reservations.by_user(ask.guild_id, ask.kind)
-        pending = reserved + self._registry.unsubmitted(ask.guild_id, ask.kind)
+        pending = reservations.by_user(ask.guild_id, ask.kind) + self._registry.unsubmitted(
+            ask.guild_id, ask.kind
+        )
         snapshot = Pending(
             user=pending[ask.user_id],
             guild=sum(pending.values()),
-            user_reserved=reserved[ask.user_id],
+            user_reserved=reservations.places_of(ask.guild_id, ask.user_id, ask.kind),
         )
         try:
             await self.rules.check(ask, snapshot)
@@ -253,48 +266,67 @@ class JobEngine:
             raise
         return admission
 
-    async def submit(self, request: JobRequest, admission: Admission | None = None) -> Job:
-        """Write the job, queue it, and return it. Raises a Refusal when a rule says no.
+    def pending(self, guild_id: int, user_id: int, kind: TaskKind) -> Pending:
+        """Outputs of `kind` asked in a server but not accepted by MPS yet (what the quotas
+        count as used with the accepted ones), for a member and for the whole server."""
+        counts = self._reservations.by_user(guild_id, kind) + self._registry.unsubmitted(
+            guild_id, kind
+        )
+        return Pending(user=counts[user_id], guild=sum(counts.values()), user_reserved=0)
 
-        The job is written in one transaction with the rules' last word (`Rulebook.confirm`:
-        the quotas counted from the database alone, under the server's admission lock), so
-        asks admitted at once by several processes cannot together pass a quota."""
+    async def submit(self, request: JobRequest, admission: Admission | None = None) -> Job:
+        """Write the ask's jobs (`request.tasks` of them, one batch), queue them, and return
+        the first. Raises a Refusal when a rule says no.
+
+        The batch is written in one transaction with the rules' last word
+        (`Rulebook.confirm`: the quotas counted from the database alone, under the server's
+        admission lock), so asks admitted at once by several processes cannot together pass
+        a quota, and a batch is written whole or not at all."""
+        units = request.units * request.tasks
         if admission is None:
-            admission = await self.admit(Ask(request.guild_id, request.user_id, request.kind))
-        ask = admission.ask or Ask(request.guild_id, request.user_id, request.kind)
+            admission = await self.admit(
+                Ask(request.guild_id, request.user_id, request.kind, units=units)
+            )
+        ask = admission.ask or Ask(request.guild_id, request.user_id, request.kind, units=units)
         try:
-            job = await self.store.create(
-                kind=request.kind,
-                guild_id=request.guild_id,
-                user_id=request.user_id,
-                model=request.model,
-                prompt=request.prompt,
-                request=request.request,
-                options=request.options,
-                frontend=request.frontend,
-                locale=request.locale,
+            jobs = await self.store.create_batch(
+                [request.row(index, None) for index in range(request.tasks)],
                 confirm=partial(self.rules.confirm, ask),
             )
-            live = self._registry.track(job)
-            self._registry.enqueue(live)
-        finally:
-            # The queued job now counts itself (or nothing was queued).
+        except BaseException:
             admission.release()
-        await self._outcomes.emit(EventType.QUEUED, job)
-        return job
+            raise
+        lives = [self._registry.track(job) for job in jobs]
+        self._registry.enqueue(lives[0])
+        # The queued jobs now count themselves.
+        admission.release()
+        for job in jobs:
+            await self._outcomes.emit(EventType.QUEUED, job)
+        return jobs[0]
 
     async def cancel(self, job_id: int) -> bool:
-        """Cancel a job that is still queued; a submitted task cannot be recalled."""
+        """Cancel a job (its whole batch) while it waits; a submitted task cannot be
+        recalled, so a batch of which a task was sent is not cancelled."""
         live = self._registry.get(job_id)
-        if live is None or not self._registry.queue.remove(job_id):
-            return False
-        if not await self.store.transition(
-            job_id, [JobState.QUEUED], JobState.CANCELLED, finished_at=self._wall()
+        key = live.batch if live is not None else job_id
+        members = self._registry.members(key)
+        queue = self._registry.queue
+        if (
+            not members
+            or queue.holds_slot(key)
+            or any(m.task_id is not None or m.sending for m in members)
+            or not queue.remove(key)
         ):
             return False
-        self._registry.drop(live)
-        await self._outcomes.emit(EventType.CANCELLED, job_id)
-        return True
+        cancelled = False
+        for member in members:
+            if await self.store.transition(
+                member.job_id, [JobState.QUEUED], JobState.CANCELLED, finished_at=self._wall()
+            ):
+                cancelled = True
+                self._registry.drop(member)
+                await self._outcomes.emit(EventType.CANCELLED, member.job_id)
+        return cancelled
 
     # -- delivery, by the front end ------------------------------------------------------------
 
@@ -324,29 +356,8 @@ class JobEngine:
     # -- questions front ends ask ----------------------------------------------------------
 
     def progress(self, job_id: int) -> Progress | None:
-        live = self._registry.get(job_id)
-        if live is None:
-            return None
-        now = self._clock()
-        queue = self._registry.queue
-        position = queue.position(job_id)
-        running_for = fraction = eta = None
-        if live.submitted is not None:
-            running_for = now - live.submitted
-            typical = self.durations.model(live.kind, live.model).typical()
-            fraction = min(0.95, running_for / typical) if typical > 0 else None
-            eta = max(0.0, typical - running_for)
-        return Progress(
-            job_id=job_id,
-            state=_state_of(live, position),
-            position=position,
-            guild_queued=queue.guild_queued(live.guild_id),
-            mps_status=live.mps_status,
-            waited=now - live.created,
-            running_for=running_for,
-            fraction=fraction,
-            eta=eta,
-        )
+        refused = self.outage.active
+        return progress_of(self._registry, self.durations, self._clock(), job_id, refused)
 
     def counts(self, guild_id: int) -> QueueCounts:
         """How many jobs of a server wait and run."""
@@ -354,11 +365,16 @@ class JobEngine:
         return QueueCounts(queue.guild_queued(guild_id), queue.guild_running(guild_id))
 
     def user_jobs(self, guild_id: int, user_id: int) -> list[Progress]:
-        """A member's unfinished jobs in a server (oldest first), from memory alone."""
+        """A member's unfinished jobs in a server (oldest first, one per batch), from
+        memory alone."""
         out = []
+        seen: set[int] = set()
         for job_id in self._registry.ids():
             live = self._registry.get(job_id)
-            if live is not None and (live.guild_id, live.user_id) == (guild_id, user_id):
+            if live is None or live.batch in seen:
+                continue
+            if (live.guild_id, live.user_id) == (guild_id, user_id):
+                seen.add(live.batch)
                 progress = self.progress(job_id)
                 if progress is not None:
                     out.append(progress)
@@ -380,13 +396,3 @@ class JobEngine:
         models = [(spec.kind, spec.name) for spec in self.tunables.models.values()]
         models += [(TaskKind.VIDEO, spec.name) for spec in self.tunables.video_models.values()]
         await self.durations.learn_from_history(self.store, models)
-
-
-def _state_of(live: LiveJob, position: int | None) -> str:
-    if position is not None:
-        return "queued"
-    if live.submitted is None:
-        return "submitting"
-    if live.mps_status == "DONE":
-        return "downloading"
-    return "running"

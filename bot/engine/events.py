@@ -30,7 +30,8 @@ class ErrorCategory(StrEnum):
     CONTENT_VIOLATION = "content_violation"
     INVALID_REQUEST = "invalid_request"
     REFERENCE_DOWNLOAD = "reference_download"
-    OPERATOR = "operator"  # credentials, arrears: an admin must act
+    OPERATOR = "operator"  # credentials, arrears: an admin must act (the job waits)
+    CREATE_FAILED = "create_failed"  # MPS could not create the task: nothing was made
     UNKNOWN_OUTCOME = "unknown_outcome"  # a Create may have reached MPS; not retried
     GENERATION_FAILED = "generation_failed"  # MPS answered Status FAIL
     TASK_NOT_FOUND = "task_not_found"
@@ -63,6 +64,28 @@ class JobRequest:
     options: dict[str, Any] = field(default_factory=dict)
     frontend: dict[str, Any] = field(default_factory=dict)
     locale: str | None = None
+    # Outputs each task bills, and how many tasks the ask takes: an ask for several images
+    # of a model that makes one per task is that many jobs, one batch.
+    units: int = 1
+    tasks: int = 1
+
+    def row(self, index: int, lead: int | None) -> dict[str, Any]:
+        """The job row of its `index`th task (`lead`: the batch's first job's id)."""
+        return {
+            "kind": self.kind,
+            "guild_id": self.guild_id,
+            "user_id": self.user_id,
+            "model": self.model,
+            "prompt": self.prompt,
+            "request": self.request,
+            "options": self.options,
+            "frontend": self.frontend,
+            "locale": self.locale,
+            "units": self.units,
+            "batch_id": lead,
+            "batch_index": index,
+            "batch_size": self.tasks,
+        }
 
 
 @dataclass(frozen=True)
@@ -78,3 +101,5 @@ class Progress:
     running_for: float | None  # since MPS accepted the task
     fraction: float | None  # estimated completion, 0..1, while running
     eta: float | None  # estimated seconds left while running
+    # No task is created while Tencent refuses the account: queued jobs wait for it.
+    account_refused: bool = False

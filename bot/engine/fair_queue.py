@@ -2,6 +2,8 @@
 
 Only ids live here; the database holds the jobs. A guild or user at its running limit is
 skipped for this turn, so one heavy user or one huge server cannot starve the others.
+An entry is a batch (the jobs of one ask, by its first job's id), which takes one running
+slot; an entry that already holds its slot (part of its batch is running) goes first.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ class RunningPolicy(Protocol):
 
 @dataclass(frozen=True)
 class QueuedJob:
-    job_id: int
+    job_id: int  # the batch's key: its first job's id
     guild_id: int
     user_id: int
+    # Part of its batch already runs: it has its slot, and is not held back by limits.
+    holds_slot: bool = False
 
 
 @dataclass
@@ -82,18 +86,21 @@ class FairQueue:
         return True
 
     def pop_next(self) -> QueuedJob | None:
-        """The next job to submit, or None when everything queued is held back by limits."""
+        """The next job to submit, or None when everything queued is held back by limits.
+
+        Its running slot is counted here, unless it holds one already."""
         total = self.policy.running_total
-        if total is not None and self.running_total >= total:
-            return None
+        total_full = total is not None and self.running_total >= total
         for guild_id, guild in list(self._guilds.items()):
             if not guild.users:
                 continue
             limits = self.policy.running_limits(guild_id)
-            if guild.running >= limits.per_guild:
-                continue
+            guild_full = total_full or guild.running >= limits.per_guild
             for user_id, queue in list(guild.users.items()):
-                if guild.running_by_user.get(user_id, 0) >= limits.per_user:
+                head = queue[0]
+                if not head.holds_slot and (
+                    guild_full or guild.running_by_user.get(user_id, 0) >= limits.per_user
+                ):
                     continue
                 job = queue.popleft()
                 del self._where[job.job_id]
@@ -102,9 +109,14 @@ class FairQueue:
                 else:
                     del guild.users[user_id]
                 self._guilds.move_to_end(guild_id)
-                self.started(job.guild_id, job.user_id)
+                if not job.holds_slot:
+                    self.started(job.guild_id, job.user_id)
                 return job
         return None
+
+    def holds_slot(self, job_id: int) -> bool:
+        job = self._where.get(job_id)
+        return job is not None and job.holds_slot
 
     def started(self, guild_id: int, user_id: int) -> None:
         """Count a job as running (also used for jobs resumed after a restart)."""

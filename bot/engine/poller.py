@@ -19,6 +19,7 @@ from .downloader import Downloader
 from .durations import DurationBook
 from .events import ErrorCategory, EventType
 from .limiter import Permit, QuotaGate, wait_event
+from .outage import AccountOutage
 from .outcomes import Outcomes
 from .registry import LiveJob, Registry
 from .tasks import OwnedTasks
@@ -42,6 +43,7 @@ class Poller:
         downloader: Downloader,
         tunables: Tunables,
         on_task_final: Callable[[], None],
+        outage: AccountOutage,
         clock: Callable[[], float],
         wall: Callable[[], float],
     ) -> None:
@@ -54,6 +56,7 @@ class Poller:
         self.downloader = downloader
         self.polling = tunables.polling
         self.on_task_final = on_task_final
+        self.outage = outage
         self.polls = OwnedTasks("poll")
         self._clock = clock
         self._wall = wall
@@ -106,21 +109,21 @@ class Poller:
         job_id = live.job_id
         sent = self._clock()
         due = live.due if live.due is not None else sent
-        if sent - live.submitted > self.polling.timeout_seconds:
-            permit.release()
-            await self.outcomes.fail(
-                live,
-                ErrorCategory.TIMEOUT,
-                "Timeout",
-                f"not finished after {self.polling.timeout_seconds:.0f}s",
-            )
-            return
+        # Past the timeout the task is looked at once more: a task done while its looks
+        # could not be answered (an account outage, say) is still fetched.
+        overdue = sent - (live.submitted or sent) > self.polling.timeout_seconds
         try:
             state = await self.client.describe_task(live.kind, live.task_id, permit=permit)
         except errors.NotFoundError as exc:
+            # Describe finds tasks for a limited time only; looking again cannot help.
             await self.outcomes.fail(live, ErrorCategory.TASK_NOT_FOUND, exc.code, exc.message)
             return
         except errors.MpsError as exc:
+            if isinstance(exc, errors.OperatorError):
+                await self.outage.begin(exc)
+            if overdue and not self.outage.active:
+                await self._timed_out(live)
+                return
             live.poll_failures += 1
             delay = min(
                 self.polling.max_interval, self.polling.target_interval * 2**live.poll_failures
@@ -133,8 +136,18 @@ class Poller:
         live.poll_failures = 0
         if state.final:
             await self._finished(live, state)
+        elif overdue:
+            await self._timed_out(live)
         else:
             await self._unfinished(live, state, due, sent)
+
+    async def _timed_out(self, live: LiveJob) -> None:
+        await self.outcomes.fail(
+            live,
+            ErrorCategory.TIMEOUT,
+            "Timeout",
+            f"not finished after {self.polling.timeout_seconds:.0f}s",
+        )
 
     async def _unfinished(self, live: LiveJob, state: TaskState, due: float, sent: float) -> None:
         live.seen_unfinished = self._clock() - (live.submitted or 0.0)

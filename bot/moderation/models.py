@@ -25,6 +25,12 @@ class IncidentStatus(StrEnum):
     BLOCKED = "blocked"
 
 
+class AppealStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"  # the block was lifted
+    REJECTED = "rejected"  # the block was kept
+
+
 class AuditAction(StrEnum):
     DISMISS = "dismiss"
     WARN = "warn"
@@ -57,12 +63,33 @@ class Incident:
     note: str | None
     log_channel_id: int | None
     log_message_id: int | None
+    attempts: int = 1  # blocked-word attempts grouped into this incident
+    last_attempt_at: float | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Incident:
         data = dict(row)
         data["status"] = IncidentStatus(data["status"])
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A repeated blocked-word attempt, grouped into an open incident."""
+
+    id: int
+    incident_id: int
+    guild_id: int
+    user_id: int
+    channel_id: int | None
+    prompt: str | None
+    negative_prompt: str | None
+    model: str | None
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: Any) -> Attempt:
+        return cls(**dict(row))
 
 
 @dataclass(frozen=True)
@@ -93,7 +120,7 @@ class Appeal:
     guild_id: int
     user_id: int
     created_at: float
-    status: str
+    status: AppealStatus
     decided_by: int | None
     decided_at: float | None
     log_channel_id: int | None
@@ -101,7 +128,9 @@ class Appeal:
 
     @classmethod
     def from_row(cls, row: Any) -> Appeal:
-        return cls(**dict(row))
+        data = dict(row)
+        data["status"] = AppealStatus(data["status"])
+        return cls(**data)
 
 
 @dataclass(frozen=True)

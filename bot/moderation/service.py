@@ -1,13 +1,16 @@
 """The moderation core: records incidents, refuses blocked members and blocked words (as
 rulebook checks, before anything reaches Tencent), and carries out moderators' decisions,
-each written to the audit log.
+each checked whole first and written to the audit log. Its parts: the blocked-word rule
+(`attempts.BlockedWordRule`) and appeals (`appeals.Appeals`).
 
 It listens to the engine's events for content-policy failures and tells its own listeners
-(the Discord log channel) about every new incident; it knows nothing of Discord.
+(the Discord log channel) about every new incident and every repeated attempt joining an
+open one; it knows nothing of Discord.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -20,10 +23,13 @@ from ..refusal import Refusal
 from ..rules.rulebook import Ask
 from ..rules.server_settings import ServerSettingsReader
 from ..storage.jobs import Job, JobStore
+from ..text.formatting import plain
+from .appeal_store import AppealStore
+from .appeals import Appeals
+from .attempts import BlockedWordRule
 from .models import (
     DAY,
     DURATIONS,
-    Appeal,
     AuditAction,
     Block,
     Incident,
@@ -33,8 +39,7 @@ from .store import ModerationStore
 
 log = logging.getLogger(__name__)
 
-BLOCKED_WORD = "BlockedWord"
-
+# Told of every new incident, and of an open one that grew (a repeated attempt).
 IncidentListener = Callable[[Incident], None]
 
 
@@ -56,6 +61,28 @@ class Decision:
     warning: str | None = None  # the text to send the member, for a warning
 
 
+# What a moderator may decide on an incident, and the status it leaves.
+DECISIONS = {
+    "dismiss": IncidentStatus.DISMISSED,
+    "warn": IncidentStatus.WARNED,
+    "block": IncidentStatus.BLOCKED,
+}
+
+
+def parse_decision(action: str) -> tuple[str, str | None]:
+    """`dismiss`, `warn` or `block:<duration>` as (kind, duration), or a Refusal."""
+    kind, has_duration, duration = action.partition(":")
+    if kind not in DECISIONS or (has_duration and kind != "block"):
+        raise Refusal("moderation.bad_decision")
+    if kind != "block":
+        return kind, None
+    if not duration:
+        raise Refusal("moderation.block_needs_duration")
+    if duration not in DURATIONS:
+        raise Refusal("moderation.bad_duration", duration=plain(duration, 20))
+    return kind, duration
+
+
 def _reference(job: Job) -> str | None:
     references = job.options.get("references") or ()
     return references[0] if references else None
@@ -73,12 +100,19 @@ class Moderation:
         self.clock = clock
         self._listeners: list[IncidentListener] = []
         self._tasks = OwnedTasks("moderation")
+        self.words = BlockedWordRule(store=store, settings=settings, recorder=self, clock=clock)
+        self.appeals = Appeals(appeals=AppealStore(store.db, store.clock), store=store, clock=clock)
+        # The jobs of one ask (a batch) fail together: one incident is recorded for them.
+        self._recording = asyncio.Lock()
 
     def attach(self, engine: JobEngine) -> None:
         """Listen to the engine's failures and add the block and blocked-word rules."""
         engine.add_listener(self._on_event)
         engine.rules.add_check(self.check_block)
-        engine.rules.add_check(self.check_words)
+        engine.rules.add_check(self.words.check)
+        if engine.rules.quotas is not None:
+            # A blocked-word attempt waits out the cooldown the member's jobs started.
+            self.words.job_cooldown = engine.rules.quotas.cooldown_left
 
     def add_listener(self, listener: IncidentListener) -> None:
         self._listeners.append(listener)
@@ -116,15 +150,20 @@ class Moderation:
         return recorded
 
     async def record_job_incident(self, job: Job) -> Incident:
-        """A job Tencent refused (its Create or its output): one incident per job."""
-        known = await self.store.incident_for_job(job.id)
-        if known is not None:
-            return known
+        """A job Tencent refused (its Create or its output): one incident per ask, under
+        its batch's first job (an ask for several images is several jobs)."""
+        async with self._recording:
+            known = await self.store.incident_for_job(job.batch_key)
+            if known is not None:
+                return known
+            return await self._record_job(job)
+
+    async def _record_job(self, job: Job) -> Incident:
         return await self.record(
             guild_id=job.guild_id,
             user_id=job.user_id,
             channel_id=job.frontend.get("channel_id"),
-            job_id=job.id,
+            job_id=job.batch_key,
             prompt=job.prompt,
             negative_prompt=job.options.get("negative_prompt") or job.request.get("NegativePrompt"),
             model=job.model,
@@ -137,12 +176,21 @@ class Moderation:
         incident = await self.store.add_incident(**fields)  # type: ignore[arg-type]
         log.info("incident %d in guild %d (%s)", incident.id, incident.guild_id, incident.code)
         await self._maybe_auto_block(incident)
+        self._tell(incident)
+        return incident
+
+    async def grouped(self, incident: Incident) -> None:
+        """A repeated attempt joined an open incident: it counts toward the automatic
+        block, and the log post shows the new count."""
+        await self._maybe_auto_block(incident)
+        self._tell(incident)
+
+    def _tell(self, incident: Incident) -> None:
         for listener in list(self._listeners):
             try:
                 listener(incident)
             except Exception:
                 log.exception("incident listener failed")
-        return incident
 
     async def _maybe_auto_block(self, incident: Incident) -> None:
         settings = self.settings.get(incident.guild_id)
@@ -180,46 +228,28 @@ class Moderation:
         if block is not None:
             raise Blocked(block)
 
-    async def check_words(self, ask: Ask) -> None:
-        settings = self.settings.get(ask.guild_id)
-        word = settings.blocked_word_in(ask.prompt, ask.negative_prompt)
-        if word is None:
-            return
-        await self.record(
-            guild_id=ask.guild_id,
-            user_id=ask.user_id,
-            channel_id=ask.channel_id,
-            job_id=None,
-            prompt=ask.prompt,
-            negative_prompt=ask.negative_prompt,
-            model=ask.model,
-            reference=None,
-            code=BLOCKED_WORD,
-            message=f"blocked word: {word}",
-        )
-        raise Refusal("moderation.blocked_word")
-
     # -- moderators' decisions -------------------------------------------------------------
 
     async def decide(
         self, guild_id: int, incident_id: int, action: str, moderator_id: int
     ) -> Decision:
         """Dismiss, warn, or block (`block:<duration>`) for an open incident of this server."""
+        # Everything is checked before anything changes: a decision that cannot be carried
+        # out leaves the incident open for a valid one.
+        kind, duration = parse_decision(action)
         incident = await self.store.incident(guild_id, incident_id)
         if incident is None:
             raise Refusal("moderation.incident_not_found", incident=incident_id)
-        kind, _, duration = action.partition(":")
-        status = {
-            "dismiss": IncidentStatus.DISMISSED,
-            "warn": IncidentStatus.WARNED,
-            "block": IncidentStatus.BLOCKED,
-        }[kind]
+        if incident.status is not IncidentStatus.OPEN:
+            raise Refusal("moderation.already_decided", incident=incident_id)
+        status = DECISIONS[kind]
         # The status changes first (one decision wins), then its effect follows.
         if not await self.store.decide_incident(guild_id, incident_id, status, moderator_id):
             raise Refusal("moderation.already_decided", incident=incident_id)
         incident = await self.store.incident(guild_id, incident_id)
         assert incident is not None
         if kind == "block":
+            assert duration is not None  # checked by parse_decision
             block = await self.block(
                 guild_id,
                 incident.user_id,
@@ -259,7 +289,7 @@ class Moderation:
         incident_id: int | None = None,
     ) -> Block:
         if duration not in DURATIONS:
-            raise Refusal("moderation.bad_duration", duration=duration)
+            raise Refusal("moderation.bad_duration", duration=plain(duration, 20))
         length = DURATIONS[duration]
         block = await self.store.add_block(
             guild_id=guild_id,
@@ -296,36 +326,3 @@ class Moderation:
 
     async def take_warnings(self, guild_id: int, user_id: int) -> list[str]:
         return await self.store.take_pending_warnings(guild_id, user_id)
-
-    # -- appeals ---------------------------------------------------------------------------
-
-    async def appeal(self, guild_id: int, block_id: int, user_id: int) -> Appeal:
-        block = await self.store.block(guild_id, block_id)
-        if block is None or block.user_id != user_id or not block.active(self.clock()):
-            raise Refusal("moderation.appeal_not_blocked")
-        appeal = await self.store.add_appeal(block)
-        if appeal is None:
-            raise Refusal("moderation.appeal_twice")
-        await self.store.audit(
-            guild_id, user_id, AuditAction.APPEAL, user_id=user_id, block_id=block_id
-        )
-        return appeal
-
-    async def decide_appeal(
-        self, guild_id: int, appeal_id: int, moderator_id: int, *, accept: bool
-    ) -> Appeal:
-        appeal = await self.store.appeal(guild_id, appeal_id)
-        if appeal is None:
-            raise Refusal("moderation.appeal_not_found", appeal=appeal_id)
-        status = "accepted" if accept else "rejected"
-        if not await self.store.decide_appeal(guild_id, appeal_id, status, moderator_id):
-            raise Refusal("moderation.appeal_decided", appeal=appeal_id)
-        if accept:
-            await self.store.lift_blocks(guild_id, appeal.user_id, moderator_id)
-        action = AuditAction.APPEAL_ACCEPTED if accept else AuditAction.APPEAL_REJECTED
-        await self.store.audit(
-            guild_id, moderator_id, action, user_id=appeal.user_id, block_id=appeal.block_id
-        )
-        found = await self.store.appeal(guild_id, appeal_id)
-        assert found is not None
-        return found

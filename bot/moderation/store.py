@@ -1,6 +1,6 @@
-"""Moderation rows. This store is the only writer of the moderation tables (incidents,
-blocks, appeals, pending_warnings, moderation_audit); a server's moderation settings are
-its `ServerSettings` (written by the server settings store).
+"""Moderation rows. This store is the only writer of the moderation tables (incidents and
+their attempts, blocks, pending_warnings, moderation_audit) but appeals (`AppealStore`); a
+server's moderation settings are its `ServerSettings` (written by the server settings store).
 
 Every read and write names its server: nothing of one server is reachable from another.
 """
@@ -12,9 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..storage.base import Database
-from ..storage.errors import IntegrityError
 from .models import (
-    Appeal,
+    Attempt,
     AuditEntry,
     Block,
     Incident,
@@ -49,10 +48,11 @@ class ModerationStore:
         code: str,
         message: str | None,
     ) -> Incident:
+        now = self.clock()
         incident_id = await self.db.insert(
             "INSERT INTO incidents (guild_id, user_id, channel_id, job_id, prompt,"
-            " negative_prompt, model, reference, code, message, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " negative_prompt, model, reference, code, message, created_at, last_attempt_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 guild_id,
                 user_id,
@@ -64,12 +64,77 @@ class ModerationStore:
                 reference,
                 code,
                 (message or "")[:1000] or None,
-                self.clock(),
+                now,
+                now,
             ),
         )
         incident = await self.incident(guild_id, incident_id)
         assert incident is not None
         return incident
+
+    # -- repeated attempts -------------------------------------------------------------------
+
+    async def open_incident_of(
+        self, guild_id: int, user_id: int, code: str, since: float
+    ) -> Incident | None:
+        """The member's open incident of `code` whose latest attempt was at `since` or later."""
+        row = await self._one(
+            "SELECT * FROM incidents WHERE guild_id = ? AND user_id = ? AND code = ?"
+            " AND status = 'open' AND last_attempt_at >= ? ORDER BY id DESC LIMIT 1",
+            (guild_id, user_id, code, since),
+        )
+        return Incident.from_row(row) if row else None
+
+    async def add_attempt(
+        self,
+        incident: Incident,
+        *,
+        channel_id: int | None,
+        prompt: str | None,
+        negative_prompt: str | None,
+        model: str | None,
+    ) -> Incident | None:
+        """Group one more attempt into an incident still open; None if it was decided
+        meanwhile (the attempt is then an incident of its own)."""
+        now = self.clock()
+        counted = await self.db.write(
+            "UPDATE incidents SET attempts = attempts + 1, last_attempt_at = ?"
+            " WHERE id = ? AND guild_id = ? AND status = 'open'",
+            (now, incident.id, incident.guild_id),
+        )
+        if counted != 1:
+            return None
+        await self.db.write(
+            "INSERT INTO incident_attempts (incident_id, guild_id, user_id, channel_id, prompt,"
+            " negative_prompt, model, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                incident.id,
+                incident.guild_id,
+                incident.user_id,
+                channel_id,
+                prompt,
+                negative_prompt,
+                model,
+                now,
+            ),
+        )
+        return await self.incident(incident.guild_id, incident.id)
+
+    async def latest_attempt(self, incident_id: int) -> Attempt | None:
+        row = await self._one(
+            "SELECT * FROM incident_attempts WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+            (incident_id,),
+        )
+        return Attempt.from_row(row) if row else None
+
+    async def last_attempt_at(self, guild_id: int, user_id: int, code: str) -> float | None:
+        """When the member last made an attempt recorded as `code`, if ever."""
+        row = await self._one(
+            "SELECT MAX(last_attempt_at) FROM incidents"
+            " WHERE guild_id = ? AND user_id = ? AND code = ?",
+            (guild_id, user_id, code),
+        )
+        return None if row is None or row[0] is None else float(row[0])
 
     async def unrecorded_violations(self) -> list[int]:
         """Jobs that ended in a content violation with no incident yet (the process stopped
@@ -77,7 +142,8 @@ class ModerationStore:
         rows = await self._all(
             "SELECT id FROM jobs j WHERE j.state = 'failed'"
             " AND j.error_category = 'content_violation'"
-            " AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.job_id = j.id) ORDER BY id",
+            " AND NOT EXISTS (SELECT 1 FROM incidents i"
+            " WHERE i.job_id = COALESCE(j.batch_id, j.id)) ORDER BY id",
             (),
         )
         return [row[0] for row in rows]
@@ -135,9 +201,12 @@ class ModerationStore:
         return row[0]
 
     async def incidents_since(self, guild_id: int, user_id: int, since: float) -> int:
+        """The member's incidents since then, each repeated attempt counted as one."""
         row = await self._one(
-            "SELECT COUNT(*) FROM incidents WHERE guild_id = ? AND user_id = ? AND created_at >= ?",
-            (guild_id, user_id, since),
+            "SELECT (SELECT COUNT(*) FROM incidents WHERE guild_id = ? AND user_id = ?"
+            " AND created_at >= ?) + (SELECT COUNT(*) FROM incident_attempts"
+            " WHERE guild_id = ? AND user_id = ? AND created_at >= ?)",
+            (guild_id, user_id, since, guild_id, user_id, since),
         )
         return row[0]
 
@@ -194,48 +263,23 @@ class ModerationStore:
         )
         return Block.from_row(row) if row else None
 
+    async def lift_block(self, guild_id: int, block_id: int, lifted_by: int | None) -> bool:
+        """Lift one block, if it is still in force; the member's other blocks stay."""
+        changed = await self.db.write(
+            "UPDATE blocks SET lifted_at = ?, lifted_by = ? WHERE id = ? AND guild_id = ?"
+            " AND lifted_at IS NULL AND (until IS NULL OR until > ?)",
+            (self.clock(), lifted_by, block_id, guild_id, self.clock()),
+        )
+        return changed == 1
+
     async def lift_blocks(self, guild_id: int, user_id: int, lifted_by: int | None) -> int:
+        """Lift every block of the member in force (`/moderation unblock`)."""
         changed = await self.db.write(
             "UPDATE blocks SET lifted_at = ?, lifted_by = ? WHERE guild_id = ? AND user_id = ?"
             " AND lifted_at IS NULL AND (until IS NULL OR until > ?)",
             (self.clock(), lifted_by, guild_id, user_id, self.clock()),
         )
         return changed
-
-    # -- appeals ---------------------------------------------------------------------------
-
-    async def add_appeal(self, block: Block) -> Appeal | None:
-        """None if this block was appealed already: one appeal per block."""
-        try:
-            appeal_id = await self.db.insert(
-                "INSERT INTO appeals (block_id, guild_id, user_id, created_at) VALUES (?,?,?,?)",
-                (block.id, block.guild_id, block.user_id, self.clock()),
-            )
-        except IntegrityError:
-            return None
-        return await self.appeal(block.guild_id, appeal_id)
-
-    async def appeal(self, guild_id: int, appeal_id: int) -> Appeal | None:
-        row = await self._one(
-            "SELECT * FROM appeals WHERE id = ? AND guild_id = ?", (appeal_id, guild_id)
-        )
-        return Appeal.from_row(row) if row else None
-
-    async def decide_appeal(
-        self, guild_id: int, appeal_id: int, status: str, decided_by: int
-    ) -> bool:
-        changed = await self.db.write(
-            "UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?"
-            " WHERE id = ? AND guild_id = ? AND status = 'open'",
-            (status, decided_by, self.clock(), appeal_id, guild_id),
-        )
-        return changed == 1
-
-    async def set_appeal_post(self, appeal_id: int, channel_id: int, message_id: int) -> None:
-        await self.db.write(
-            "UPDATE appeals SET log_channel_id = ?, log_message_id = ? WHERE id = ?",
-            (channel_id, message_id, appeal_id),
-        )
 
     # -- warnings that wait for the member -------------------------------------------------
 

@@ -29,6 +29,8 @@ from .errors import (
     TransientError,
     error_from_response,
 )
+from .image_task_state import ImageTaskState
+from .image_tasks import DESCRIBE_IMAGE_TASK, PROCESS_IMAGE, ProcessImageRequest
 from .models import CreatedTask, ImageTaskRequest, TaskKind, TaskState, VideoTaskRequest
 from .signer import Credentials, sign_request
 
@@ -209,13 +211,7 @@ class MpsClient:
         response = await self._with_retries(
             kind.create_action, params, self.retry.create_attempts, create=True, permit=permit
         )
-        task_id = response.get("TaskId")
-        if not task_id or not isinstance(task_id, str):
-            raise ProtocolError("BadResponse", "Create answered without a TaskId")
-        request_id = response.get("RequestId")
-        return CreatedTask(
-            task_id=task_id, request_id=request_id if isinstance(request_id, str) else None
-        )
+        return _created(response)
 
     async def describe_task(
         self,
@@ -248,3 +244,42 @@ class MpsClient:
 
     async def describe_video_task(self, task_id: str) -> TaskState:
         return await self.describe_task(TaskKind.VIDEO, task_id)
+
+    async def process_image(
+        self,
+        request: ProcessImageRequest | dict[str, Any],
+        permit: AbstractAsyncContextManager[Any] | None = None,
+    ) -> CreatedTask:
+        """Start an image tool task (ProcessImage). Billed like a Create, so retried only
+        when it certainly created nothing; `request` may be its stored API dict."""
+        params = request if isinstance(request, dict) else request.to_api()
+        response = await self._with_retries(
+            PROCESS_IMAGE, params, self.retry.create_attempts, create=True, permit=permit
+        )
+        return _created(response)
+
+    async def describe_image_task_detail(
+        self, task_id: str, permit: AbstractAsyncContextManager[Any] | None = None
+    ) -> ImageTaskState:
+        """Where an image tool task is (only tasks of the last 7 days are found)."""
+        response = await self._with_retries(
+            DESCRIBE_IMAGE_TASK,
+            {"TaskId": task_id},
+            self.retry.describe_attempts,
+            create=False,
+            permit=permit,
+        )
+        try:
+            return ImageTaskState.from_api(task_id, response)
+        except (TypeError, ValueError, AttributeError):
+            raise ProtocolError("BadResponse", "Describe answered a malformed task") from None
+
+
+def _created(response: dict[str, Any]) -> CreatedTask:
+    task_id = response.get("TaskId")
+    if not task_id or not isinstance(task_id, str):
+        raise ProtocolError("BadResponse", "Create answered without a TaskId")
+    request_id = response.get("RequestId")
+    return CreatedTask(
+        task_id=task_id, request_id=request_id if isinstance(request_id, str) else None
+    )

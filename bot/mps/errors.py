@@ -49,11 +49,15 @@ class InvalidRequestError(MpsError):
 
 
 class ReferenceDownloadError(InvalidRequestError):
-    """MPS could not fetch a reference image URL."""
+    """MPS could not fetch an input image URL (a reference, a frame, an image tool's input)."""
 
 
 class NotFoundError(MpsError):
-    """The task id is unknown to the service."""
+    """The task id is unknown to the service (it never existed, or is too old to be found)."""
+
+
+class CreateFailedError(MpsError):
+    """MPS answered that it could not create the task: none exists, nothing is billed."""
 
 
 class TransientError(MpsError):
@@ -77,11 +81,26 @@ _BY_CODE: dict[str, type[MpsError]] = {
     "LimitExceeded.CreateTask": TooManyTasksError,
     "InvalidParameter.ViolationContent": ContentViolationError,
     "ResourceNotFound.DownloadError": ReferenceDownloadError,
+    # An unknown task, by any of the three names the SDK's error list gives it.
     "ResourceNotFound.TaskNotFound": NotFoundError,
+    "FailedOperation.TaskNotFound": NotFoundError,
     "InvalidParameterValue.TaskId": NotFoundError,
+    "FailedOperation.CreateAIGCTaskFailed": CreateFailedError,
+    # The output bucket of the image tools is the operator's to fix.
+    "ResourceNotFound.CosBucketNotExist": OperatorError,
+    "ResourceNotFound.CosBucketNameInvalid": OperatorError,
+    "FailedOperation.CosStatusInavlid": OperatorError,  # sic, as Tencent spells it
+    # The account or the deployment, which only the operator can fix.
     "FailedOperation.UserArrears": OperatorError,
+    "ResourceNotFound.UserUnregister": OperatorError,
+    "InvalidParameterValue.UserUnRegister": OperatorError,
+    "FailedOperation.InvalidMpsUser": OperatorError,
+    "FailedOperation.InvalidUser": OperatorError,
+    "UnsupportedRegion": OperatorError,
+    "ActionOffline": OperatorError,
     "UnauthorizedOperation": OperatorError,
     "InvalidAction": OperatorError,
+    "NoSuchVersion": OperatorError,
 }
 
 _BY_PREFIX: tuple[tuple[str, type[MpsError]], ...] = (

@@ -36,11 +36,15 @@ class TaskStatus(StrEnum):
 class ImageInfo:
     image_url: str
     reference_type: str | None = None
+    # A reference image's name, which PixVerse video requires (models.py 24509).
+    text: str | None = None
 
     def to_api(self) -> dict[str, str]:
         out = {"ImageUrl": self.image_url}
         if self.reference_type:
             out["ReferenceType"] = self.reference_type
+        if self.text:
+            out["Text"] = self.text
         return out
 
 
@@ -101,8 +105,11 @@ class VideoTaskRequest:
     model_name: str
     prompt: str | None = None
     model_version: str | None = None
+    negative_prompt: str | None = None
+    enhance_prompt: bool | None = None
     image_url: str | None = None
     last_image_url: str | None = None
+    image_infos: tuple[ImageInfo, ...] = ()
     duration: int | None = None
     resolution: str | None = None
     aspect_ratio: str | None = None
@@ -125,8 +132,11 @@ class VideoTaskRequest:
                 "ModelName": self.model_name,
                 "ModelVersion": self.model_version,
                 "Prompt": self.prompt,
+                "NegativePrompt": self.negative_prompt,
+                "EnhancePrompt": self.enhance_prompt,
                 "ImageUrl": self.image_url,
                 "LastImageUrl": self.last_image_url,
+                "ImageInfos": [i.to_api() for i in self.image_infos],
                 "Duration": self.duration,
                 "ExtraParameters": extra,
                 "AdditionalParameters": (

@@ -31,14 +31,16 @@ class Ask:
     negative_prompt: str | None = None
     channel_id: int | None = None
     roles: tuple[int, ...] = ()
+    # Outputs (images or videos) the ask would bill, which the quotas count.
+    units: int = 1
 
 
 @dataclass(frozen=True)
 class Pending:
-    """Jobs of the ask's kind that will count once MPS accepts them but do not count yet:
-    asked and not yet accepted (queued, being submitted) plus places reserved by asks
-    still being checked, this ask included. Taken by the engine before its first `await`,
-    so concurrent asks see each other."""
+    """Outputs of the ask's kind that will count once MPS accepts them but do not count
+    yet: asked and not yet accepted (queued, being submitted) plus those of asks still
+    being checked, this ask included. Taken by the engine before its first `await`, so
+    concurrent asks see each other."""
 
     user: int = 1  # of the asking member
     guild: int = 1  # of the whole server

@@ -1,6 +1,7 @@
 """Daily and monthly quotas and the cooldown, per server and per member.
 
-A job counts once MPS accepted its Create (the jobs table says so with `submitted_at`).
+Limits count outputs, images or videos: a job counts once MPS accepted its Create (the jobs
+table says so with `submitted_at`), for the outputs its task bills (`units`).
 Jobs asked but not accepted yet, and asks still being checked, come from the engine as a
 `Pending` snapshot taken before any `await`; counting both means concurrent asks cannot
 together exceed a limit, and a job cancelled or refused before its Create stops counting
@@ -146,32 +147,45 @@ class QuotaBook:
                 reset=int(self._clock() + left + 0.999),
             )
         for line in await self.lines(ask, pending, only_limited=True, usage=usage):
-            # `used` includes this ask: it may go up to the limit, not past it.
+            # `used` includes this ask's outputs: it may go up to the limit, not past it,
+            # and an ask that would pass it is refused whole.
             if line.used > line.limit:
                 raise Refusal(
                     REFUSALS[line.name],
-                    used=min(line.used - 1, line.limit),
+                    used=min(line.used - ask.units, line.limit),
                     limit=line.limit,
+                    asked=ask.units,
                     reset=int(line.resets_at),
                 )
 
     async def confirm(self, ask: Ask, db: Database) -> None:
         """`check` again, counted from `db` alone (a transaction holding the server's
-        admission lock): accepted jobs, plus jobs written and not accepted yet, plus this
-        one. Whatever another process admitted and wrote is counted; what it has not written
-        yet will be counted when it writes, under the same lock."""
+        admission lock): accepted outputs, plus those of jobs written and not accepted yet,
+        plus this ask's (a whole batch). Whatever another process admitted and wrote is
+        counted; what it has not written yet will be counted when it writes, under the
+        same lock."""
         usage = UsageReader(db)
         waiting = await usage.unaccepted(ask.guild_id, ask.kind)
         pending = Pending(
-            user=waiting[ask.user_id] + 1, guild=sum(waiting.values()) + 1, user_reserved=1
+            user=waiting[ask.user_id] + ask.units,
+            guild=sum(waiting.values()) + ask.units,
+            user_reserved=1,
         )
         await self.check(ask, pending, usage)
 
-    async def report(self, guild_id: int, user_id: int, roles: tuple[int, ...]) -> QuotaReport:
-        """What a member has used and left, of images and videos, and their cooldown."""
+    async def report(
+        self,
+        guild_id: int,
+        user_id: int,
+        roles: tuple[int, ...],
+        pending: Callable[[TaskKind], Pending] | None = None,
+    ) -> QuotaReport:
+        """What a member has used and left, of images and videos, and their cooldown.
+        `pending` gives what waits to be accepted, counted as used (as a refusal does)."""
         lines: list[QuotaLine] = []
         for kind in (TaskKind.IMAGE, TaskKind.VIDEO):
-            lines += await self.lines(Ask(guild_id, user_id, kind, roles=roles))
+            waiting = pending(kind) if pending is not None else None
+            lines += await self.lines(Ask(guild_id, user_id, kind, roles=roles), waiting)
         ask = Ask(guild_id, user_id, roles=roles)
         return QuotaReport(
             tuple(lines),

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..config.tunables import Limits
+from ..mps.models import TaskKind
 from ..refusal import Refusal
 from ..storage.base import Database
 from .asks import Ask, Pending, QueueLimitError
@@ -86,11 +87,11 @@ class Rulebook:
                     # Channel mentions show the channel's name and ping nobody.
                     channels=", ".join(f"<#{c}>" for c in sorted(server.channels)),
                 )
-            if not server.allows_model(ask.model):
+            video = ask.kind is TaskKind.VIDEO
+            if not server.allows_model(ask.model, video):
+                allowed = server.video_models if video else server.models
                 raise Refusal(
-                    "admin.refused.model",
-                    model=ask.model,
-                    allowed=", ".join(sorted(server.models)),
+                    "admin.refused.model", model=ask.model, allowed=", ".join(sorted(allowed))
                 )
         # Added checks (blocks, blocked words) come before quotas: a blocked member hears
         # about the block, and a blocked word is recorded even when the quota is spent.

@@ -96,6 +96,18 @@ def catalogue_model(name: str, tunables: Tunables) -> str:
     )
 
 
+def catalogue_video_model(name: str, tunables: Tunables) -> str:
+    """`name` as the video catalogue spells it, whatever its case."""
+    for known in tunables.video_models:
+        if known.lower() == name.strip().lower():
+            return known
+    raise Refusal(
+        "admin.refused.unknown_video_model",
+        model=escape_markdown(name),
+        known=", ".join(tunables.video_models),
+    )
+
+
 def check_model(name: str, value: Any, tunables: Tunables) -> str:
     return catalogue_model(str(value), tunables)
 
@@ -103,6 +115,20 @@ def check_model(name: str, value: Any, tunables: Tunables) -> str:
 def check_models(name: str, value: Any, tunables: Tunables) -> tuple[str, ...]:
     """Allowed models: catalogue names, sorted; empty allows every model."""
     return tuple(sorted({catalogue_model(str(n), tunables) for n in value}))
+
+
+def check_video_model(name: str, value: Any, tunables: Tunables) -> str:
+    return catalogue_video_model(str(value), tunables)
+
+
+def check_video_models(name: str, value: Any, tunables: Tunables) -> tuple[str, ...]:
+    return tuple(sorted({catalogue_video_model(str(n), tunables) for n in value}))
+
+
+def check_bool(name: str, value: Any, tunables: Tunables) -> bool:
+    if not isinstance(value, bool):
+        raise Refusal("admin.refused.value", name=name, value=escape_markdown(str(value)))
+    return value
 
 
 def parse_words(text: str) -> tuple[str, ...]:
@@ -147,10 +173,18 @@ class ServerSettings:
     timezone: str = setting(DEFAULT_TIMEZONE, check_timezone)
     # Who may press Re-roll, Vary and Animate on someone else's result.
     buttons: str = setting("anyone", one_of(*BUTTONS))
-    # The models members may pick (empty: every one), and what they get when they pick none.
+    # The image models members may pick (empty: every one), and what they get when they
+    # pick none; the same for videos, apart.
     models: tuple[str, ...] = setting((), check_models)
     default_model: str = setting("Hunyuan", check_model, default_from=lambda t: t.default_model)
     default_size: str | None = setting(None)  # checked against the default model's sizes
+    video_models: tuple[str, ...] = setting((), check_video_models)
+    video_default_model: str = setting(
+        "Kling", check_video_model, default_from=lambda t: t.video.default_model
+    )
+    # Every result carries a visible "AI generated" mark (LogoAdd): some jurisdictions
+    # require generated content to be labelled. Models that cannot add it are refused.
+    ai_mark: bool = setting(False, check_bool)
     # Moderation: where incidents are posted, who moderates besides Manage Messages, words
     # refused before any call, what a warned member is sent, and the automatic block.
     log_channel_id: int | None = setting(None, check_id)
@@ -199,13 +233,9 @@ class ServerSettings:
     def allows_channel(self, channel_id: int | None) -> bool:
         return not self.channels or channel_id in self.channels
 
-    def allows_model(self, model: str | None) -> bool:
-        return not self.models or model is None or model in self.models
-
-    def blocked_word_in(self, *texts: str | None) -> str | None:
-        """The first blocked word found in any of the texts, ignoring case."""
-        haystack = " ".join(t for t in texts if t).casefold()
-        return next((w for w in self.blocked_words if w.casefold() in haystack), None)
+    def allows_model(self, model: str | None, video: bool = False) -> bool:
+        allowed = self.video_models if video else self.models
+        return not allowed or model is None or model in allowed
 
     def is_moderator(self, manage_messages: bool, roles: tuple[int, ...]) -> bool:
         """Members with Manage Messages always moderate; so does the moderator role."""

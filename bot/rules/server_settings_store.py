@@ -40,6 +40,14 @@ class ServerSettingsStore:
             found = self._servers[guild_id] = ServerSettings.defaults(guild_id, self.tunables)
         return found
 
+    def log_channels(self) -> dict[int, int]:
+        """Every server that has a moderation log channel: guild id -> channel id."""
+        return {
+            guild_id: server.log_channel_id
+            for guild_id, server in self._servers.items()
+            if server.log_channel_id is not None
+        }
+
     async def load(self) -> None:
         self._servers = {}
         for guild_id in await self._guild_ids():

@@ -8,7 +8,7 @@ written to the moderation audit log.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..config.tunables import Tunables
@@ -18,6 +18,7 @@ from ..refusal import Refusal
 from ..rules.server_settings import (
     ServerSettings,
     catalogue_model,
+    catalogue_video_model,
     check_limit,
     check_setting,
 )
@@ -137,26 +138,31 @@ class ServerAdmin:
         allowed: str | None,
         default_model: str | None,
         default_size: str | None,
+        video_allowed: str | None = None,
+        video_default_model: str | None = None,
     ) -> ServerSettings | None:
-        """The allowed models (comma-separated names, or "all"), the default model, and the
-        default size ("model": the model's own); None when nothing was given."""
+        """The allowed image models (comma-separated names, or "all"), the default model,
+        the default size ("model": the model's own), and the same apart for videos; None
+        when nothing was given."""
         self.require(member)
         current = self.settings.get(member.guild_id)
         changes: dict[str, Any] = {}
-        chosen = sorted(current.models)
-        if allowed is not None:
-            names = [n.strip() for n in allowed.split(",") if n.strip()]
-            if [n.lower() for n in names] == ["all"]:
-                chosen = []
-            else:
-                chosen = sorted({catalogue_model(n, self.tunables) for n in names})
-            changes["models"] = tuple(chosen) or None
-        model = current.default_model
-        if default_model is not None:
-            model = catalogue_model(default_model, self.tunables)
-            changes["default_model"] = model
+        chosen, model = self._models(
+            allowed, default_model, current.models, current.default_model, catalogue_model, changes
+        )
         if chosen and model not in chosen:
             raise Refusal("admin.refused.default_not_allowed", model=model)
+        video_chosen, video_model = self._models(
+            video_allowed,
+            video_default_model,
+            current.video_models,
+            current.video_default_model,
+            catalogue_video_model,
+            changes,
+            video=True,
+        )
+        if video_chosen and video_model not in video_chosen:
+            raise Refusal("admin.refused.default_not_allowed", model=video_model)
         if default_size is not None:
             if default_size.lower() == "model":
                 changes["default_size"] = None
@@ -174,15 +180,56 @@ class ServerAdmin:
             return None
         return await self.settings.set(member.guild_id, changes)
 
+    def _models(
+        self,
+        allowed: str | None,
+        default: str | None,
+        current: tuple[str, ...],
+        current_default: str,
+        known: Callable[[str, Tunables], str],
+        changes: dict[str, Any],
+        *,
+        video: bool = False,
+    ) -> tuple[list[str], str]:
+        """The allowed models and the default after a change, recorded in `changes`."""
+        chosen = sorted(current)
+        if allowed is not None:
+            names = [n.strip() for n in allowed.split(",") if n.strip()]
+            if [n.lower() for n in names] == ["all"]:
+                chosen = []
+            else:
+                chosen = sorted({known(n, self.tunables) for n in names})
+            changes["video_models" if video else "models"] = tuple(chosen) or None
+        model = current_default
+        if default is not None:
+            model = known(default, self.tunables)
+            changes["video_default_model" if video else "default_model"] = model
+        return chosen, model
+
+    async def set_ai_mark(self, member: Member, enabled: bool) -> ServerSettings:
+        """Whether every result carries a visible "AI generated" mark."""
+        return await self.change(member, {"ai_mark": enabled})
+
     async def set_moderation(
-        self, member: Member, changes: Mapping[str, Any], clear: str | None
+        self,
+        member: Member,
+        changes: Mapping[str, Any],
+        clear: str | None,
+        *,
+        log_channel_guild_id: int | None = None,
+        moderator_role_guild_id: int | None = None,
     ) -> ServerSettings:
         """Change the moderation settings given (None: left as they are) and put `clear`'s
-        back to its default; the change goes to the audit log."""
+        back to its default; the change goes to the audit log. A log channel or moderator
+        role comes with the server it belongs to (None: unknown), and must be this one."""
         self.require(member)
         values = {k: v for k, v in changes.items() if v is not None}
         if set(values) - set(MODERATION_SETTINGS):
             raise KeyError(sorted(set(values) - set(MODERATION_SETTINGS)))
+        if "log_channel_id" in values and log_channel_guild_id != member.guild_id:
+            raise Refusal("admin.refused.foreign_channel")
+        if "moderator_role_id" in values and moderator_role_guild_id != member.guild_id:
+            raise Refusal("admin.refused.foreign_role")
         if clear:
             values.update(dict.fromkeys(CLEARABLE[clear]))
         if not values:

@@ -54,6 +54,9 @@ class Ticket:
     request: dict[str, Any]
     record: dict[str, Any]  # what was asked, kept with the job for history and re-runs
     admission: Admission
+    # How many tasks (jobs, one batch) the ask takes, and the outputs each one bills.
+    tasks: int = 1
+    units: int = 1
 
     def release(self) -> None:
         self.admission.release()
@@ -112,11 +115,14 @@ class JobService:
                     choices.append((label, f"{spec.name}:{version}"))
         return choices
 
-    def video_model_choices(self, typed: str) -> list[tuple[str, str]]:
+    def video_model_choices(self, guild_id: int, typed: str) -> list[tuple[str, str]]:
+        """The same for the video models this server allows."""
+        allowed = self.settings.get(guild_id).video_models
         wanted = typed.lower()
         return [
             (f"{spec.name} {version}", f"{spec.name}:{version}")
             for spec in self.tunables.video_models.values()
+            if not allowed or spec.name in allowed
             for version in spec.versions
             if wanted in f"{spec.name} {version}".lower()
         ]
@@ -131,11 +137,23 @@ class JobService:
         check_reference_bytes(await self._read_head(url), content_type, limit)
         return url
 
+    async def frame(self, url: str, content_type: str | None, filename: str, size: int) -> str:
+        """An uploaded video frame, checked the same way: JPEG or PNG only, as the video
+        fields are documented."""
+        limit = self.tunables.video.max_frame_bytes
+        check_declared(content_type, filename, size, limit, frame=True)
+        check_reference_bytes(await self._read_head(url), content_type, limit, frame=True)
+        return url
+
     # -- asking ----------------------------------------------------------------------------
 
     async def ask_image(self, member: Member, options: ImageOptions) -> Ticket:
-        """Validate (free), then admit: a Ticket, or a Refusal saying why not."""
-        valid = validate_image(self.with_server_defaults(member.guild_id, options), self.tunables)
+        """Validate (free), then admit: a Ticket, or a Refusal saying why not. An ask for
+        several images of a model that makes one per task takes that many tasks."""
+        server = self.settings.get(member.guild_id)
+        valid = validate_image(
+            self.with_server_defaults(member.guild_id, options), self.tunables, mark=server.ai_mark
+        )
         request = valid.request
         return await self._admit(
             member,
@@ -145,16 +163,21 @@ class JobService:
             negative_prompt=request.negative_prompt,
             request=request.to_api(),
             record=valid.record(options),
+            tasks=valid.tasks,
+            units=valid.units_per_task,
         )
 
     async def ask_video(self, member: Member, options: VideoOptions) -> Ticket:
-        valid = validate_video(options, self.tunables)
+        server = self.settings.get(member.guild_id)
+        if options.model is None:
+            options = dataclasses.replace(options, model=server.video_default_model)
+        valid = validate_video(options, self.tunables, mark=server.ai_mark)
         return await self._admit(
             member,
             TaskKind.VIDEO,
             model=valid.spec.name,
             prompt=valid.request.prompt,
-            negative_prompt=None,
+            negative_prompt=valid.request.negative_prompt,
             request=valid.request.to_api(),
             record=valid.record(options),
         )
@@ -169,6 +192,8 @@ class JobService:
         negative_prompt: str | None,
         request: dict[str, Any],
         record: dict[str, Any],
+        tasks: int = 1,
+        units: int = 1,
     ) -> Ticket:
         admission = await self.engine.admit(
             Ask(
@@ -180,13 +205,14 @@ class JobService:
                 negative_prompt=negative_prompt,
                 channel_id=member.channel_id,
                 roles=member.roles,
+                units=tasks * units,
             )
         )
-        return Ticket(member, kind, model, prompt, request, record, admission)
+        return Ticket(member, kind, model, prompt, request, record, admission, tasks, units)
 
     async def launch(self, ticket: Ticket, frontend: Mapping[str, Any] | None = None) -> Job:
-        """Write and queue the ticket's job; `frontend` is what the front end needs to find
-        it again (its channel, say), kept with the job."""
+        """Write and queue the ticket's jobs (one batch) and return the first; `frontend` is
+        what the front end needs to find them again (its channel, say), kept with them."""
         member = ticket.member
         return await self.engine.submit(
             JobRequest(
@@ -199,6 +225,8 @@ class JobService:
                 options=ticket.record,
                 frontend=dict(frontend or {}),
                 locale=member.locale,
+                units=ticket.units,
+                tasks=ticket.tasks,
             ),
             ticket.admission,
         )
@@ -255,11 +283,13 @@ class JobService:
         if job.kind is TaskKind.VIDEO:
             video = VideoOptions.from_record(job.options)
             frames = [url for url in (video.first_frame, video.last_frame) if url]
+            frames += video.references
             fresh = await refresh(frames) if frames else {}
             video = dataclasses.replace(
                 video,
                 first_frame=fresh.get(video.first_frame or "", video.first_frame),
                 last_frame=fresh.get(video.last_frame or "", video.last_frame),
+                references=tuple(fresh.get(url, url) for url in video.references),
             )
             return await self.ask_video(member, video)
         image = ImageOptions.from_record(job.options)

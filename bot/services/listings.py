@@ -4,7 +4,7 @@ job in detail, and which finished jobs still offer something (a video's Download
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine, QueueCounts
@@ -17,10 +17,24 @@ from .members import Member
 
 @dataclass(frozen=True)
 class HistoryPage:
-    jobs: list[Job]
+    jobs: list[Job]  # one per ask: a batch by its first job
     page: int  # from 0
     pages: int
     total: int
+    # How each batch of several jobs stands as a whole (its first job's own state may
+    # differ: it may have failed while the others were delivered).
+    states: dict[int, JobState] = field(default_factory=dict)
+
+
+def batch_state(jobs: list[Job]) -> JobState:
+    """A batch's state as its member sees it: delivered if any image was."""
+    states = [j.state for j in jobs]
+    if JobState.DELIVERED in states:
+        return JobState.DELIVERED
+    waiting = [s for s in states if not s.final]
+    if waiting:
+        return waiting[0]
+    return JobState.CANCELLED if all(s is JobState.CANCELLED for s in states) else JobState.FAILED
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,12 @@ class JobListings:
         jobs = await self.store.history(
             member.guild_id, member.user_id, limit=size, offset=page * size
         )
-        return HistoryPage(jobs, page, pages, total)
+        states = {
+            job.id: batch_state(await self.store.batch(job.batch_key))
+            for job in jobs
+            if job.batch_size > 1
+        }
+        return HistoryPage(jobs, page, pages, total, states)
 
     async def queue(self, member: Member) -> QueueView:
         """The member's queued and running jobs here, and how busy the server is.

@@ -9,18 +9,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..moderation.models import Appeal, AuditEntry, Block, Incident
+from ..moderation.appeals import Appealed
+from ..moderation.models import Appeal, AppealStatus, AuditEntry, Block, Incident
 from ..moderation.service import Decision, Moderation
 from ..refusal import Refusal
 from ..rules.server_settings import ServerSettings, ServerSettingsReader
 from .members import Member
 
 PAGE_SIZE = 10
+# Appeals per page: each open one carries a row of Lift / Keep buttons (five rows at most,
+# one for the pages).
+APPEALS_PAGE_SIZE = 4
 
 
 @dataclass(frozen=True)
 class IncidentsPage:
     incidents: list[Incident]
+    page: int  # from 0
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class AppealsPage:
+    appeals: list[tuple[Appeal, Block]]
     page: int  # from 0
     pages: int
     total: int
@@ -67,25 +79,32 @@ class ModerationService:
         """A warning that could not reach the member: shown with their next request."""
         await self.moderation.keep_warning(guild_id, user_id, text)
 
-    async def appeal(self, member: Member, block_id: int) -> tuple[Appeal, Block]:
-        """A blocked member appeals their block (once per block)."""
-        appeal = await self.moderation.appeal(member.guild_id, block_id, member.user_id)
-        return appeal, await self._block(member.guild_id, appeal.block_id)
+    async def appeal(self, member: Member, block_id: int) -> Appealed:
+        """A blocked member appeals their block: recorded once; pressed again while it is
+        open, the same appeal (`new` False)."""
+        return await self.moderation.appeals.appeal(member.guild_id, block_id, member.user_id)
 
     async def decide_appeal(
         self, member: Member, appeal_id: int, *, accept: bool
     ) -> tuple[Appeal, Block]:
+        """Lift (`accept`) or keep the block appealed."""
         self.require_moderator(member)
-        appeal = await self.moderation.decide_appeal(
+        return await self.moderation.appeals.decide(
             member.guild_id, appeal_id, member.user_id, accept=accept
         )
-        return appeal, await self._block(member.guild_id, appeal.block_id)
 
-    async def _block(self, guild_id: int, block_id: int) -> Block:
-        block = await self.store.block(guild_id, block_id)
-        if block is None:
-            raise Refusal("moderation.appeal_not_blocked")
-        return block
+    async def appeals(self, member: Member, page: int, status: str | None) -> AppealsPage:
+        """A page of this server's appeals, newest first, optionally of one status."""
+        self.require_moderator(member)
+        known = {s.value: s for s in AppealStatus}
+        wanted = known.get(status or "")  # anything else: every status
+        total = await self.moderation.appeals.records.count(member.guild_id, wanted)
+        pages = max(1, -(-total // APPEALS_PAGE_SIZE))
+        page = max(0, min(page, pages - 1))
+        found = await self.moderation.appeals.listed(
+            member.guild_id, wanted, limit=APPEALS_PAGE_SIZE, offset=page * APPEALS_PAGE_SIZE
+        )
+        return AppealsPage(found, page, pages, total)
 
     async def incidents(
         self, member: Member, page: int, status: str | None, user_id: int | None

@@ -4,26 +4,43 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 
 from ..config.tunables import Tunables
+from ..mps.models import TaskKind
 from ..refusal import Refusal
 from ..reports.chart import draw_daily_chart
 from ..reports.usage import UsageReport, build_usage
+from ..rules.asks import Pending
 from ..rules.quotas import QuotaBook, QuotaReport
 from .members import Member
+
+# What waits to be accepted by MPS for a member: (guild, user, kind) -> the engine's count.
+PendingReader = Callable[[int, int, TaskKind], Pending]
 
 
 class UsageService:
     def __init__(
-        self, *, quotas: QuotaBook, tunables: Tunables, clock: Callable[[], float]
+        self,
+        *,
+        quotas: QuotaBook,
+        tunables: Tunables,
+        clock: Callable[[], float],
+        pending: PendingReader | None = None,
     ) -> None:
         self.quotas = quotas
         self.tunables = tunables
         self.clock = clock
+        self._pending = pending
 
     async def quota(self, member: Member) -> QuotaReport:
-        """The member's quotas of images and videos, and their cooldown."""
-        return await self.quotas.report(member.guild_id, member.user_id, member.roles)
+        """The member's quotas of images and videos, and their cooldown: what MPS accepted
+        and what waits for it, counted as the limits count them."""
+        reader = self._pending
+        pending = None
+        if reader is not None:
+            pending = partial(reader, member.guild_id, member.user_id)
+        return await self.quotas.report(member.guild_id, member.user_id, member.roles, pending)
 
     def require_access(self, member: Member) -> None:
         """A server's usage is for those who may manage it."""

@@ -9,6 +9,8 @@ is for larger bots and several processes. Both give the same `Database` interfac
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from .base import Database, lock_key
@@ -40,6 +42,7 @@ __all__ = [
     "lock_key",
     "migrations",
     "open_database",
+    "open_read_only",
     "refusal",
     "schema_version",
 ]
@@ -69,6 +72,24 @@ async def open_database(target: DatabaseUrl | Path | str) -> Database:
     from .postgres import open_postgresql
 
     return await open_postgresql(url)
+
+
+@contextlib.asynccontextmanager
+async def open_read_only(target: DatabaseUrl | Path | str) -> AsyncIterator[Database]:
+    """A database another process holds, to read: a SQLite file is opened read only,
+    without its lock and without migrating; PostgreSQL is shared anyway."""
+    url = database_url(target)
+    if url.is_sqlite:
+        from .sqlite import open_sqlite_read_only
+
+        assert url.path is not None
+        db: Database = await open_sqlite_read_only(url.path)
+    else:
+        db = await open_database(url)
+    try:
+        yield db
+    finally:
+        await db.close()
 
 
 async def schema_version(db: Database) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -69,7 +69,15 @@ class Job:
     finished_at: float | None
     updated_at: float
     results: tuple[ResultFile, ...] = field(default=())
-    units: int = 1  # images or videos its task bills
+    units: int = 1  # outputs billed: images (or videos) its task makes
+    batch_id: int | None = None  # the first job of its batch; None when asked alone
+    batch_index: int = 0
+    batch_size: int = 1
+
+    @property
+    def batch_key(self) -> int:
+        """The id its batch goes by (its own, for a job asked alone)."""
+        return self.batch_id if self.batch_id is not None else self.id
 
     @classmethod
     def from_row(cls, row: Row) -> Job:
@@ -96,6 +104,9 @@ class Job:
             finished_at=row["finished_at"],
             updated_at=row["updated_at"],
             units=row["units"],
+            batch_id=row["batch_id"],
+            batch_index=row["batch_index"],
+            batch_size=row["batch_size"],
         )
 
 
@@ -111,6 +122,7 @@ _COLUMNS = {
     "mps_final_at",
     "finished_at",
     "locale",
+    "batch_id",
 }
 
 
@@ -121,12 +133,6 @@ Confirm = Callable[[Database], Awaitable[None]]
 def admission_lock(guild_id: int) -> str:
     """The lock that serialises admissions into one server (its quotas), across processes."""
     return f"admission:{guild_id}"
-
-
-def billed_units(options: dict[str, Any] | None) -> int:
-    """Images (or videos) one task makes: the options' `count` when it is one, else 1."""
-    count = (options or {}).get("count")
-    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 1
 
 
 class JobStore:
@@ -146,18 +152,83 @@ class JobStore:
         options: dict[str, Any] | None = None,
         frontend: dict[str, Any] | None = None,
         locale: str | None = None,
-        units: int | None = None,
+        units: int = 1,
+        batch_id: int | None = None,
+        batch_index: int = 0,
+        batch_size: int = 1,
         confirm: Confirm | None = None,
     ) -> Job:
-        """Write a queued job. `units` is what its task bills (images or videos; by default
-        the options' `count`, else 1).
+        """Write a queued job; `units` is what its task bills (images or videos).
 
         With `confirm`, the job is written in a transaction that first runs `confirm(tx)`
         (the rules' last word, counted from the database; it raises to refuse) under the
         server's admission lock, so that no other process admits into the same server
         between that count and this insert."""
+        row = self._row(
+            kind=kind,
+            guild_id=guild_id,
+            user_id=user_id,
+            model=model,
+            prompt=prompt,
+            request=request,
+            options=options,
+            frontend=frontend,
+            locale=locale,
+            units=units,
+            batch_id=batch_id,
+            batch_index=batch_index,
+            batch_size=batch_size,
+        )
+        if confirm is None:
+            return await self._insert(self.db, row)
+        async with self.db.transaction(lock=admission_lock(guild_id)) as tx:
+            await confirm(tx)
+            return await self._insert(tx, row)
+
+    async def create_batch(
+        self, asks: Sequence[dict[str, Any]], confirm: Confirm | None = None
+    ) -> list[Job]:
+        """Write the queued jobs of one batch (each item: `create`'s arguments; the batch
+        columns are set here) in one transaction: all of them or none. Several jobs are linked by
+        `batch_id`, the first one's id. With `confirm`, it runs first, under the server's
+        admission lock (see `create`), so the batch is admitted whole or not at all."""
+        if not asks:
+            return []
+        guild_id = asks[0]["guild_id"]
+        size = len(asks)
+        async with self.db.transaction(lock=admission_lock(guild_id)) as tx:
+            if confirm is not None:
+                await confirm(tx)
+            jobs: list[Job] = []
+            for index, ask in enumerate(asks):
+                lead = jobs[0].id if jobs else None
+                batch = {"batch_id": lead, "batch_index": index, "batch_size": size}
+                row = self._row(**{**ask, **batch})
+                jobs.append(await self._insert(tx, row))
+            if size > 1:
+                await tx.write("UPDATE jobs SET batch_id = ? WHERE id = ?", (jobs[0].id,) * 2)
+                jobs[0] = replace(jobs[0], batch_id=jobs[0].id)
+        return jobs
+
+    def _row(
+        self,
+        *,
+        kind: TaskKind,
+        guild_id: int,
+        user_id: int,
+        model: str,
+        prompt: str | None,
+        request: dict[str, Any],
+        options: dict[str, Any] | None = None,
+        frontend: dict[str, Any] | None = None,
+        locale: str | None = None,
+        units: int = 1,
+        batch_id: int | None = None,
+        batch_index: int = 0,
+        batch_size: int = 1,
+    ) -> dict[str, Any]:
         now = self._clock()
-        row: dict[str, Any] = {
+        return {
             "kind": kind.value,
             "guild_id": guild_id,
             "user_id": user_id,
@@ -168,15 +239,13 @@ class JobStore:
             "options_json": json.dumps(options or {}, ensure_ascii=False),
             "frontend_json": json.dumps(frontend or {}, ensure_ascii=False),
             "locale": locale,
-            "units": units if units is not None else billed_units(options),
+            "units": units,
+            "batch_id": batch_id,
+            "batch_index": batch_index,
+            "batch_size": batch_size,
             "created_at": now,
             "updated_at": now,
         }
-        if confirm is None:
-            return await self._insert(self.db, row)
-        async with self.db.transaction(lock=admission_lock(guild_id)) as tx:
-            await confirm(tx)
-            return await self._insert(tx, row)
 
     async def _insert(self, db: Database, row: dict[str, Any]) -> Job:
         columns = ", ".join(row)
@@ -274,12 +343,28 @@ class JobStore:
         )
         return tuple(ResultFile(**dict(row)) for row in rows)
 
+    async def batch(self, key: int) -> list[Job]:
+        """Every job of a batch (a job asked alone is a batch of one), in order."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM jobs WHERE id = ? OR batch_id = ? ORDER BY batch_index, id",
+            (key, key),
+        )
+        jobs = []
+        for row in rows:
+            job = Job.from_row(row)
+            if job.batch_key != key:
+                continue
+            results = await self.results(job.id)
+            jobs.append(_with_results(job, results) if results else job)
+        return jobs
+
     async def history(
         self, guild_id: int, user_id: int, *, limit: int = 10, offset: int = 0
     ) -> list[Job]:
+        """A member's jobs, newest first, one per batch (its first job)."""
         rows = await self.db.fetchall(
             "SELECT * FROM jobs WHERE guild_id = ? AND user_id = ?"
-            " ORDER BY id DESC LIMIT ? OFFSET ?",
+            " AND (batch_id IS NULL OR batch_id = id) ORDER BY id DESC LIMIT ? OFFSET ?",
             (guild_id, user_id, limit, offset),
         )
         return [Job.from_row(r) for r in rows]
@@ -287,7 +372,8 @@ class JobStore:
     async def count_history(self, guild_id: int, user_id: int) -> int:
         return int(
             await self.db.fetchval(
-                "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?",
+                "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?"
+                " AND (batch_id IS NULL OR batch_id = id)",
                 (guild_id, user_id),
             )
         )

@@ -143,6 +143,22 @@ async def open_sqlite(path: Path | str) -> SqliteDatabase:
     return db
 
 
+async def open_sqlite_read_only(path: Path | str) -> SqliteDatabase:
+    """Open an existing file to read only: no lock, no migration, no write (for `doctor`
+    while the running bot holds the file). The caller closes it."""
+    try:
+        conn = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise refusal(exc, path) from None
+    conn.row_factory = aiosqlite.Row
+    return SqliteDatabase(conn, path)
+
+
+def _read_only_uri(path: Path | str) -> str:
+    # A file: URI, so that any character of the path is quoted (a "?" or "#" in a name).
+    return Path(path).absolute().as_uri() + "?mode=ro"
+
+
 def refusal(exc: sqlite3.Error, path: Path | str) -> DatabaseError:
     """The DatabaseError that explains an sqlite3 error met while opening `path`."""
     name = getattr(exc, "sqlite_errorname", "")

@@ -39,10 +39,11 @@ class UsageReader:
         until: float,
         user_id: int | None = None,
     ) -> int:
-        """Jobs of `kind` whose Create MPS accepted in [since, until)."""
+        """Outputs (images or videos) of `kind` whose Create MPS accepted in [since, until)."""
         sql = (
-            "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND kind = ?"
-            " AND submitted_at IS NOT NULL AND submitted_at >= ? AND submitted_at < ?"
+            "SELECT CAST(COALESCE(SUM(units), 0) AS BIGINT) FROM jobs"
+            " WHERE guild_id = ? AND kind = ? AND submitted_at IS NOT NULL"
+            " AND submitted_at >= ? AND submitted_at < ?"
         )
         args: list[object] = [guild_id, kind.value, since, until]
         if user_id is not None:
@@ -51,10 +52,10 @@ class UsageReader:
         return int(await self.db.fetchval(sql, args))
 
     async def unaccepted(self, guild_id: int, kind: TaskKind) -> Counter[int]:
-        """Jobs of `kind` written but not accepted by MPS yet (queued, being submitted),
+        """Outputs of `kind` written but not accepted by MPS yet (queued, being submitted),
         per member: they will count once accepted."""
         rows = await self.db.fetchall(
-            "SELECT user_id, COUNT(*) FROM jobs WHERE guild_id = ? AND kind = ?"
+            "SELECT user_id, CAST(SUM(units) AS BIGINT) FROM jobs WHERE guild_id = ? AND kind = ?"
             " AND submitted_at IS NULL AND state IN ('queued', 'submitting') GROUP BY user_id",
             (guild_id, kind.value),
         )

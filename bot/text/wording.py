@@ -32,6 +32,7 @@ FAILURES = {
     ErrorCategory.RESULT_INVALID: "failure.result_invalid",
     ErrorCategory.DELIVERY_FAILED: "failure.delivery_failed",
     ErrorCategory.SERVICE_ERROR: "failure.service_error",
+    ErrorCategory.CREATE_FAILED: "failure.create_failed",
     ErrorCategory.INTERNAL: "failure.internal",
 }
 

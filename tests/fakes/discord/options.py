@@ -81,18 +81,29 @@ class CommandOptions:
                 resolved.setdefault("members", {})[str(user.id)] = extra
             value = str(user.id)
         elif kind in (ROLE, MENTIONABLE):
-            role = guild.role(value.id if isinstance(value, FakeRole) else value)
+            _, role = self._owned(guild, value.id if isinstance(value, FakeRole) else value, "role")
             resolved.setdefault("roles", {})[str(role.id)] = role.payload()
             value = str(role.id)
         elif kind == CHANNEL:
-            target = guild.channel(value.id if isinstance(value, FakeChannel) else value)
-            data = target.payload(guild.id)
+            key = value.id if isinstance(value, FakeChannel) else value
+            owner, target = self._owned(guild, key, "channel")
+            data = target.payload(owner.id)
             data["permissions"] = str(guild.permissions_of(self.bot_user.id))
             resolved.setdefault("channels", {})[str(target.id)] = data
             value = str(target.id)
         else:
             value = {INTEGER: int, NUMBER: float, BOOLEAN: bool}.get(kind, str)(value)
         return {"name": name, "type": kind, "value": value}
+
+    def _owned(self: FakeDiscord, guild: FakeGuild, key: Any, kind: str) -> tuple[FakeGuild, Any]:
+        """A role or channel of the guild, else of another guild: what a crafted request
+        could name (resolved with the guild it belongs to, as Discord describes it)."""
+        for owner in (guild, *(g for g in self.guilds if g is not guild)):
+            try:
+                return owner, owner.role(key) if kind == "role" else owner.channel(key)
+            except KeyError:
+                continue
+        raise KeyError(f"no {kind} {key!r} in any guild")
 
     def _command_data(
         self: FakeDiscord,

@@ -1,14 +1,5 @@
--- PostgreSQL's twin of 0006_usage_at_scale.sql: the options JSON is read with PostgreSQL's
--- own JSON functions (jobs written by this bot always hold valid JSON).
--- Storage at scale. `units` is what a job bills: the images (or videos) its one task makes,
--- so usage is summed in the database instead of read out of each job's options JSON.
--- The engine writes it with the job; older jobs take it from their options (`count`).
-ALTER TABLE jobs ADD COLUMN units INTEGER NOT NULL DEFAULT 1;
-UPDATE jobs SET units = CAST(options_json::jsonb ->> 'count' AS INTEGER)
-    WHERE jsonb_typeof(options_json::jsonb -> 'count') = 'number'
-        AND options_json::jsonb ->> 'count' ~ '^[0-9]{1,9}$'
-        AND CAST(options_json::jsonb ->> 'count' AS INTEGER) > 1;
-
+-- Storage at scale: usage is summed in the database from each job's `units` (0008)
+-- instead of read out of each job's options JSON.
 -- /usage and the quotas read accepted jobs from these indexes alone (each holds every
 -- column its questions sum or filter on, in the order they group by), so a year of a busy
 -- server is read without touching the table and without sorting it: per day (and the

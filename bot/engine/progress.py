@@ -1,0 +1,51 @@
+"""How far a job has come, for progress messages: pure reads of the engine's memory."""
+
+from __future__ import annotations
+
+from .durations import DurationBook
+from .events import Progress
+from .registry import LiveJob, Registry
+
+
+def progress_of(
+    registry: Registry,
+    durations: DurationBook,
+    now: float,
+    job_id: int,
+    account_refused: bool = False,
+) -> Progress | None:
+    """Where a job stands, for progress messages: its place in its server's queue, or how
+    long its task has run and, from what the model's tasks took, how far it may be."""
+    live = registry.get(job_id)
+    if live is None:
+        return None
+    queue = registry.queue
+    position = queue.position(live.batch)
+    running_for = fraction = eta = None
+    if live.submitted is not None:
+        running_for = now - live.submitted
+        typical = durations.model(live.kind, live.model).typical()
+        fraction = min(0.95, running_for / typical) if typical > 0 else None
+        eta = max(0.0, typical - running_for)
+    return Progress(
+        job_id=job_id,
+        state=_state_of(live, position),
+        position=position,
+        guild_queued=queue.guild_queued(live.guild_id),
+        mps_status=live.mps_status,
+        waited=now - live.created,
+        running_for=running_for,
+        fraction=fraction,
+        eta=eta,
+        account_refused=account_refused,
+    )
+
+
+def _state_of(live: LiveJob, position: int | None) -> str:
+    if position is not None:
+        return "queued"
+    if live.submitted is None:
+        return "submitting"
+    if live.mps_status == "DONE":
+        return "downloading"
+    return "running"
