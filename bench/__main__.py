@@ -6,6 +6,7 @@ Examples::
     python -m bench --profile small      # few jobs in flight (unsaturated)
     python -m bench --profile bursty --json out/bursty.json
     python -m bench --profile discord    # the real bot against a fake Discord and the emulator
+    python -m bench --profile storage    # a year of history on SQLite and PostgreSQL
     MPS_ENDPOINT=http://127.0.0.1:8765 python -m bench --profile small --k 1
 
 Without --endpoint (or MPS_ENDPOINT) the benchmark starts its own emulator per variant with
@@ -24,6 +25,7 @@ from .discord_profile import PROFILES as DISCORD_PROFILES
 from .profiles import PROFILES
 from .report import render
 from .runner import Options, run, say
+from .storage_run import PROFILES as STORAGE_PROFILES
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,7 +34,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--profile", choices=sorted([*PROFILES, *DISCORD_PROFILES]), default="default")
+    p.add_argument(
+        "--profile",
+        choices=sorted([*PROFILES, *DISCORD_PROFILES, *STORAGE_PROFILES]),
+        default="default",
+    )
     p.add_argument(
         "--json",
         default="bench-results.json",
@@ -59,11 +65,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--raw", action="store_true", help="also keep per-job and per-task data in the JSON"
     )
+    p.add_argument(
+        "--database-url",
+        help="storage profiles: the PostgreSQL server to make the benchmark's database on "
+        "(default $BENCH_DATABASE_URL, else $TEST_DATABASE_URL, else 127.0.0.1:5432)",
+    )
+    p.add_argument("--no-postgresql", action="store_true", help="storage profiles: SQLite only")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.profile in STORAGE_PROFILES:
+        from .storage_run import main_storage
+
+        return main_storage(args)
     if args.profile in DISCORD_PROFILES:
         from .discord_run import main_discord
 

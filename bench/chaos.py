@@ -25,7 +25,6 @@ import asyncio
 import json
 import random
 import signal
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -83,16 +82,19 @@ class Verdict:
         return out
 
 
-def _rows(stack: Stack) -> list[sqlite3.Row]:
-    with sqlite3.connect(stack.db_path) as db:
-        db.row_factory = sqlite3.Row
-        return db.execute("SELECT * FROM jobs ORDER BY id").fetchall()
+_COLUMNS = ("id", "state", "prompt", "task_id", "error_category", "error_code")
+
+
+async def _rows(stack: Stack) -> list[dict[str, Any]]:
+    """The bot's jobs (on SQLite or PostgreSQL), read beside the running bot."""
+    rows = await stack.rows(f"SELECT {', '.join(_COLUMNS)} FROM jobs ORDER BY id")
+    return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
 
 
 async def _all_final(stack: Stack, within: float) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if all(r["state"] in FINAL for r in _rows(stack)):
+        if all(r["state"] in FINAL for r in await _rows(stack)):
             return True
         await asyncio.sleep(0.2)  # the database belongs to another process: poll it
     return False
@@ -105,9 +107,9 @@ async def _ask(stack: Stack, prompt: str, rng: random.Random) -> None:
     )
 
 
-def judge(stack: Stack, verdict: Verdict) -> Verdict:
+async def judge(stack: Stack, verdict: Verdict) -> Verdict:
     """Every job final; delivered ones posted exactly once; no second Create for a job."""
-    rows = _rows(stack)
+    rows = await _rows(stack)
     verdict.jobs = len(rows)
     posted = Counter()
     for message in list(stack.fake.messages.values()):
@@ -186,16 +188,16 @@ async def crash_run(home: Path, *, kills: int, jobs_per_kill: int = 3, seed: int
                 await _ask(stack, f"chaos {prompts}", rng)
             await asyncio.sleep(rng.uniform(0.1, 2.5))
             await stack.bots[-1].stop(signal.SIGKILL)
-            for row in _rows(stack):
+            for row in await _rows(stack):
                 if row["state"] not in FINAL:
                     seen_at_kill[_STEP.get(row["state"], row["state"])] += 1
                     interrupted.add(row["id"])
             await stack.start_bot()
         finished = await _all_final(stack, within=120)
-        judge(stack, verdict)
+        await judge(stack, verdict)
         if not finished:
             verdict.problems.append("jobs still unfinished 120 s after the last restart")
-        delivered = {r["id"] for r in _rows(stack) if r["state"] == "delivered"}
+        delivered = {r["id"] for r in await _rows(stack) if r["state"] == "delivered"}
         verdict.extra.update(
             kills=kills,
             restarts=len(stack.bots) - 1,
@@ -304,7 +306,7 @@ async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1)
         finally:
             for feeder in feeders:
                 feeder.cancel()
-        judge(stack, verdict)
+        await judge(stack, verdict)
         if not finished:
             verdict.problems.append("jobs still unfinished 180 s after the last was asked")
         stats = stack.emulator.stats()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import sys
 import tempfile
 import time
@@ -90,10 +89,9 @@ async def _drive(
     return list(interactions), time.monotonic() - start
 
 
-def _jobs_from_db(path: Path) -> dict[str, dict[str, Any]]:
+async def _jobs_from_db(stack: Stack) -> dict[str, dict[str, Any]]:
     """The bot's jobs by prompt: task id, state."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        rows = db.execute("SELECT prompt, task_id, state FROM jobs").fetchall()
+    rows = await stack.rows("SELECT prompt, task_id, state FROM jobs")
     return {prompt: {"task_id": task, "state": state} for prompt, task, state in rows}
 
 
@@ -121,7 +119,7 @@ async def run_variant(
         clock_offset = fake.monotonic() - emulator.now()
         stats = emulator.stats()
         await bot.stop()
-        jobs = _jobs_from_db(stack.db_path)
+        jobs = await _jobs_from_db(stack)
         return variant_metrics(
             commands=commands,
             interactions=interactions,

@@ -13,20 +13,22 @@ import time
 from pathlib import Path
 
 import aiohttp
-import aiosqlite
 
 from .asks.images import ImageOptions
 from .config.environment import ConfigError, Environment, load_environment
 from .engine.bus import BatchFollower
 from .engine.events import Progress
+from .engine.limiter import QuotaGate
 from .mps import errors
 from .mps.client import MpsClient
 from .mps.signer import mask
 from .refusal import Refusal
 from .runtime import Runtime, open_runtime
 from .services.members import Member
+from .storage.base import Database
+from .storage.database import DatabaseError, DatabaseUrl, open_read_only, schema_version
 from .storage.jobs import Job, JobState
-from .storage.lock import DatabaseInUse
+from .storage.lock import DatabaseInUse, open_locked_database
 from .storage.outages import OutageStore
 from .text.formatting import bar, elapsed
 from .text.i18n import resolve, t
@@ -149,33 +151,43 @@ async def doctor(environment: Environment, locale: str) -> int:
     )
     token_state = "doctor.set" if environment.discord_token else "doctor.missing"
     print(t(locale, "doctor.discord_token", state=t(locale, token_state)))
-    try:
-        async with open_runtime(environment, start_engine=False) as rt:
-            await _database_state(rt.db, environment, locale, in_use=False)
-            healthy = await _probe(rt.client, environment, locale)
-    except DatabaseInUse:
-        # The running bot holds the database: read it without the lock, probe on our own.
-        path = environment.database_path
-        async with aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as db:
-            await _database_state(db, environment, locale, in_use=True)
-        async with aiohttp.ClientSession(trust_env=True) as session:
-            client = MpsClient(
-                session,
-                environment.credentials(),
-                endpoint=environment.mps_endpoint,
-                region=environment.region,
-            )
-            healthy = await _probe(client, environment, locale)
+    healthy = await _check_database(environment, locale)
+    async with aiohttp.ClientSession(trust_env=True) as session:
+        client = MpsClient(
+            session,
+            environment.credentials(),
+            endpoint=environment.mps_endpoint,
+            region=environment.region,
+            gate=QuotaGate(environment.tunables.rates.by_action()),
+        )
+        healthy = await _probe(client, environment, locale) and healthy
     return 0 if healthy else 1
 
 
-async def _database_state(
-    db: aiosqlite.Connection, environment: Environment, locale: str, *, in_use: bool
-) -> None:
-    async with db.execute("PRAGMA user_version") as cur:
-        version = (await cur.fetchone())[0]
-    key = "doctor.database_in_use" if in_use else "doctor.database"
-    print(t(locale, key, path=environment.database_path, version=version))
+async def _check_database(environment: Environment, locale: str) -> bool:
+    """Reachable, usable, at which schema version (opening it brings it up to date), and
+    whether the bot stopped creating tasks because the account was refused. A SQLite file
+    the running bot holds is read without its lock, read only."""
+    where = environment.database
+    try:
+        try:
+            async with open_locked_database(where) as db:
+                await _database_state(db, where, locale, in_use=False)
+        except DatabaseInUse:
+            async with open_read_only(where) as db:
+                await _database_state(db, where, locale, in_use=True)
+    except DatabaseError as exc:
+        print(t(locale, "doctor.database_bad", message=str(exc)))
+        return False
+    return True
+
+
+async def _database_state(db: Database, where: DatabaseUrl, locale: str, *, in_use: bool) -> None:
+    if in_use:
+        print(t(locale, "doctor.database_in_use", path=where.shown))
+    else:
+        version = await schema_version(db)
+        print(t(locale, "doctor.database", path=where.shown, kind=where.dialect, version=version))
     outage = await OutageStore(db).current()
     if outage is not None:
         since = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outage.started_at))

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import aiosqlite
 
 from .asks.references import read_head as read_first_bytes
 from .config.environment import Environment
@@ -39,6 +38,7 @@ from .services.moderation import ModerationService
 from .services.preferences import PreferenceService
 from .services.styles import StyleService
 from .services.usage import UsageService
+from .storage.base import Database
 from .storage.jobs import JobStore
 from .storage.lock import open_locked_database
 from .storage.preferences import PreferenceStore
@@ -63,7 +63,7 @@ class Services:
 class Runtime:
     environment: Environment
     session: aiohttp.ClientSession
-    db: aiosqlite.Connection
+    db: Database
     store: JobStore
     client: MpsClient
     engine: JobEngine
@@ -79,7 +79,7 @@ def results_dir(environment: Environment) -> Path:
 def build_engine(
     *,
     session: aiohttp.ClientSession,
-    db: aiosqlite.Connection,
+    db: Database,
     credentials: Credentials,
     endpoint: str,
     tunables: Tunables,
@@ -116,7 +116,7 @@ def build_engine(
 
 
 def server_rules(
-    db: aiosqlite.Connection, tunables: Tunables, settings: ServerSettingsStore | None = None
+    db: Database, tunables: Tunables, settings: ServerSettingsStore | None = None
 ) -> Rulebook:
     """The tunables' limits, each server's settings on top, and the quotas; call
     `await rules.load()` before the first ask so stored settings apply."""
@@ -171,9 +171,9 @@ async def open_runtime(
     """Everything opened here is closed here, in reverse order, whatever happens."""
     async with (
         aiohttp.ClientSession(trust_env=True) as session,
-        # One process per database: a second bot or CLI on it is refused, not let in to
-        # resume (and submit) the first one's jobs.
-        open_locked_database(environment.database_path) as db,
+        # One process per SQLite database: a second bot or CLI on it is refused, not let
+        # in to resume (and submit) the first one's jobs.
+        open_locked_database(environment.database) as db,
     ):
         tunables = environment.tunables
         settings = ServerSettingsStore(db, tunables)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mps_emulator import EmulatorConfig, MpsEmulator
+from tests.databases import read_rows, test_database
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord.models import FakeGuild
 
@@ -64,6 +65,15 @@ class Stack:
     def db_path(self) -> Path:
         return self.home / "bot.sqlite3"
 
+    @property
+    def database(self) -> Path | str:
+        """The bot's database: the SQLite file, or its PostgreSQL schema's URL."""
+        return test_database(self.db_path)
+
+    async def rows(self, sql: str, *params: object) -> list[tuple]:
+        """Rows of the bot's database, read beside the running bot."""
+        return await read_rows(self.database, sql, params)
+
     def env(self) -> dict[str, str]:
         config_path = self.home / "config.json"
         config_path.write_text(json.dumps(self.config))
@@ -79,6 +89,9 @@ class Stack:
             LOG_LEVEL="INFO",
             PYTHONPATH=str(ROOT),
         )
+        env.pop("DATABASE_URL", None)
+        if isinstance(self.database, str):
+            env["DATABASE_URL"] = self.database
         return env
 
     async def run_cli(self, *args: str) -> tuple[int, str]:

@@ -21,6 +21,16 @@ from bot.storage.database import open_database
 from bot.storage.jobs import JobStore
 from mps_emulator import EmulatorConfig, MpsEmulator
 
+# The databases tests run on (SQLite, and PostgreSQL: see tests/databases.py).
+from .databases import (  # noqa: F401 - hooks and fixtures pytest finds here
+    both_databases,
+    pytest_addoption,
+    pytest_configure,
+    pytest_report_header,
+    pytest_unconfigure,
+    test_database,
+)
+
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,7 +126,7 @@ async def engine_harness(
     """`deliver` makes the harness act as a front end that marks READY jobs delivered."""
     tunables = tunables or fast_tunables()
     async with aiohttp.ClientSession() as session:
-        db = await open_database(db_path)
+        db = await open_database(test_database(db_path))
         engine = build_engine(
             session=session,
             db=db,

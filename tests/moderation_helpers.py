@@ -36,7 +36,7 @@ async def private_answer(interaction):
 
 
 async def stored_incidents(
-    db_path: Path, guild_id: int, *, count: int, within: float = 10.0
+    db_path: Path | str, guild_id: int, *, count: int, within: float = 10.0
 ) -> list[Incident]:
     """The server's incidents once there are `count` of them.
 
@@ -55,17 +55,17 @@ async def stored_incidents(
 
 
 async def stored_appeals(
-    db_path: Path, guild_id: int, *, count: int, within: float = 10.0
+    db_path: Path | str, guild_id: int, *, count: int, within: float = 10.0
 ) -> list[Appeal]:
     """The server's appeals once there are `count` of them (see `stored_incidents`)."""
     db = await open_database(db_path)
     try:
         async with asyncio.timeout(within):
             while True:
-                async with db.execute(
+                rows = await db.fetchall(
                     "SELECT * FROM appeals WHERE guild_id = ? ORDER BY id", (guild_id,)
-                ) as cur:
-                    found = [Appeal.from_row(r) for r in await cur.fetchall()]
+                )
+                found = [Appeal.from_row(r) for r in rows]
                 if len(found) >= count:
                     return found
                 await asyncio.sleep(0.05)  # another process writes the rows

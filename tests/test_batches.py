@@ -4,10 +4,9 @@ whole, and limits that count images. Engine and services against the emulator, n
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
+import bot.storage.migrations as migrations_module
 from bot.asks.images import ImageOptions
 from bot.engine.events import JobRequest
 from bot.mps.models import ImageTaskRequest, TaskKind
@@ -15,7 +14,8 @@ from bot.refusal import Refusal
 from bot.rules.quotas import QuotaBook
 from bot.rules.server_settings_store import ServerSettingsStore
 from bot.services.members import Member
-from bot.storage.database import migrations, open_database
+from bot.storage.database import open_database
+from bot.storage.dialect import SQLITE
 from bot.storage.jobs import JobState
 from bot.storage.usage import UsageReader
 
@@ -110,26 +110,31 @@ async def test_limits_count_images_and_refuse_an_ask_whole(tmp_path) -> None:
         assert (daily.used, daily.left) == (2, 0)
 
 
-def _database_at(path, version: int, rows: list[tuple[str, str]]) -> None:
-    with sqlite3.connect(path) as db:
-        for number, script in enumerate(migrations()[:version], start=1):
-            code = "\n".join(x for x in script.splitlines() if not x.lstrip().startswith("--"))
-            for statement in (s for s in code.split(";") if s.strip()):
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {number}")
+async def _database_at(
+    target, version: int, rows: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database migrated to `version` only, holding jobs written before the next."""
+    good = migrations_module.migrations
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations_module, "migrations", lambda d=SQLITE: good(d)[:version])
+        db = await open_database(target)
+    try:
         for kind, options in rows:
-            db.execute(
+            await db.write(
                 "INSERT INTO jobs (kind, guild_id, user_id, state, model, request_json,"
                 " options_json, created_at, submitted_at, updated_at)"
                 " VALUES (?, 1, 1, 'delivered', 'Kling', '{}', ?, 1.0, 1.0, 1.0)",
                 (kind, options),
             )
+    finally:
+        await db.close()
 
 
-async def test_jobs_from_before_count_the_images_their_one_task_made(tmp_path) -> None:
-    path = tmp_path / "db.sqlite3"
-    _database_at(
-        path,
+async def test_jobs_from_before_count_the_images_their_one_task_made(
+    both_databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _database_at(
+        both_databases,
         7,
         [
             ("image", '{"prompt": "a", "count": 4, "enhance_prompt": false}'),
@@ -138,11 +143,12 @@ async def test_jobs_from_before_count_the_images_their_one_task_made(tmp_path) -
             ("image", "{}"),
             ("video", '{"count": 2}'),
         ],
+        monkeypatch,
     )
-    db = await open_database(path)
+    db = await open_database(both_databases)
     try:
-        async with db.execute("SELECT units, batch_id, batch_size FROM jobs ORDER BY id") as cur:
-            rows = [tuple(r) for r in await cur.fetchall()]
+        found = await db.fetchall("SELECT units, batch_id, batch_size FROM jobs ORDER BY id")
+        rows = [tuple(r) for r in found]
         assert rows == [(4, None, 1), (1, None, 1), (3, None, 1), (1, None, 1), (1, None, 1)]
         tunables = fast_tunables()
         quotas = QuotaBook(ServerSettingsStore(db, tunables), UsageReader(db))

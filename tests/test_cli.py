@@ -12,9 +12,11 @@ from pathlib import Path
 from PIL import Image
 
 from bot.asks.styles import BUILTIN_STYLES
+from bot.storage.database import known_version
 from mps_emulator import EmulatorConfig
 
-from .conftest import running_emulator
+from .conftest import running_emulator, test_database
+from .databases import on_postgresql, postgresql_url
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = {"polling": {"image_expected": [0.1, 0.5], "target_interval": 0.05}}
@@ -27,16 +29,23 @@ async def run(
     secret_key: str | None = None,
     endpoint: str | None = None,
     lang: str = "en_US.UTF-8",
+    database_url: str | None = None,
 ) -> tuple[int, str, str]:
     config = tmp_path / "config.json"
     config.write_text(json.dumps(FAST))
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.pop("DATABASE_URL", None)
+    target = test_database(tmp_path / "db.sqlite3")
+    database = {"DATABASE_URL": target} if isinstance(target, str) else {}
+    if database_url is not None:
+        database = {"DATABASE_URL": database_url}
     env.update(
         TENCENTCLOUD_SECRET_ID=emu.credentials.secret_id,
         TENCENTCLOUD_SECRET_KEY=secret_key or emu.credentials.secret_key,
         MPS_ENDPOINT=endpoint or emu.url,
         DATABASE_PATH=str(tmp_path / "db.sqlite3"),
         BOT_CONFIG=str(config),
+        **database,
         PYTHONPATH=str(ROOT),
         LANG=lang,
         LC_ALL="",
@@ -125,6 +134,23 @@ async def test_doctor_tells_a_working_key_from_a_rejected_one(tmp_path) -> None:
         assert "x" * 32 not in out
 
 
+async def test_doctor_checks_the_database_on_both(tmp_path) -> None:
+    async with running_emulator(quick()) as emu:
+        code, out, _ = await run(tmp_path, emu, "doctor")
+        assert (
+            code == 0 and f"(sqlite, schema version {known_version()})" in out
+        ) or "(postgresql," in out
+        code, out, _ = await run(tmp_path, emu, "doctor", database_url=postgresql_url())
+        assert code == 0, out
+        assert "Database: postgresql://" in out and "/imagine_test_" in out
+        assert f"(postgresql, schema version {known_version()})" in out
+        unreachable = "postgresql://bot:hunter22@127.0.0.1:9/nothing"
+        code, out, _ = await run(tmp_path, emu, "doctor", database_url=unreachable)
+        assert code == 1 and "Database: not usable: cannot reach PostgreSQL" in out
+        assert "Credentials: accepted" in out  # the rest is still checked
+        assert "hunter22" not in out
+
+
 async def test_missing_setting_is_named(tmp_path) -> None:
     async with running_emulator(quick()) as emu:
         code, _, err = await run(tmp_path, emu, "imagine", "cat", secret_key=" ")
@@ -170,10 +196,12 @@ async def test_doctor_names_an_account_the_service_refuses_even_while_the_bot_ru
         code, _, err = await run(tmp_path, emu, "imagine", "cat")
         assert code == 1 and "FailedOperation.UserArrears" in err
         assert emu.stats()["tasks_created"] == 0
-        # The bot holds the database: doctor reads it without the lock, and probes itself.
+        # The bot holds the database: doctor reads a SQLite file without the lock (a
+        # PostgreSQL database is shared anyway), and probes the service itself.
         with DatabaseLock(tmp_path / "db.sqlite3"):
             code, out, _ = await run(tmp_path, emu, "doctor")
         assert code == 1
-        assert "in use by the running bot" in out
+        in_use = "(postgresql, schema version" if on_postgresql() else "in use by the running bot"
+        assert in_use in out
         assert "Creating tasks is stopped since" in out and "FailedOperation.UserArrears" in out
         assert "Account problem (FailedOperation.UserArrears)" in out

@@ -104,3 +104,18 @@ async def test_open_locked_database_holds_the_lock_while_open(tmp_path: Path):
                 pass
     async with DatabaseLock(path):
         pass
+
+
+def test_a_link_to_the_database_meets_the_same_lock(tmp_path: Path):
+    # A second engine through a symlink (to the file, or to its folder) is refused too.
+    real = tmp_path / "data" / "bot.sqlite3"
+    real.parent.mkdir()
+    real.touch()
+    (tmp_path / "bot-link.sqlite3").symlink_to(real)
+    (tmp_path / "data-link").symlink_to(real.parent, target_is_directory=True)
+    with DatabaseLock(real):
+        for other in (tmp_path / "bot-link.sqlite3", tmp_path / "data-link" / "bot.sqlite3"):
+            refused = _try(other)
+            assert refused.returncode == 4, refused.stdout
+            assert f"another bot or CLI is using {other}" in refused.stdout
+    assert _try(tmp_path / "bot-link.sqlite3").stdout.strip() == "acquired"

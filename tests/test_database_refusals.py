@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import bot.storage.database as database
+import bot.storage.migrations as migrations
 from bot.storage.database import (
     DatabaseCorrupt,
     DatabaseError,
@@ -62,7 +63,9 @@ async def test_a_failed_migration_is_refused_and_rolled_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_leaked_connection
 ):
     good = database.migrations()
-    monkeypatch.setattr(database, "migrations", lambda: [*good, "CREATE TABLE broken ("])
+    monkeypatch.setattr(
+        migrations, "migrations", lambda dialect="sqlite": [*good, "CREATE TABLE broken ("]
+    )
     path = tmp_path / "bot.sqlite3"
     with pytest.raises(MigrationFailed) as caught:
         await open_database(path)

@@ -4,7 +4,6 @@ failures until a long patience runs out; staged files of ended jobs are swept la
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from dataclasses import replace
 
@@ -18,16 +17,17 @@ ORIGINAL = r"/messages/@original$"
 PATIENT = {"discord": {"progress_interval": 60, "delivery_backoff": [0.1, 0.4]}}
 
 
-def job_row(stack, job_id: int = 1) -> sqlite3.Row:
-    with sqlite3.connect(stack.db_path) as db:
-        db.row_factory = sqlite3.Row
-        return db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+async def job_row(stack, job_id: int = 1) -> dict:
+    (row,) = await stack.rows(
+        "SELECT state, error_category, error_code FROM jobs WHERE id = ?", job_id
+    )
+    return dict(zip(("state", "error_category", "error_code"), row, strict=True))
 
 
-async def wait_for_state(stack, state: JobState, job_id: int = 1) -> sqlite3.Row:
+async def wait_for_state(stack, state: JobState, job_id: int = 1) -> dict:
     async with asyncio.timeout(30):
         # The database is another process' file: nothing to await but its content.
-        while (row := job_row(stack, job_id))["state"] != state:  # noqa: ASYNC110
+        while (row := await job_row(stack, job_id))["state"] != state:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     return row
 

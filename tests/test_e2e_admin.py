@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
-import sqlite3
 import time
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from tests.fakes.discord import MANAGE_GUILD
 from tests.fakes.discord.models import default_guild
 
 from .bot_stack import ROOT, bot_stack
+from .databases import write_rows
 
 CREATE = "CreateAigcImageTask"
 
@@ -40,9 +40,8 @@ def text_of(message) -> str:
     return "\n".join(parts)
 
 
-def settings_rows(stack) -> list[tuple]:
-    with sqlite3.connect(stack.db_path) as db:
-        return db.execute("SELECT guild_id, name, value_json FROM guild_settings").fetchall()
+async def settings_rows(stack) -> list[tuple]:
+    return await stack.rows("SELECT guild_id, name, value_json FROM guild_settings")
 
 
 async def test_members_without_manage_server_cannot_change_settings(tmp_path) -> None:
@@ -62,12 +61,12 @@ async def test_members_without_manage_server_cannot_change_settings(tmp_path) ->
         assert "Manage Server" in (await reply(denied)).content
         usage = await fake.invoke("usage", user="bob", locale="zh-CN")
         assert "管理服务器" in (await reply(usage)).content
-        assert settings_rows(stack) == []
+        assert await settings_rows(stack) == []
         # With the permission, the same command works.
         await fake.set_permissions("bob", MANAGE_GUILD)
         allowed = await fake.invoke("settings", "limits", user="bob", options={"daily_per_user": 1})
         assert "已保存" in (await reply(allowed)).content
-        assert settings_rows(stack) == [(fake.guild.id, "daily_per_user", "1")]
+        assert await settings_rows(stack) == [(fake.guild.id, "daily_per_user", "1")]
 
 
 async def test_daily_limit_of_three_holds_against_ten_simultaneous_asks(tmp_path) -> None:
@@ -100,7 +99,7 @@ async def test_daily_limit_of_three_holds_against_ten_simultaneous_asks(tmp_path
         assert f"<t:{reset}:R>" in text_of(quota)
 
 
-def seed_job(
+async def seed_job(
     stack,
     user_id: int,
     submitted_at: float | None,
@@ -114,24 +113,24 @@ def seed_job(
     """A finished job written straight into the bot's database (a past day's work)."""
     guild_id = guild_id or stack.fake.guild.id
     created = (submitted_at or time.time()) - 5
-    with sqlite3.connect(stack.db_path) as db:
-        db.execute(
-            "INSERT INTO jobs (kind, guild_id, user_id, state, model, prompt, request_json,"
-            " options_json, created_at, submitted_at, updated_at, error_category, units)"
-            " VALUES ('image', ?, ?, ?, ?, 'seeded', '{}', ?, ?, ?, ?, ?, ?)",
-            (
-                guild_id,
-                user_id,
-                state,
-                model,
-                f'{{"count": {count}}}',
-                created,
-                submitted_at,
-                created,
-                category,
-                count,
-            ),
-        )
+    await write_rows(
+        stack.database,
+        "INSERT INTO jobs (kind, guild_id, user_id, state, model, prompt, request_json,"
+        " options_json, units, created_at, submitted_at, updated_at, error_category)"
+        " VALUES ('image', ?, ?, ?, ?, 'seeded', '{}', ?, ?, ?, ?, ?, ?)",
+        (
+            guild_id,
+            user_id,
+            state,
+            model,
+            f'{{"count": {count}}}',
+            count,
+            created,
+            submitted_at,
+            created,
+            category,
+        ),
+    )
 
 
 async def test_role_and_user_overrides_apply(tmp_path) -> None:
@@ -186,10 +185,10 @@ async def test_day_and_month_reset_at_midnight_in_the_servers_zone(tmp_path) -> 
         next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
         bob = fake.member_of("bob").user.id
         # One second before local midnight: yesterday's, not today's.
-        seed_job(stack, bob, day_start.timestamp() - 1)
+        await seed_job(stack, bob, day_start.timestamp() - 1)
         # One second either side of the month's first midnight.
-        seed_job(stack, 999, month_start.timestamp() - 1)
-        seed_job(stack, 999, month_start.timestamp() + 1)
+        await seed_job(stack, 999, month_start.timestamp() - 1)
+        await seed_job(stack, 999, month_start.timestamp() + 1)
         this_month = 1 + (
             day_start > month_start
         )  # yesterday is this month unless today is the 1st
@@ -235,11 +234,10 @@ async def test_channel_restriction_and_bad_values(tmp_path) -> None:
             "settings", "timezone", options={"name": "Mars/Base"}, locale="zh-CN"
         )
         assert "不是时区名称" in (await reply(bad)).content
-        assert settings_rows(stack) == []
-        with sqlite3.connect(stack.db_path) as db:
-            assert db.execute("SELECT guild_id, channel_id FROM guild_channels").fetchall() == [
-                (fake.guild.id, images.id)
-            ]
+        assert await settings_rows(stack) == []
+        assert await stack.rows("SELECT guild_id, channel_id FROM guild_channels") == [
+            (fake.guild.id, images.id)
+        ]
         # The other server is not restricted by this one's settings.
         other = await fake.invoke(
             "imagine",
@@ -309,12 +307,12 @@ async def test_usage_draws_the_days_in_a_png_with_totals_and_cost(tmp_path) -> N
         fake = stack.fake
         now = time.time()
         bob, carol = fake.member_of("bob").user.id, fake.member_of("carol").user.id
-        seed_job(stack, bob, now - 2 * 86400, count=2)  # two days ago: 3 images
-        seed_job(stack, carol, now - 2 * 86400, model="Qwen")
-        seed_job(stack, bob, now - 60)  # today: 1 image
-        seed_job(stack, carol, None, state="failed", category="content_violation")
-        seed_job(stack, carol, now - 40 * 86400)  # outside the 7 days
-        seed_job(stack, bob, now - 60, guild_id=12345)  # another server's
+        await seed_job(stack, bob, now - 2 * 86400, count=2)  # two days ago: 3 images
+        await seed_job(stack, carol, now - 2 * 86400, model="Qwen")
+        await seed_job(stack, bob, now - 60)  # today: 1 image
+        await seed_job(stack, carol, None, state="failed", category="content_violation")
+        await seed_job(stack, carol, now - 40 * 86400)  # outside the 7 days
+        await seed_job(stack, bob, now - 60, guild_id=12345)  # another server's
         asked = await fake.invoke("usage", options={"days": 7})
         message = await asked.wait_for_original(lambda m: m.attachments, timeout=15)
         assert message.ephemeral

@@ -106,7 +106,7 @@ async def test_appeals_are_stored_first_and_posted_through_errors_and_restarts(t
         await fake.wait_for_call("POST", route, status=403, timeout=10)
         (erins,) = [
             a
-            for a in await stored_appeals(stack.db_path, guild.id, count=2)
+            for a in await stored_appeals(stack.database, guild.id, count=2)
             if a.user_id == guild.member("erin").user.id
         ]
         assert erins.status == "open" and erins.log_message_id is None

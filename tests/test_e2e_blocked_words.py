@@ -3,8 +3,6 @@ attempts cost the member who makes them."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from tests.fakes.discord import default_guild
 from tests.moderation_helpers import guild_with_log, log_post, private_answer, stored_incidents
 
@@ -60,7 +58,7 @@ async def test_blocked_words_are_found_however_they_are_spelt(tmp_path) -> None:
         assert "does not allow" in (await private_answer(sneaky)).content
         assert emu.stats()["actions"] == {}  # none of them reached Tencent
 
-        incidents = await stored_incidents(stack.db_path, guild.id, count=len(DISGUISED) + 1)
+        incidents = await stored_incidents(stack.database, guild.id, count=len(DISGUISED) + 1)
         assert {i.code for i in incidents} == {"BlockedWord"}
         # Recorded as typed, so moderators see the disguise.
         assert {i.prompt for i in incidents} == {*DISGUISED.values(), "a landscape"}
@@ -109,8 +107,7 @@ async def test_repeated_attempts_are_one_post_and_count_against_the_cooldown(tmp
         assert str(guild.member("bob").user.id) in bobs.content
         posts = [m for m in fake.channel_messages(log_channel.id) if m.custom_ids()]
         assert len(posts) == 2
-        with sqlite3.connect(stack.db_path) as db:
-            rows = db.execute("SELECT user_id, attempts FROM incidents ORDER BY id").fetchall()
+        rows = await stack.rows("SELECT user_id, attempts FROM incidents ORDER BY id")
         carol, bob = (guild.member(n).user.id for n in ("carol", "bob"))
         assert rows == [(carol, 15), (bob, 1)]
 
@@ -140,11 +137,10 @@ async def test_repeated_attempts_are_one_post_and_count_against_the_cooldown(tmp
         )
         late = await fake.invoke("imagine", user=erin.user, options={"prompt": "dragon four"})
         assert "cooldown" in (await private_answer(late)).content
-        with sqlite3.connect(stack.db_path) as db:
-            counted = db.execute(
-                "SELECT user_id, SUM(attempts) FROM incidents WHERE user_id IN (?, ?)"
-                " GROUP BY user_id",
-                (dave.user.id, erin.user.id),
-            ).fetchall()
+        counted = await stack.rows(
+            "SELECT user_id, SUM(attempts) FROM incidents WHERE user_id IN (?, ?) GROUP BY user_id",
+            dave.user.id,
+            erin.user.id,
+        )
         assert counted == [(dave.user.id, 1)]  # "dragon three" and "dragon four" never looked at
         assert stack.emulator.stats()["actions"]["CreateAigcImageTask"]["accepted"] == 1

@@ -21,7 +21,7 @@ async def delivered(fake, interaction):
 
 
 async def jobs(stack) -> list:
-    db = await open_database(stack.db_path)
+    db = await open_database(stack.database)
     try:
         store = JobStore(db)
         return [await store.get(i) for i in range(1, 1 + await _count(db))]

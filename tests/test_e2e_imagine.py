@@ -126,7 +126,7 @@ async def test_blocked_prompt_becomes_an_incident_and_is_not_repeated(tmp_path) 
             timeout=20,
         )
         assert "forbidden" not in str(message.embeds)
-        (incident,) = await stored_incidents(stack.db_path, fake.guild.id, count=1)
+        (incident,) = await stored_incidents(stack.database, fake.guild.id, count=1)
         assert incident.prompt == "something forbidden"
         assert incident.code == "InvalidParameter.ViolationContent"
 

@@ -13,15 +13,16 @@ async def test_history_pages_and_details_show_only_your_jobs(tmp_path) -> None:
         fake = stack.fake
         mine = []
         for prompt in ("red", "green", "blue"):
-            mine.append(
-                await fake.slash_command(
-                    fake.guild.id,
-                    "general",
-                    "alice",
-                    "imagine",
-                    options={"prompt": f"{prompt} apple"},
-                )
+            asked = await fake.slash_command(
+                fake.guild.id,
+                "general",
+                "alice",
+                "imagine",
+                options={"prompt": f"{prompt} apple"},
             )
+            # Written (it shows its number) before the next is asked: newest is last.
+            await asked.wait_for_original(lambda m: m.embeds)
+            mine.append(asked)
         theirs = await fake.slash_command(
             fake.guild.id,
             "general",
@@ -50,36 +51,38 @@ async def test_history_pages_and_details_show_only_your_jobs(tmp_path) -> None:
         turned = fake.messages[page.id]
         assert "red apple" in turned.embeds[0]["description"]
 
+        # Jobs are numbered as they are written (the asks are answered concurrently).
+        ((red,),) = await stack.rows("SELECT id FROM jobs WHERE prompt = ?", "red apple")
+        ((pear,),) = await stack.rows("SELECT id FROM jobs WHERE prompt = ?", "secret pear")
         details = await fake.slash_command(
-            fake.guild.id, "general", "alice", "history", options={"job": 1}
+            fake.guild.id, "general", "alice", "history", options={"job": red}
         )
         await details.wait_for_response()
         assert "red apple" in details.original.embeds[0]["description"]
-        assert any(i == "history:rerun:1" for i in details.original.custom_ids())
+        assert any(i == f"history:rerun:{red}" for i in details.original.custom_ids())
 
         snoop = await fake.slash_command(
-            fake.guild.id, "general", "alice", "history", options={"job": 4}
+            fake.guild.id, "general", "alice", "history", options={"job": pear}
         )
         await snoop.wait_for_response()
         assert "pear" not in str(snoop.original.embeds) + snoop.original.content
-        assert "#4" in snoop.original.content
+        assert f"#{pear}" in snoop.original.content
 
 
 async def test_queue_lists_your_jobs_and_cancels_a_queued_one(tmp_path) -> None:
     slow = EmulatorConfig(image_wait=(2, 2), image_run=(2, 2), seed=5)
     async with bot_stack(tmp_path, emulator_config=slow) as stack:
         fake, emu = stack.fake, stack.emulator
-        running = await fake.slash_command(
-            fake.guild.id, "general", "alice", "imagine", options={"prompt": "first"}
-        )
-        waiting = await fake.slash_command(
-            fake.guild.id, "general", "alice", "imagine", options={"prompt": "second"}
-        )
-        other = await fake.slash_command(
-            fake.guild.id, "general", "bob", "imagine", options={"prompt": "bob's"}
-        )
-        for interaction in (running, waiting, other):
-            await interaction.wait_for_original(lambda m: m.embeds)
+        asked = []
+        # One after the other (each written before the next): jobs 1, 2 and 3.
+        for user, prompt in (("alice", "first"), ("alice", "second"), ("bob", "bob's")):
+            asked.append(
+                await fake.slash_command(
+                    fake.guild.id, "general", user, "imagine", options={"prompt": prompt}
+                )
+            )
+            await asked[-1].wait_for_original(lambda m: m.embeds)
+        running, waiting, _ = asked
 
         queue = await fake.slash_command(fake.guild.id, "general", "alice", "queue")
         await queue.wait_for_response()

@@ -26,11 +26,13 @@ async def test_incident_is_posted_blocked_member_appeals_and_is_let_back(tmp_pat
     async with bot_stack(tmp_path, emulator_config=BANNED, guilds=[guild]) as stack:
         fake, emu = stack.fake, stack.emulator
         mods = await fake.create_role("Mods")
-        await fake.invoke(
-            "settings",
-            "moderation",
-            user="alice",
-            options={"log_channel": guild.channel("mod-log"), "moderator_role": mods},
+        await private_answer(
+            await fake.invoke(
+                "settings",
+                "moderation",
+                user="alice",
+                options={"log_channel": guild.channel("mod-log"), "moderator_role": mods},
+            )
         )
         asked = await fake.invoke(
             "imagine",
@@ -38,7 +40,7 @@ async def test_incident_is_posted_blocked_member_appeals_and_is_let_back(tmp_pat
             options={"prompt": "something **forbidden** <@1>", "negative_prompt": "blur"},
         )
         post = await log_post(fake, guild, "mod:dismiss:")
-        (incident,) = await stored_incidents(stack.db_path, guild.id, count=1)
+        (incident,) = await stored_incidents(stack.database, guild.id, count=1)
         carol = guild.member("carol").user
         # The prompt is there for moderators, escaped and behind a spoiler; carol is named
         # without a ping.
@@ -107,11 +109,13 @@ async def test_buttons_work_after_a_restart_and_warnings_reach_the_member(tmp_pa
     guild = guild_with_log()
     async with bot_stack(tmp_path, emulator_config=BANNED, guilds=[guild]) as stack:
         fake = stack.fake
-        await fake.invoke(
-            "settings",
-            "moderation",
-            user="alice",
-            options={"log_channel": guild.channel("mod-log"), "warning_text": "Keep it clean."},
+        await private_answer(
+            await fake.invoke(
+                "settings",
+                "moderation",
+                user="alice",
+                options={"log_channel": guild.channel("mod-log"), "warning_text": "Keep it clean."},
+            )
         )
         await fake.invoke("imagine", user="carol", options={"prompt": "forbidden one"})
         first = await log_post(fake, guild, "mod:warn:")
@@ -184,13 +188,16 @@ async def test_blocked_words_cost_nothing_and_servers_are_kept_apart(tmp_path) -
     other.members.append(type(home.member("carol"))(carol))
     async with bot_stack(tmp_path, guilds=[home, other]) as stack:
         fake, emu = stack.fake, stack.emulator
-        await fake.invoke(
-            "settings", "moderation", user="alice", options={"blocked_words": "dragon, 龙"}
+        # The words are stored (the change answered) before anyone asks.
+        await private_answer(
+            await fake.invoke(
+                "settings", "moderation", user="alice", options={"blocked_words": "dragon, 龙"}
+            )
         )
         stopped = await fake.invoke("imagine", user="carol", options={"prompt": "a red DRAGON"})
         assert "does not allow" in (await private_answer(stopped)).content
         assert emu.stats()["actions"] == {}  # refused before any Tencent call
-        (incident,) = await stored_incidents(stack.db_path, home.id, count=1)
+        (incident,) = await stored_incidents(stack.database, home.id, count=1)
         assert (incident.code, incident.user_id, incident.job_id) == ("BlockedWord", carol.id, None)
 
         # No log channel: the incident is still listed for moderators.
@@ -218,7 +225,7 @@ async def test_blocked_words_cost_nothing_and_servers_are_kept_apart(tmp_path) -
             "imagine", user=carol, guild=other, options={"prompt": "a red dragon"}
         )
         await final_message(fake, elsewhere)
-        assert await stored_incidents(stack.db_path, other.id, count=0) == []
+        assert await stored_incidents(stack.database, other.id, count=0) == []
 
 
 async def test_log_posts_survive_discord_errors_and_restarts(tmp_path) -> None:
@@ -244,7 +251,7 @@ async def test_log_posts_survive_discord_errors_and_restarts(tmp_path) -> None:
         # An incident recorded while the bot was away (stopped before it could post) is
         # posted when it starts again, and only once.
         await stack.bots[0].stop()
-        db = await open_database(stack.db_path)
+        db = await open_database(stack.database)
         try:
             missed = await ModerationStore(db).add_incident(
                 guild_id=guild.id,
@@ -289,14 +296,14 @@ async def test_a_decision_that_cannot_be_carried_out_changes_nothing(tmp_path) -
         )
         await fake.invoke("imagine", user="carol", options={"prompt": "a dragon"})
         post = await log_post(fake, guild, "mod:block:")
-        (incident,) = await stored_incidents(stack.db_path, guild.id, count=1)
+        (incident,) = await stored_incidents(stack.database, guild.id, count=1)
         # A Block button whose id carries no length (an older post, or a crafted request).
         button = {"type": 2, "style": 4, "label": "Block", "custom_id": f"mod:block:{incident.id}"}
         post.components.append({"type": 1, "components": [button]})
         pressed = await fake.press_button(post.id, f"mod:block:{incident.id}", "alice")
         answer = await private_answer(pressed)
         assert "how long" in answer.content and "Nothing was changed" in answer.content
-        db = await open_database(stack.db_path)
+        db = await open_database(stack.database)
         try:
             store = ModerationStore(db)
             assert (await store.incident(guild.id, incident.id)).status == "open"
@@ -318,8 +325,6 @@ async def test_a_decision_that_cannot_be_carried_out_changes_nothing(tmp_path) -
 
 
 async def test_log_channel_and_moderator_role_must_be_this_servers(tmp_path) -> None:
-    import sqlite3
-
     home, other = guild_with_log(), guild_with_log(name="Other")
     theirs = other.add_role("Their mods")
     async with bot_stack(tmp_path, guilds=[home, other]) as stack:
@@ -333,9 +338,8 @@ async def test_log_channel_and_moderator_role_must_be_this_servers(tmp_path) -> 
                 "settings", "moderation", user="alice", options={option: value}
             )
             assert said in (await private_answer(refused)).content
-        with sqlite3.connect(stack.db_path) as db:
-            assert db.execute("SELECT COUNT(*) FROM guild_settings").fetchone() == (0,)
-            assert db.execute("SELECT COUNT(*) FROM moderation_audit").fetchone() == (0,)
+        assert await stack.rows("SELECT COUNT(*) FROM guild_settings") == [(0,)]
+        assert await stack.rows("SELECT COUNT(*) FROM moderation_audit") == [(0,)]
 
         # The server's own channel and role are taken, and incidents go there.
         taken = await fake.invoke(

@@ -49,7 +49,7 @@ async def delivered(fake, interaction):
 
 
 async def stored_jobs(stack) -> list:
-    db = await open_database(stack.db_path)
+    db = await open_database(stack.database)
     try:
         store = JobStore(db)
         async with db.execute("SELECT id FROM jobs ORDER BY id") as cur:

@@ -119,3 +119,21 @@ def test_shipped_config_files_load(tmp_path) -> None:
     root = Path(__file__).resolve().parent.parent
     assert load_tunables(root / "config.example.json") == Tunables()
     assert load_tunables(root / "config.emulator.json").polling.target_interval == 1.0
+
+
+def test_database_url_names_sqlite_or_postgresql_and_hides_the_password() -> None:
+    assert load_environment(BASE).database.shown == "data/bot.sqlite3"  # DATABASE_PATH's
+    s = load_environment({**BASE, "DATABASE_URL": "sqlite:////var/lib/bot/bot.db"})
+    assert s.database.is_sqlite and str(s.database_path) == "/var/lib/bot/bot.db"
+    s = load_environment({**BASE, "DATABASE_URL": "sqlite:///data/other.db"})
+    assert str(s.database.path) == "data/other.db"
+    url = "postgresql://bot:pa55word@db.internal:5433/imagine?sslmode=require"
+    s = load_environment({**BASE, "DATABASE_URL": url})
+    assert (s.database.dialect, s.database.dsn) == ("postgresql", url)
+    assert s.database.shown == "postgresql://bot@db.internal:5433/imagine"
+    assert "pa55word" not in repr(s) + repr(s.database) + s.database.shown
+    assert "pa55word" in s.secret_values()  # kept out of every log line
+    for bad in ("mysql://x/y", "sqlite:/x", "postgresql:///nohost", "postgresql://h:port/x"):
+        with pytest.raises(ConfigError) as caught:
+            load_environment({**BASE, "DATABASE_URL": bad})
+        assert "DATABASE_URL" in str(caught.value)

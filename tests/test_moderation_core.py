@@ -15,6 +15,7 @@ from bot.rules.server_settings_store import ServerSettingsStore
 from bot.storage.database import open_database
 from bot.text.formatting import plain
 from tests.conftest import engine_harness, fast_emulator_config, running_emulator
+from tests.databases import test_database
 
 
 class Clock:
@@ -26,8 +27,9 @@ class Clock:
 
 
 @pytest.fixture
-async def core(tmp_path):
-    db = await open_database(tmp_path / "db.sqlite3")
+async def core(both_databases):
+    # The moderation store on SQLite and on PostgreSQL.
+    db = await open_database(both_databases)
     clock = Clock()
     try:
         yield (
@@ -229,7 +231,7 @@ async def test_an_incident_lost_to_a_stop_is_recorded_at_the_next_start(tmp_path
     from bot.mps.models import TaskKind
     from bot.storage.jobs import JobState, JobStore
 
-    db = await open_database(tmp_path / "db.sqlite3")
+    db = await open_database(test_database(tmp_path / "db.sqlite3"))
     try:
         jobs = JobStore(db)
         moderation = Moderation(ModerationStore(db), ServerSettingsStore(db, Tunables()))

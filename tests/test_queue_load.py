@@ -13,23 +13,31 @@ from bot.mps.signer import Credentials
 from bot.runtime import build_engine
 from bot.services.listings import JobListings
 from bot.services.members import Member
+from bot.storage.base import Database
 from bot.storage.database import open_database
 from bot.storage.messages import JobMessages
 
-from .conftest import fast_tunables
+from .conftest import fast_tunables, test_database
 
 
-class CountingDb:
-    def __init__(self, db: Any) -> None:
+class CountingDb(Database):
+    def __init__(self, db: Database) -> None:
         self._db = db
+        self.dialect = db.dialect
         self.reads = 0
 
-    def execute(self, sql: str, params: Any = ()) -> Any:
+    async def _run(self, sql: str, params: Any, *, returning_id: bool) -> Any:
         self.reads += sql.lstrip().upper().startswith("SELECT")
-        return self._db.execute(sql, params)
+        return await self._db._run(sql, params, returning_id=returning_id)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._db, name)
+    def transaction(self, lock: str | None = None) -> Any:
+        return self._db.transaction(lock)
+
+    async def executemany(self, sql: str, rows: Any) -> None:
+        await self._db.executemany(sql, rows)
+
+    async def close(self) -> None:
+        await self._db.close()
 
 
 async def _fill(db, total: int) -> None:
@@ -50,7 +58,7 @@ async def _fill(db, total: int) -> None:
 
 @pytest.mark.parametrize("total", [2_000, 10_000])
 async def test_queue_reads_only_the_members_own_jobs(tmp_path, total: int) -> None:
-    db = await open_database(tmp_path / "db.sqlite3")
+    db = await open_database(test_database(tmp_path / "db.sqlite3"))
     try:
         await _fill(db, total)
         async with aiohttp.ClientSession() as session:

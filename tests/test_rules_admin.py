@@ -109,8 +109,9 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path):
-    db = await open_database(tmp_path / "db.sqlite3")
+async def world(both_databases: Path | str):
+    # Quotas are counted by the database: on SQLite and on PostgreSQL.
+    db = await open_database(both_databases)
     try:
         yield World(db, Clock(utc(2026, 3, 31, 12)))
     finally:

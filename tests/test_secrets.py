@@ -50,6 +50,15 @@ async def test_no_secret_anywhere_at_debug_level(tmp_path) -> None:
         assert b"DEBUG" in places["log bot-0.log"]  # the level really was DEBUG
         for path in stack.home.glob("bot.sqlite3*"):
             places[f"database {path.name}"] = path.read_bytes()
+        if isinstance(stack.database, str):  # on PostgreSQL: every row of every table
+            tables = await stack.rows(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema()"
+            )
+            for (table,) in tables:
+                rows = await stack.rows(f"SELECT * FROM {table}")
+                places[f"database table {table}"] = repr(rows).encode()
+            assert any(name.startswith("database table jobs") for name in places)
         for n, call in enumerate(fake.calls):
             body = json.dumps(call.json, ensure_ascii=False).encode()
             places[f"message {n} {call.method} {call.route}"] = body + b"".join(

@@ -77,8 +77,9 @@ async def test_migration_moves_moderation_settings_into_the_servers_settings(tmp
 
 
 @pytest.fixture
-async def admin(tmp_path):
-    db = await open_database(tmp_path / "db.sqlite3")
+async def admin(both_databases):
+    # The server settings store on SQLite and on PostgreSQL.
+    db = await open_database(both_databases)
     try:
         store = ServerSettingsStore(db, Tunables())
         yield ServerAdmin(settings=store, audit=ModerationStore(db), tunables=Tunables())

@@ -27,6 +27,7 @@ from bot.runtime import Services, build_engine, build_services, server_rules
 from bot.services.members import Member
 from bot.storage.database import open_database
 from bot.storage.jobs import Job
+from tests.databases import test_database
 
 from .conftest import fast_tunables
 
@@ -53,7 +54,7 @@ async def world(tmp_path: Path, queued: int = 50) -> AsyncIterator[World]:
     tunables = fast_tunables(
         limits=Limits(running_per_guild=2, running_per_user=1, queued_per_user=queued)
     )
-    db = await open_database(tmp_path / "db.sqlite3")
+    db = await open_database(test_database(tmp_path / "db.sqlite3"))
     heads: dict[str, bytes] = {}
 
     async def read_head(url: str) -> bytes:

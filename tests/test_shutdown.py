@@ -4,7 +4,6 @@ gone well within Docker's 10-second stop timeout."""
 from __future__ import annotations
 
 import signal
-import sqlite3
 import time
 
 from mps_emulator import EmulatorConfig
@@ -27,9 +26,8 @@ def accepted(stack) -> int:
     return stack.emulator.stats()["actions"].get(CREATE, {}).get("accepted", 0)
 
 
-def states(stack) -> dict[int, tuple[str, str | None]]:
-    with sqlite3.connect(stack.db_path) as db:
-        rows = db.execute("SELECT id, state, task_id FROM jobs ORDER BY id").fetchall()
+async def states(stack) -> dict[int, tuple[str, str | None]]:
+    rows = await stack.rows("SELECT id, state, task_id FROM jobs ORDER BY id")
     return {job_id: (state, task_id) for job_id, state, task_id in rows}
 
 
@@ -54,7 +52,7 @@ async def test_sigterm_leaves_unsent_jobs_queued_and_exits_in_time(tmp_path) -> 
         started = time.monotonic()
         assert await stack.bots[0].stop(signal.SIGTERM) == 0
         took = time.monotonic() - started
-        rows = states(stack)
+        rows = await states(stack)
         sent = requests(stack)
         assert "submitting" not in {s for s, _ in rows.values()}, rows
         running = [t for s, t in rows.values() if s == "running"]
@@ -73,7 +71,7 @@ async def test_a_create_still_on_the_wire_at_sigterm_is_the_only_uncertain_job(t
         started = time.monotonic()
         assert await stack.bots[0].stop(signal.SIGTERM) == 0
         took = time.monotonic() - started
-        rows = states(stack)
+        rows = await states(stack)
         sent = requests(stack)
         assert sum(s == "submitting" for s, _ in rows.values()) == sent
         assert sum(s == "queued" for s, _ in rows.values()) == 6 - sent

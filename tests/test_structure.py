@@ -5,6 +5,7 @@
 - cogs import only the Discord layer (`bot.discord_app`), the services (`bot.services`),
   and the small value types they build from options (`COG_VALUE_TYPES`); the `/settings`
   group's extension also imports its parts (`cogs.settings_*`);
+- only `bot.storage` imports a database driver (aiosqlite, asyncpg, sqlite3);
 - at most six modules at the top of `bot/`; cogs under 150 lines, every module under 400;
 - cogs are loaded by name, and the name list holds every extension in `cogs/`;
 - buttons name the method they call: no `getattr` dispatch in the Discord layer, and every
@@ -155,6 +156,17 @@ def test_the_core_knows_nothing_of_discord() -> None:
         if not under(name, DISCORD_SIDE) and any(under(m, ("discord",)) for m in raw_imports(path))
     ]
     assert offenders == []
+
+
+def test_only_storage_knows_which_database_it_is() -> None:
+    # Everything else takes a `Database` (storage/base.py), whichever database is behind it.
+    drivers = ("aiosqlite", "asyncpg", "sqlite3")
+    offenders = {
+        name: sorted(m for m in raw_imports(path) if under(m, drivers))
+        for name, path in modules(("bot", "cogs")).items()
+        if not under(name, ("bot.storage",))
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
 
 
 def test_bot_never_imports_cogs_nor_the_emulator() -> None:

@@ -10,7 +10,10 @@ from bot.asks.images import ImageOptions
 from bot.asks.styles import BUILTIN_STYLES
 from bot.asks.videos import VideoOptions
 from bot.storage.database import open_database
+from bot.storage.preferences import PreferenceStore
+from bot.storage.styles import StyleRow, StyleStore
 
+from .conftest import test_database
 from .test_services import ALICE, BOB, GUILD, PNG, refusal, world
 
 CINEMATIC = next(s for s in BUILTIN_STYLES if s.name == "cinematic")
@@ -212,12 +215,41 @@ async def test_spoilers_by_option_and_by_channel(tmp_path):
         await admin.set_spoiler_channel(ALICE, 100, GUILD, enabled=False)
         assert w.settings.get(GUILD).spoiler_channels == (101,)
     # Kept across a restart: the setting is a row like any other.
-    db = await open_database(tmp_path / "db.sqlite3")
+    db = await open_database(test_database(tmp_path / "db.sqlite3"))
     try:
-        async with db.execute(
+        rows = await db.fetchall(
             "SELECT value_json FROM guild_settings WHERE name = 'spoiler_channels'"
-        ) as cur:
-            assert [r[0] for r in await cur.fetchall()] == ["[101]"]
+        )
+        assert [r[0] for r in rows] == ["[101]"]
+    finally:
+        await db.close()
+
+
+async def test_the_preference_and_style_stores_on_both_databases(both_databases):
+    db = await open_database(both_databases)
+    try:
+        guild, user = 1579497438442553349, 1579497438442553350  # 64-bit snowflakes
+        prefs = PreferenceStore(db, clock=lambda: 1.0)
+        await prefs.set(guild, user, {"model": "Kling:O1", "video_duration": 8})
+        await prefs.set(guild, user, {"model": "Qwen", "enhance_prompt": True})
+        assert await prefs.get(guild, user) == {
+            "model": "Qwen",
+            "video_duration": 8,
+            "enhance_prompt": True,
+        }
+        assert await prefs.get(guild, user + 1) == {}
+        assert await prefs.clear(guild, user, ["model", "aspect"]) == 1
+        assert await prefs.clear(guild, user) == 2
+        assert await prefs.get(guild, user) == {}
+        styles = StyleStore(db, clock=lambda: 2.0)
+        noir = StyleRow("Noir", "black and white", None)
+        assert await styles.add(guild, "noir", noir, user)
+        assert not await styles.add(guild, "noir", StyleRow("NOIR", "x", "y"), user)
+        await styles.add(guild, "aqua", StyleRow("Aqua", "blue", "red"), user)
+        assert [r.name for r in await styles.all(guild)] == ["Aqua", "Noir"]
+        assert await styles.get(guild, "noir") == noir and await styles.count(guild) == 2
+        assert await styles.get(guild + 1, "noir") is None
+        assert await styles.remove(guild, "noir") and not await styles.remove(guild, "noir")
     finally:
         await db.close()
 

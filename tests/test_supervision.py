@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import sys
 
 from bot.engine.tasks import OwnedTasks
 
 from .bot_stack import bot_stack
-from .conftest import eventually
 
 # Runs the real entry point (`python -m bot`), with one part broken on purpose.
 WRAPPER = """
@@ -50,9 +48,8 @@ async def start_patched(stack, patch: str) -> asyncio.subprocess.Process:
     )
 
 
-def job_states(stack) -> list[str]:
-    with sqlite3.connect(stack.db_path) as db:
-        return [row[0] for row in db.execute("SELECT state FROM jobs ORDER BY id")]
+async def job_states(stack) -> list[str]:
+    return [row[0] for row in await stack.rows("SELECT state FROM jobs ORDER BY id")]
 
 
 async def test_a_dead_engine_loop_stops_the_bot_and_its_job_resumes_at_the_next_start(
@@ -68,18 +65,22 @@ async def test_a_dead_engine_loop_stops_the_bot_and_its_job_resumes_at_the_next_
         assert proc.returncode == 3, output
         assert "engine-dispatch died: RuntimeError: the queue broke" in output
         assert "Unfinished jobs resume at the next start" in output
-        assert job_states(stack) == ["queued"]
+        assert await job_states(stack) == ["queued"]
         assert stack.emulator.stats()["tasks_created"] == 0
-        # The next start picks the job up and delivers it (in a new message that mentions
-        # its owner: the first process stopped before it could note its message; if a
-        # progress edit came first, the result replaces it and a ping follows).
+        # The next start picks the job up and delivers it: on its message if the first
+        # process noted it before stopping, else on a new one that mentions its owner (when
+        # posted: later edits show the progress and the result in its place).
         await stack.start_bot()
         owner = f"<@{asked.user_id}>"
         delivered = await stack.fake.wait_for_message(
             lambda m: m.attachments and m.channel_id == asked.channel_id, timeout=30
         )
-        assert any(owner in (r.content or "") for r in delivered.history)
-        await eventually(lambda: job_states(stack) == ["delivered"])
+        mentioned = any(owner in (text or "") for text in delivered.contents)
+        assert delivered.id == asked.response_message_id or mentioned
+        async with asyncio.timeout(10):
+            # Another process writes the row: there is no event to await here.
+            while await job_states(stack) != ["delivered"]:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
         assert stack.emulator.stats()["tasks_created"] == 1
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from yarl import URL
 
 from ..mps.signer import Credentials
+from ..storage.url import DatabaseUrl, DatabaseUrlError, parse_database_url
 from .checks import load_tunables
 from .tool_storage import ToolStorage, load_tool_storage
 from .tunables import Tunables
@@ -56,8 +57,10 @@ class Environment:
     region: str
     mps_endpoint: str
     discord_token: Secret | None
-    database_path: Path
+    database_path: Path  # SQLite's file; its folder also holds the staged results
     tunables: Tunables = field(default_factory=Tunables)
+    # DATABASE_URL (SQLite at `database_path` when unset).
+    database_url: DatabaseUrl | None = None
     # Only for running against a local fake Discord; unset in production.
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
@@ -68,7 +71,15 @@ class Environment:
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log filter that keeps them out of the logs."""
         secrets = (self.secret_key, self.session_token, self.discord_token)
-        return [s.reveal() for s in secrets if s is not None]
+        found = [s.reveal() for s in secrets if s is not None]
+        if self.database_url is not None and self.database_url.secret:
+            found.append(self.database_url.secret)
+        return found
+
+    @property
+    def database(self) -> DatabaseUrl:
+        """Where the database is: DATABASE_URL, or the SQLite file at DATABASE_PATH."""
+        return self.database_url or DatabaseUrl.sqlite(self.database_path)
 
     def credentials(self) -> Credentials:
         if not self.secret_id or self.secret_key is None:
@@ -145,6 +156,16 @@ def load_environment(
     except (OSError, ValueError) as exc:
         raise ConfigError(f"BOT_CONFIG ({config_path}): {exc}") from None
 
+    database_path = Path(_clean(env, "DATABASE_PATH") or "data/bot.sqlite3")
+    database_url = None
+    if (url := _clean(env, "DATABASE_URL")) is not None:
+        try:
+            database_url = parse_database_url(url)
+        except DatabaseUrlError as exc:
+            raise ConfigError(f"DATABASE_URL: {exc}") from None
+        if database_url.path is not None:
+            database_path = database_url.path
+
     try:
         tool_storage = load_tool_storage(env)
     except ValueError as exc:
@@ -157,7 +178,8 @@ def load_environment(
         region=_clean(env, "TENCENTCLOUD_REGION") or "ap-guangzhou",
         mps_endpoint=_url(env, "MPS_ENDPOINT", "https://mps.tencentcloudapi.com") or "",
         discord_token=Secret(discord_token) if discord_token else None,
-        database_path=Path(_clean(env, "DATABASE_PATH") or "data/bot.sqlite3"),
+        database_path=database_path,
+        database_url=database_url,
         tunables=tunables,
         discord_api_base=_url(env, "DISCORD_API_BASE", None),
         discord_gateway_url=_ws_url(env, "DISCORD_GATEWAY_URL"),

@@ -145,7 +145,9 @@ class ModerationLog:
                 ),
             )
             if message is not None:  # else still listed, and posted at the next start
-                await store.set_incident_post(incident.id, channel.id, message.id)
+                # The post is out: note it even if the bot is stopping right now, or the
+                # next start would post the incident again.
+                await asyncio.shield(store.set_incident_post(incident.id, channel.id, message.id))
                 self._shown[incident.id] = incident.attempts
         elif incident.attempts > self._shown.get(incident.id, 1):
             # Only the line above the embed changes: a decision made meanwhile (which edits
@@ -200,4 +202,5 @@ class ModerationLog:
             ),
         )
         if message is not None:  # else listed, and posted at the next start
-            await records.set_post(appeal.id, channel.id, message.id)
+            # Noted even if the bot is stopping right now (see the incidents' post).
+            await asyncio.shield(records.set_post(appeal.id, channel.id, message.id))

@@ -59,7 +59,8 @@ class OutageNotices:
         told = await self.outage.store.told(outage.id)
         for guild_id, channel_id in sorted(self._log_channels().items()):
             if guild_id not in told and await self._post(outage, guild_id, channel_id):
-                await self.outage.store.mark_told(outage.id, guild_id)
+                # Noted even if the bot is stopping right now: each server is told once.
+                await asyncio.shield(self.outage.store.mark_told(outage.id, guild_id))
 
     async def _post(self, outage: Outage, guild_id: int, channel_id: int) -> bool:
         text = t(self._guild_locale(guild_id), "outage.notice", code=outage.code)

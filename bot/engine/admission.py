@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..mps.models import TaskKind
+from ..rules.asks import Ask
 
 
 class Admission:
@@ -21,6 +22,8 @@ class Admission:
         self._ledger: Reservations | None = ledger
         self.key = key
         self.units = units
+        # What was asked (roles included), for the rules' last word when the job is written.
+        self.ask: Ask | None = None
 
     @property
     def held(self) -> bool:

@@ -16,7 +16,8 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -249,6 +250,7 @@ class JobEngine:
             raise QueueLimitError(limit)
         reservations = self._reservations
         admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units)
+        admission.ask = ask
         pending = reservations.by_user(ask.guild_id, ask.kind) + self._registry.unsubmitted(
             ask.guild_id, ask.kind
         )
@@ -274,25 +276,24 @@ class JobEngine:
 
     async def submit(self, request: JobRequest, admission: Admission | None = None) -> Job:
         """Write the ask's jobs (`request.tasks` of them, one batch), queue them, and return
-        the first. Raises a Refusal when a rule says no."""
+        the first. Raises a Refusal when a rule says no.
+
+        The batch is written in one transaction with the rules' last word
+        (`Rulebook.confirm`: the quotas counted from the database alone, under the server's
+        admission lock), so asks admitted at once by several processes cannot together pass
+        a quota, and a batch is written whole or not at all."""
+        units = request.units * request.tasks
         if admission is None:
-            units = request.units * request.tasks
-            ask = Ask(request.guild_id, request.user_id, request.kind, units=units)
-            admission = await self.admit(ask)
-        jobs: list[Job] = []
+            admission = await self.admit(
+                Ask(request.guild_id, request.user_id, request.kind, units=units)
+            )
+        ask = admission.ask or Ask(request.guild_id, request.user_id, request.kind, units=units)
         try:
-            for index in range(request.tasks):
-                lead = jobs[0].id if jobs else None
-                jobs.append(await self.store.create(**request.row(index, lead)))
-            if len(jobs) > 1:
-                await self.store.update(jobs[0].id, batch_id=jobs[0].id)
-                jobs[0] = replace(jobs[0], batch_id=jobs[0].id)
+            jobs = await self.store.create_batch(
+                [request.row(index, None) for index in range(request.tasks)],
+                confirm=partial(self.rules.confirm, ask),
+            )
         except BaseException:
-            # Jobs written before a failure would run at the next start: nobody asked.
-            for job in jobs:
-                await self.store.transition(
-                    job.id, [JobState.QUEUED], JobState.CANCELLED, finished_at=self._wall()
-                )
             admission.release()
             raise
         lives = [self._registry.track(job) for job in jobs]

@@ -6,30 +6,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import aiosqlite
-
-from ..storage.sql import run
+from ..storage.base import Database
 from .models import Appeal, AppealStatus, Block
 
 
 class AppealStore:
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self.clock = clock
 
     async def _appeals(self, sql: str, params: tuple) -> list[Appeal]:
-        async with self.db.execute(sql, params) as cur:
-            return [Appeal.from_row(row) for row in await cur.fetchall()]
+        return [Appeal.from_row(row) for row in await self.db.fetchall(sql, params)]
 
     async def add(self, block: Block) -> Appeal | None:
         """The appeal, written; None if this block was appealed already (one per block)."""
-        added = await run(
-            self.db,
+        added = await self.db.write(
             "INSERT INTO appeals (block_id, guild_id, user_id, created_at) VALUES (?,?,?,?)"
             " ON CONFLICT (block_id) DO NOTHING",
             (block.id, block.guild_id, block.user_id, self.clock()),
         )
-        if added.rowcount != 1:
+        if added != 1:
             return None
         return await self.of_block(block.guild_id, block.id)
 
@@ -49,17 +45,15 @@ class AppealStore:
         self, guild_id: int, appeal_id: int, status: AppealStatus, decided_by: int
     ) -> bool:
         """Close an open appeal; False if someone decided it already (one decision wins)."""
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             "UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?"
             " WHERE id = ? AND guild_id = ? AND status = 'open'",
             (status.value, decided_by, self.clock(), appeal_id, guild_id),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def set_post(self, appeal_id: int, channel_id: int, message_id: int) -> None:
-        await run(
-            self.db,
+        await self.db.write(
             "UPDATE appeals SET log_channel_id = ?, log_message_id = ? WHERE id = ?",
             (channel_id, message_id, appeal_id),
         )
@@ -86,9 +80,7 @@ class AppealStore:
         params: tuple = (guild_id,)
         if status is not None:
             sql, params = sql + " AND status = ?", (guild_id, status.value)
-        async with self.db.execute(sql, params) as cur:
-            row = await cur.fetchone()
-        return int(row[0])
+        return int(await self.db.fetchval(sql, params))
 
     async def unposted(self, since: float, until: float) -> list[Appeal]:
         """Open appeals made in [since, until) that never reached a log channel."""

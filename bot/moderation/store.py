@@ -11,9 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import aiosqlite
-
-from ..storage.sql import run
+from ..storage.base import Database
 from .models import (
     Attempt,
     AuditEntry,
@@ -24,17 +22,15 @@ from .models import (
 
 
 class ModerationStore:
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self.clock = clock
 
     async def _one(self, sql: str, params: tuple) -> Any:
-        async with self.db.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await self.db.fetchone(sql, params)
 
     async def _all(self, sql: str, params: tuple) -> list[Any]:
-        async with self.db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await self.db.fetchall(sql, params)
 
     # -- incidents -------------------------------------------------------------------------
 
@@ -53,8 +49,7 @@ class ModerationStore:
         message: str | None,
     ) -> Incident:
         now = self.clock()
-        cur = await run(
-            self.db,
+        incident_id = await self.db.insert(
             "INSERT INTO incidents (guild_id, user_id, channel_id, job_id, prompt,"
             " negative_prompt, model, reference, code, message, created_at, last_attempt_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -73,7 +68,7 @@ class ModerationStore:
                 now,
             ),
         )
-        incident = await self.incident(guild_id, cur.lastrowid)
+        incident = await self.incident(guild_id, incident_id)
         assert incident is not None
         return incident
 
@@ -102,16 +97,14 @@ class ModerationStore:
         """Group one more attempt into an incident still open; None if it was decided
         meanwhile (the attempt is then an incident of its own)."""
         now = self.clock()
-        counted = await run(
-            self.db,
+        counted = await self.db.write(
             "UPDATE incidents SET attempts = attempts + 1, last_attempt_at = ?"
             " WHERE id = ? AND guild_id = ? AND status = 'open'",
             (now, incident.id, incident.guild_id),
         )
-        if counted.rowcount != 1:
+        if counted != 1:
             return None
-        await run(
-            self.db,
+        await self.db.write(
             "INSERT INTO incident_attempts (incident_id, guild_id, user_id, channel_id, prompt,"
             " negative_prompt, model, created_at) VALUES (?,?,?,?,?,?,?,?)",
             (
@@ -221,17 +214,15 @@ class ModerationStore:
         self, guild_id: int, incident_id: int, status: IncidentStatus, reviewer_id: int | None
     ) -> bool:
         """Close an open incident; False if someone decided it already (one decision wins)."""
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             "UPDATE incidents SET status = ?, reviewer_id = ?, reviewed_at = ?"
             " WHERE id = ? AND guild_id = ? AND status = 'open'",
             (status.value, reviewer_id, self.clock(), incident_id, guild_id),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def set_incident_post(self, incident_id: int, channel_id: int, message_id: int) -> None:
-        await run(
-            self.db,
+        await self.db.write(
             "UPDATE incidents SET log_channel_id = ?, log_message_id = ? WHERE id = ?",
             (channel_id, message_id, incident_id),
         )
@@ -248,13 +239,12 @@ class ModerationStore:
         until: float | None,
         incident_id: int | None = None,
     ) -> Block:
-        cur = await run(
-            self.db,
+        block_id = await self.db.insert(
             "INSERT INTO blocks (guild_id, user_id, reason, created_by, created_at, until,"
             " incident_id) VALUES (?,?,?,?,?,?,?)",
             (guild_id, user_id, reason, created_by, self.clock(), until, incident_id),
         )
-        block = await self.block(guild_id, cur.lastrowid)
+        block = await self.block(guild_id, block_id)
         assert block is not None
         return block
 
@@ -275,29 +265,26 @@ class ModerationStore:
 
     async def lift_block(self, guild_id: int, block_id: int, lifted_by: int | None) -> bool:
         """Lift one block, if it is still in force; the member's other blocks stay."""
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             "UPDATE blocks SET lifted_at = ?, lifted_by = ? WHERE id = ? AND guild_id = ?"
             " AND lifted_at IS NULL AND (until IS NULL OR until > ?)",
             (self.clock(), lifted_by, block_id, guild_id, self.clock()),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def lift_blocks(self, guild_id: int, user_id: int, lifted_by: int | None) -> int:
         """Lift every block of the member in force (`/moderation unblock`)."""
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             "UPDATE blocks SET lifted_at = ?, lifted_by = ? WHERE guild_id = ? AND user_id = ?"
             " AND lifted_at IS NULL AND (until IS NULL OR until > ?)",
             (self.clock(), lifted_by, guild_id, user_id, self.clock()),
         )
-        return cur.rowcount
+        return changed
 
     # -- warnings that wait for the member -------------------------------------------------
 
     async def add_pending_warning(self, guild_id: int, user_id: int, text: str) -> None:
-        await run(
-            self.db,
+        await self.db.write(
             "INSERT INTO pending_warnings (guild_id, user_id, text, created_at) VALUES (?,?,?,?)",
             (guild_id, user_id, text, self.clock()),
         )
@@ -312,12 +299,11 @@ class ModerationStore:
         if not rows:
             return []
         marks = ",".join("?" * len(rows))
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             f"UPDATE pending_warnings SET shown_at = ? WHERE id IN ({marks}) AND shown_at IS NULL",
             (self.clock(), *(r[0] for r in rows)),
         )
-        return [r[1] for r in rows] if cur.rowcount == len(rows) else []
+        return [r[1] for r in rows] if changed == len(rows) else []
 
     # -- audit log -------------------------------------------------------------------------
 
@@ -332,8 +318,7 @@ class ModerationStore:
         block_id: int | None = None,
         reason: str | None = None,
     ) -> None:
-        await run(
-            self.db,
+        await self.db.write(
             "INSERT INTO moderation_audit (guild_id, actor_id, action, user_id, incident_id,"
             " block_id, reason, created_at) VALUES (?,?,?,?,?,?,?,?)",
             (guild_id, actor_id, action, user_id, incident_id, block_id, reason, self.clock()),

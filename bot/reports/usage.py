@@ -36,19 +36,20 @@ async def build_usage(
     models: dict[str, ModelSpec],
     now: float,
 ) -> UsageReport:
+    """Summed by the database (a few rows come back, whatever the history's size)."""
     today = day_window(now, timezone)
     first = local_day(today.start, timezone) - dt.timedelta(days=days - 1)
     start = day_start(first, timezone)
-    jobs = await reader.accepted(guild_id, start, today.end)
-    per_day: Counter[dt.date] = Counter()
-    per_model: Counter[str] = Counter()
-    per_user: Counter[int] = Counter()
-    for job in jobs:
-        per_model[job.model] += job.outputs
-        per_user[job.user_id] += job.outputs
-        if job.kind is TaskKind.IMAGE:
-            per_day[local_day(job.submitted_at, timezone)] += job.outputs
+    local_days = [first + dt.timedelta(days=i) for i in range(days)]
+    bounds = [day_start(day, timezone) for day in local_days] + [today.end]
+    daily = await reader.units_per_day(guild_id, TaskKind.IMAGE, bounds)
+    totals = await reader.totals(guild_id, start, today.end)
     failed = await reader.failures(guild_id, start, today.end)
+    per_model: Counter[str] = Counter()
+    per_kind: Counter[TaskKind] = Counter()
+    for (kind, model), units in totals.by_model.items():
+        per_model[model] += units
+        per_kind[kind] += units
     cost, unpriced = 0.0, []
     for model, count in per_model.items():
         spec = models.get(model)
@@ -57,11 +58,11 @@ async def build_usage(
         else:
             cost += spec.price_per_image * count
     return UsageReport(
-        days=[(day, per_day[day]) for day in (first + dt.timedelta(days=i) for i in range(days))],
-        by_model=per_model.most_common(),
-        top_users=per_user.most_common(5),
-        images=sum(j.outputs for j in jobs if j.kind is TaskKind.IMAGE),
-        videos=sum(j.outputs for j in jobs if j.kind is TaskKind.VIDEO),
+        days=list(zip(local_days, daily, strict=True)),
+        by_model=sorted(per_model.items(), key=lambda item: (-item[1], item[0])),
+        top_users=totals.top_users,
+        images=per_kind[TaskKind.IMAGE],
+        videos=per_kind[TaskKind.VIDEO],
         failures=sum(failed.values()),
         moderation=failed.get(ErrorCategory.CONTENT_VIOLATION.value, 0),
         cost=None if unpriced else cost,

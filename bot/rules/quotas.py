@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..mps.models import TaskKind
 from ..refusal import Refusal
+from ..storage.base import Database
 from ..storage.usage import UsageReader
 from .asks import Ask, Pending
 from .server_settings import ServerSettings
@@ -95,9 +96,15 @@ class QuotaBook:
         return server.value(name), server.source(name)
 
     async def lines(
-        self, ask: Ask, pending: Pending | None = None, *, only_limited: bool = False
+        self,
+        ask: Ask,
+        pending: Pending | None = None,
+        *,
+        only_limited: bool = False,
+        usage: UsageReader | None = None,
     ) -> list[QuotaLine]:
         """Every quota of the ask's kind: accepted in the window, plus `pending`."""
+        usage = usage or self.usage
         server = self.settings.get(ask.guild_id)
         now = self._clock()
         out = []
@@ -106,7 +113,7 @@ class QuotaBook:
             if only_limited and limit == 0:
                 continue
             window: Window = (month_window if quota.monthly else day_window)(now, server.timezone)
-            used = await self.usage.count_accepted(
+            used = await usage.count_accepted(
                 ask.guild_id,
                 ask.kind,
                 window.start,
@@ -118,26 +125,28 @@ class QuotaBook:
             out.append(QuotaLine(quota.name, used, limit, window.end, source))
         return out
 
-    async def cooldown_left(self, ask: Ask, pending: Pending | None = None) -> float:
+    async def cooldown_left(
+        self, ask: Ask, pending: Pending | None = None, usage: UsageReader | None = None
+    ) -> float:
         seconds = self.settings.get(ask.guild_id).cooldown_seconds
         if seconds == 0:
             return 0.0
         now = self._clock()
         if pending is not None and pending.user_reserved > 1:
             return float(seconds)  # another ask of the member is being admitted right now
-        last = await self.usage.last_asked(ask.guild_id, ask.user_id)
+        last = await (usage or self.usage).last_asked(ask.guild_id, ask.user_id)
         return 0.0 if last is None else max(0.0, last + seconds - now)
 
-    async def check(self, ask: Ask, pending: Pending) -> None:
+    async def check(self, ask: Ask, pending: Pending, usage: UsageReader | None = None) -> None:
         """Refuse when this ask would take a member or the server past a limit."""
-        left = await self.cooldown_left(ask, pending)
+        left = await self.cooldown_left(ask, pending, usage)
         if left > 0:
             raise Refusal(
                 "admin.refused.cooldown",
                 seconds=int(left + 0.999),
                 reset=int(self._clock() + left + 0.999),
             )
-        for line in await self.lines(ask, pending, only_limited=True):
+        for line in await self.lines(ask, pending, only_limited=True, usage=usage):
             # `used` includes this ask's outputs: it may go up to the limit, not past it,
             # and an ask that would pass it is refused whole.
             if line.used > line.limit:
@@ -148,6 +157,21 @@ class QuotaBook:
                     asked=ask.units,
                     reset=int(line.resets_at),
                 )
+
+    async def confirm(self, ask: Ask, db: Database) -> None:
+        """`check` again, counted from `db` alone (a transaction holding the server's
+        admission lock): accepted outputs, plus those of jobs written and not accepted yet,
+        plus this ask's (a whole batch). Whatever another process admitted and wrote is
+        counted; what it has not written yet will be counted when it writes, under the
+        same lock."""
+        usage = UsageReader(db)
+        waiting = await usage.unaccepted(ask.guild_id, ask.kind)
+        pending = Pending(
+            user=waiting[ask.user_id] + ask.units,
+            guild=sum(waiting.values()) + ask.units,
+            user_reserved=1,
+        )
+        await self.check(ask, pending, usage)
 
     async def report(
         self,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..config.tunables import Limits
 from ..mps.models import TaskKind
 from ..refusal import Refusal
+from ..storage.base import Database
 from .asks import Ask, Pending, QueueLimitError
 from .quotas import QuotaBook
 from .server_settings import UNLIMITED
@@ -98,3 +99,9 @@ class Rulebook:
             await check(ask)
         if self.quotas is not None:
             await self.quotas.check(ask, pending or Pending())
+
+    async def confirm(self, ask: Ask, db: Database) -> None:
+        """The last word, inside the transaction that writes the job: the quotas and the
+        cooldown counted from the database alone (what other processes wrote included)."""
+        if self.quotas is not None:
+            await self.quotas.confirm(ask, db)

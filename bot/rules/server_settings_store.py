@@ -1,4 +1,4 @@
-"""Every server's settings in SQLite, and the only writer of their tables.
+"""Every server's settings in the database, and the only writer of their tables.
 
 A server's settings are rows of `guild_settings` (one per setting it chose, the value as
 JSON), plus `guild_role_limits`, `guild_user_limits` and `guild_channels`. All servers'
@@ -16,17 +16,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-import aiosqlite
-
 from ..config.tunables import Tunables
-from ..storage.sql import run
+from ..storage.base import Database
 from .server_settings import SETTINGS, ServerSettings, decode
 
 
 class ServerSettingsStore:
     def __init__(
         self,
-        db: aiosqlite.Connection,
+        db: Database,
         tunables: Tunables,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -67,12 +65,10 @@ class ServerSettingsStore:
         return ids
 
     async def _column(self, sql: str, *args: object) -> set[Any]:
-        async with self.db.execute(sql, args) as cur:
-            return {row[0] for row in await cur.fetchall()}
+        return {row[0] for row in await self.db.fetchall(sql, args)}
 
     async def _pairs(self, sql: str, *args: object) -> dict[Any, Any]:
-        async with self.db.execute(sql, args) as cur:
-            return {row[0]: row[1] for row in await cur.fetchall()}
+        return {row[0]: row[1] for row in await self.db.fetchall(sql, args)}
 
     async def _read(self, guild_id: int) -> ServerSettings:
         stored = await self._pairs(
@@ -105,9 +101,8 @@ class ServerSettingsStore:
         """One statement, then the server's entry in memory becomes `after` at once, before
         anything else runs: a request that follows the change sees it.
 
-        One statement per change: the connection is shared, so a multi-statement
-        transaction could take other writers' statements in (or roll them back)."""
-        await run(self.db, sql, args)
+        One statement per change, so a change is whole without a transaction."""
+        await self.db.write(sql, args)
         self._servers[guild_id] = after
 
     # -- changes ---------------------------------------------------------------------------

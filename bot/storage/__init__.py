@@ -1,1 +1,2 @@
-"""SQLite storage: the source of truth for jobs, history, incidents and quotas."""
+"""Storage on SQLite or PostgreSQL: the source of truth for jobs, history, incidents and
+quotas."""

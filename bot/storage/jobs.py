@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-import aiosqlite
-
 from ..mps.models import TaskKind
-from .sql import run
+from .base import Database, Row
 
 
 class JobState(StrEnum):
@@ -31,6 +29,9 @@ class JobState(StrEnum):
 
 
 UNFINISHED = tuple(s.value for s in JobState if not s.final)
+# The same states written out in SQL, as the partial index `jobs_unfinished` says them, so
+# that both databases read the few unfinished jobs from it rather than scan a million.
+UNFINISHED_SQL = ", ".join(f"'{state}'" for state in UNFINISHED)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Job:
         return self.batch_id if self.batch_id is not None else self.id
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Job:
+    def from_row(cls, row: Row) -> Job:
         return cls(
             id=row["id"],
             kind=TaskKind(row["kind"]),
@@ -125,8 +126,17 @@ _COLUMNS = {
 }
 
 
+# The rules' last word before a job is written, inside the transaction that writes it.
+Confirm = Callable[[Database], Awaitable[None]]
+
+
+def admission_lock(guild_id: int) -> str:
+    """The lock that serialises admissions into one server (its quotas), across processes."""
+    return f"admission:{guild_id}"
+
+
 class JobStore:
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self._clock = clock
 
@@ -146,40 +156,107 @@ class JobStore:
         batch_id: int | None = None,
         batch_index: int = 0,
         batch_size: int = 1,
+        confirm: Confirm | None = None,
     ) -> Job:
-        now = self._clock()
-        cur = await run(
-            self.db,
-            "INSERT INTO jobs (kind, guild_id, user_id, state, model, prompt, request_json,"
-            " options_json, frontend_json, locale, created_at, updated_at, units, batch_id,"
-            " batch_index, batch_size)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                kind.value,
-                guild_id,
-                user_id,
-                JobState.QUEUED.value,
-                model,
-                prompt,
-                json.dumps(request, ensure_ascii=False),
-                json.dumps(options or {}, ensure_ascii=False),
-                json.dumps(frontend or {}, ensure_ascii=False),
-                locale,
-                now,
-                now,
-                units,
-                batch_id,
-                batch_index,
-                batch_size,
-            ),
+        """Write a queued job; `units` is what its task bills (images or videos).
+
+        With `confirm`, the job is written in a transaction that first runs `confirm(tx)`
+        (the rules' last word, counted from the database; it raises to refuse) under the
+        server's admission lock, so that no other process admits into the same server
+        between that count and this insert."""
+        row = self._row(
+            kind=kind,
+            guild_id=guild_id,
+            user_id=user_id,
+            model=model,
+            prompt=prompt,
+            request=request,
+            options=options,
+            frontend=frontend,
+            locale=locale,
+            units=units,
+            batch_id=batch_id,
+            batch_index=batch_index,
+            batch_size=batch_size,
         )
-        job = await self.get(cur.lastrowid)
-        assert job is not None
-        return job
+        if confirm is None:
+            return await self._insert(self.db, row)
+        async with self.db.transaction(lock=admission_lock(guild_id)) as tx:
+            await confirm(tx)
+            return await self._insert(tx, row)
+
+    async def create_batch(
+        self, asks: Sequence[dict[str, Any]], confirm: Confirm | None = None
+    ) -> list[Job]:
+        """Write the queued jobs of one batch (each item: `create`'s arguments; the batch
+        columns are set here) in one transaction: all of them or none. Several jobs are linked by
+        `batch_id`, the first one's id. With `confirm`, it runs first, under the server's
+        admission lock (see `create`), so the batch is admitted whole or not at all."""
+        if not asks:
+            return []
+        guild_id = asks[0]["guild_id"]
+        size = len(asks)
+        async with self.db.transaction(lock=admission_lock(guild_id)) as tx:
+            if confirm is not None:
+                await confirm(tx)
+            jobs: list[Job] = []
+            for index, ask in enumerate(asks):
+                lead = jobs[0].id if jobs else None
+                batch = {"batch_id": lead, "batch_index": index, "batch_size": size}
+                row = self._row(**{**ask, **batch})
+                jobs.append(await self._insert(tx, row))
+            if size > 1:
+                await tx.write("UPDATE jobs SET batch_id = ? WHERE id = ?", (jobs[0].id,) * 2)
+                jobs[0] = replace(jobs[0], batch_id=jobs[0].id)
+        return jobs
+
+    def _row(
+        self,
+        *,
+        kind: TaskKind,
+        guild_id: int,
+        user_id: int,
+        model: str,
+        prompt: str | None,
+        request: dict[str, Any],
+        options: dict[str, Any] | None = None,
+        frontend: dict[str, Any] | None = None,
+        locale: str | None = None,
+        units: int = 1,
+        batch_id: int | None = None,
+        batch_index: int = 0,
+        batch_size: int = 1,
+    ) -> dict[str, Any]:
+        now = self._clock()
+        return {
+            "kind": kind.value,
+            "guild_id": guild_id,
+            "user_id": user_id,
+            "state": JobState.QUEUED.value,
+            "model": model,
+            "prompt": prompt,
+            "request_json": json.dumps(request, ensure_ascii=False),
+            "options_json": json.dumps(options or {}, ensure_ascii=False),
+            "frontend_json": json.dumps(frontend or {}, ensure_ascii=False),
+            "locale": locale,
+            "units": units,
+            "batch_id": batch_id,
+            "batch_index": batch_index,
+            "batch_size": batch_size,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    async def _insert(self, db: Database, row: dict[str, Any]) -> Job:
+        columns = ", ".join(row)
+        marks = ",".join("?" * len(row))
+        job_id = await db.insert(f"INSERT INTO jobs ({columns}) VALUES ({marks})", row.values())
+        # The job as written (read back from what was sent: one round trip fewer).
+        unset = dict.fromkeys(_COLUMNS - set(row))
+        return Job.from_row({**unset, **row, "id": job_id})
 
     async def get(self, job_id: int) -> Job | None:
-        async with self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
         if row is None:
             return None
         job = Job.from_row(row)
@@ -200,7 +277,7 @@ class JobStore:
                 raise KeyError(f"not an updatable job column: {key}")
         sets.append("updated_at = ?")
         values.append(self._clock())
-        await run(self.db, f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*values, job_id))
+        await self.db.write(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*values, job_id))
 
     async def transition(
         self, job_id: int, expected: Iterable[JobState], state: JobState, **changes: Any
@@ -215,25 +292,29 @@ class JobStore:
                 raise KeyError(f"not an updatable job column: {key}")
             extra_sets.append(f", {key} = ?")
             extra_values.append(value.value if isinstance(value, StrEnum) else value)
-        cur = await run(
-            self.db,
+        changed = await self.db.write(
             f"UPDATE jobs SET state = ?, updated_at = ?{''.join(extra_sets)}"
             f" WHERE id = ? AND state IN ({marks})",
             (state.value, now, *extra_values, job_id, *allowed),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def unfinished(self) -> list[Job]:
-        marks = ",".join("?" * len(UNFINISHED))
-        async with self.db.execute(
-            f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY id", UNFINISHED
-        ) as cur:
-            rows = await cur.fetchall()
+        """Every job not final yet, oldest first, with its result files (two queries)."""
+        rows = await self.db.fetchall(
+            f"SELECT * FROM jobs WHERE state IN ({UNFINISHED_SQL}) ORDER BY id"
+        )
+        files: dict[int, list[ResultFile]] = {}
+        for row in await self.db.fetchall(
+            "SELECT r.* FROM job_results r JOIN jobs j ON j.id = r.job_id"
+            f" WHERE j.state IN ({UNFINISHED_SQL}) ORDER BY r.job_id, r.idx"
+        ):
+            files.setdefault(row["job_id"], []).append(ResultFile(**dict(row)))
         jobs = []
         for row in rows:
             job = Job.from_row(row)
-            results = await self.results(job.id)
-            jobs.append(_with_results(job, results) if results else job)
+            found = files.get(job.id)
+            jobs.append(_with_results(job, tuple(found)) if found else job)
         return jobs
 
     async def add_results(self, files: Iterable[ResultFile]) -> None:
@@ -241,37 +322,33 @@ class JobStore:
         files = list(files)
         if not files:
             return
-        for job_id in {f.job_id for f in files}:
-            await run(self.db, "DELETE FROM job_results WHERE job_id = ?", (job_id,))
-        # One multi-row INSERT through `run` (see storage/sql.py for why every write
-        # closes its cursor in the database's thread).
         rows = ",".join(["(?,?,?,?,?,?,?)"] * len(files))
         values = [
             v
             for f in files
             for v in (f.job_id, f.idx, f.path, f.filename, f.content_type, f.size, f.sha256)
         ]
-        await run(
-            self.db,
-            "INSERT INTO job_results"
-            f" (job_id, idx, path, filename, content_type, size, sha256) VALUES {rows}",
-            values,
-        )
+        async with self.db.transaction() as tx:
+            for job_id in {f.job_id for f in files}:
+                await tx.write("DELETE FROM job_results WHERE job_id = ?", (job_id,))
+            await tx.write(
+                "INSERT INTO job_results"
+                f" (job_id, idx, path, filename, content_type, size, sha256) VALUES {rows}",
+                values,
+            )
 
     async def results(self, job_id: int) -> tuple[ResultFile, ...]:
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             "SELECT * FROM job_results WHERE job_id = ? ORDER BY idx", (job_id,)
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return tuple(ResultFile(**dict(row)) for row in rows)
 
     async def batch(self, key: int) -> list[Job]:
         """Every job of a batch (a job asked alone is a batch of one), in order."""
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             "SELECT * FROM jobs WHERE id = ? OR batch_id = ? ORDER BY batch_index, id",
             (key, key),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         jobs = []
         for row in rows:
             job = Job.from_row(row)
@@ -285,32 +362,32 @@ class JobStore:
         self, guild_id: int, user_id: int, *, limit: int = 10, offset: int = 0
     ) -> list[Job]:
         """A member's jobs, newest first, one per batch (its first job)."""
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             "SELECT * FROM jobs WHERE guild_id = ? AND user_id = ?"
             " AND (batch_id IS NULL OR batch_id = id) ORDER BY id DESC LIMIT ? OFFSET ?",
             (guild_id, user_id, limit, offset),
-        ) as cur:
-            return [Job.from_row(r) for r in await cur.fetchall()]
+        )
+        return [Job.from_row(r) for r in rows]
 
     async def count_history(self, guild_id: int, user_id: int) -> int:
-        async with self.db.execute(
-            "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?"
-            " AND (batch_id IS NULL OR batch_id = id)",
-            (guild_id, user_id),
-        ) as cur:
-            row = await cur.fetchone()
-        return row[0]
+        return int(
+            await self.db.fetchval(
+                "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?"
+                " AND (batch_id IS NULL OR batch_id = id)",
+                (guild_id, user_id),
+            )
+        )
 
     async def recent_durations(self, model: str, kind: TaskKind, limit: int = 200) -> list[float]:
         """Submit-to-final seconds of recent successful tasks, to learn how long they take."""
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             "SELECT mps_final_at - submitted_at FROM jobs"
             " WHERE model = ? AND kind = ? AND mps_status = 'DONE'"
             " AND submitted_at IS NOT NULL AND mps_final_at IS NOT NULL"
             " ORDER BY id DESC LIMIT ?",
             (model, kind.value, limit),
-        ) as cur:
-            return [r[0] for r in await cur.fetchall()]
+        )
+        return [r[0] for r in rows]
 
 
 def _with_results(job: Job, results: tuple[ResultFile, ...]) -> Job:

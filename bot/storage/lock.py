@@ -1,9 +1,14 @@
-"""One process per database: the bot and the CLI take an exclusive lock on `<db>.lock`.
+"""One process per SQLite database: the bot and the CLI take an exclusive lock on `<db>.lock`.
 
 Two engines on one database would both resume the same unfinished jobs and pay for them
 twice. `flock` locks belong to an open file, so the kernel frees one when its process dies,
 however it dies; a stale lock file left on disk does not block the next start. A second
-lock on the same file from the same process conflicts too, as it should.
+lock on the same file from the same process conflicts too, as it should. The lock is
+named after the database's real path (symlinks resolved), so a link to the same file is
+the same database and meets the same lock.
+
+PostgreSQL is shared by design; which process runs the engine there is decided in the
+database itself, not by a file.
 """
 
 from __future__ import annotations
@@ -15,9 +20,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
 
-import aiosqlite
-
-from .database import DatabaseError, DatabaseReadOnly, open_database
+from .base import Database
+from .database import DatabaseError, DatabaseReadOnly, DatabaseUrl, database_url, open_database
 
 
 class DatabaseInUse(DatabaseError):
@@ -29,7 +33,9 @@ class DatabaseLock:
 
     def __init__(self, database_path: Path | str) -> None:
         self.database_path = Path(database_path)
-        self.path = self.database_path.with_name(self.database_path.name + ".lock")
+        # The file itself, wherever links to it are: every name of it shares one lock.
+        real = self.database_path.resolve()
+        self.path = real.with_name(real.name + ".lock")
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -109,15 +115,18 @@ def _read_pid(fd: int) -> str:
 
 
 @contextlib.asynccontextmanager
-async def open_locked_database(path: Path | str) -> AsyncIterator[aiosqlite.Connection]:
-    """Lock, open and migrate the database; close it and release the lock on the way out.
+async def open_locked_database(target: DatabaseUrl | Path | str) -> AsyncIterator[Database]:
+    """Lock (SQLite), open and migrate the database; close it and unlock on the way out.
 
     The lock is taken before the database is opened, so two processes never migrate it at
-    once. An in-memory database has no file to share and is not locked.
+    once. An in-memory database has no file to share and is not locked; PostgreSQL
+    migrates under an advisory lock of its own.
     """
-    lock = contextlib.nullcontext() if str(path) == ":memory:" else DatabaseLock(path)
+    url = database_url(target)
+    plain = not url.is_sqlite or str(url.path) == ":memory:"
+    lock = contextlib.nullcontext() if plain else DatabaseLock(url.path or "")
     with lock:
-        db = await open_database(path)
+        db = await open_database(url)
         try:
             yield db
         finally:

@@ -10,9 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import aiosqlite
-
-from .sql import run
+from .base import Database
 
 
 @dataclass(frozen=True)
@@ -23,26 +21,18 @@ class JobMessage:
 
 
 class JobMessages:
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self._clock = clock
 
     async def remember(self, job_id: int, channel_id: int, message_id: int) -> None:
-        now = self._clock()
-        # Portable upsert: update, and insert when there was nothing to update.
-        cur = await run(
-            self.db,
-            "UPDATE job_messages SET channel_id = ?, message_id = ?, updated_at = ?"
-            " WHERE job_id = ?",
-            (channel_id, message_id, now, job_id),
+        await self.db.write(
+            "INSERT INTO job_messages (job_id, channel_id, message_id, updated_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET"
+            " channel_id = excluded.channel_id, message_id = excluded.message_id,"
+            " updated_at = excluded.updated_at",
+            (job_id, channel_id, message_id, self._clock()),
         )
-        if cur.rowcount == 0:
-            await run(
-                self.db,
-                "INSERT INTO job_messages (job_id, channel_id, message_id, updated_at)"
-                " VALUES (?, ?, ?, ?)",
-                (job_id, channel_id, message_id, now),
-            )
 
     async def get(self, job_id: int) -> JobMessage | None:
         found = await self.many([job_id])
@@ -53,9 +43,8 @@ class JobMessages:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             f"SELECT job_id, channel_id, message_id FROM job_messages WHERE job_id IN ({marks})",
             ids,
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return {r[0]: JobMessage(r[0], r[1], r[2]) for r in rows}

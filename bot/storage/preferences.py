@@ -11,27 +11,24 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import aiosqlite
-
-from .sql import run
+from .base import Database
 
 
 class PreferenceStore:
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self._clock = clock
 
     async def get(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """The member's preferences by name (a name this release does not know included)."""
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             "SELECT name, value_json FROM member_preferences WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return {r[0]: json.loads(r[1]) for r in rows}
 
     async def set(self, guild_id: int, user_id: int, values: Mapping[str, Any]) -> None:
-        """Set the named preferences (checked already), one statement."""
+        """Set the named preferences (checked already), in one statement."""
         if not values:
             return
         now = self._clock()
@@ -41,8 +38,7 @@ class PreferenceStore:
             for name, value in values.items()
             for x in (guild_id, user_id, name, json.dumps(value, ensure_ascii=False), now)
         ]
-        await run(
-            self.db,
+        await self.db.write(
             "INSERT INTO member_preferences (guild_id, user_id, name, value_json, updated_at)"
             f" VALUES {rows} ON CONFLICT (guild_id, user_id, name)"
             " DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at",
@@ -51,21 +47,17 @@ class PreferenceStore:
 
     async def clear(self, guild_id: int, user_id: int, names: Iterable[str] | None = None) -> int:
         """Forget the named preferences (None: every one); how many were set."""
-        chosen = list(names) if names is not None else None
-        if chosen is None:
-            ran = await run(
-                self.db,
+        if names is None:
+            return await self.db.write(
                 "DELETE FROM member_preferences WHERE guild_id = ? AND user_id = ?",
                 (guild_id, user_id),
             )
-            return ran.rowcount
+        chosen = list(names)
         if not chosen:
             return 0
         marks = ",".join("?" * len(chosen))
-        ran = await run(
-            self.db,
+        return await self.db.write(
             "DELETE FROM member_preferences WHERE guild_id = ? AND user_id = ?"
             f" AND name IN ({marks})",
             (guild_id, user_id, *chosen),
         )
-        return ran.rowcount

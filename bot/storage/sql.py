@@ -1,10 +1,8 @@
-"""Statements that finish, cursor and all, in the database's own thread.
+"""`run(db, sql, params)`: one statement, its row count and new row id (older call shape).
 
-aiosqlite runs sqlite3 in a worker thread, but the cursor `execute()` returns lives on in
-the event loop's thread. Dropped there, it resets its statement from the wrong thread while
-the worker runs another one on the same connection, and sqlite3 answers "bad parameter or
-other API misuse" now and then under load. So writes go through `run`, which closes the
-cursor in the worker thread (reads use `async with db.execute(...)`, which does the same).
+New code calls the database's own methods (`db.write` for the row count, `db.insert` for
+the new id; see storage/base.py). `run` stays for code written before them, and works on
+both databases: the statement finishes, cursor and all, before it returns.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
+from .base import Database
 
 
 @dataclass(frozen=True)
@@ -22,7 +20,7 @@ class Ran:
     lastrowid: int | None
 
 
-async def run(db: aiosqlite.Connection, sql: str, parameters: Iterable[Any] = ()) -> Ran:
-    """Execute one statement and close its cursor; its row count and last row id."""
+async def run(db: Database, sql: str, parameters: Iterable[Any] = ()) -> Ran:
+    """Execute one statement; its row count and last row id."""
     async with db.execute(sql, tuple(parameters)) as cur:
         return Ran(cur.rowcount, cur.lastrowid)

@@ -11,9 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import aiosqlite
-
-from .sql import run
+from .base import Database
 
 
 @dataclass(frozen=True)
@@ -24,32 +22,30 @@ class StyleRow:
 
 
 class StyleStore:
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self._clock = clock
 
     async def all(self, guild_id: int) -> list[StyleRow]:
         """The server's styles, by name."""
-        async with self.db.execute(
+        rows = await self.db.fetchall(
             "SELECT name, prompt, negative_prompt FROM guild_styles WHERE guild_id = ?"
             " ORDER BY name_key",
             (guild_id,),
-        ) as cur:
-            return [StyleRow(r[0], r[1], r[2]) for r in await cur.fetchall()]
+        )
+        return [StyleRow(r[0], r[1], r[2]) for r in rows]
 
     async def get(self, guild_id: int, key: str) -> StyleRow | None:
-        async with self.db.execute(
+        row = await self.db.fetchone(
             "SELECT name, prompt, negative_prompt FROM guild_styles"
             " WHERE guild_id = ? AND name_key = ?",
             (guild_id, key),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else StyleRow(row[0], row[1], row[2])
 
     async def add(self, guild_id: int, key: str, style: StyleRow, user_id: int) -> bool:
         """Keep a new style; False (nothing written) when the server has one of that name."""
-        ran = await run(
-            self.db,
+        written = await self.db.write(
             "INSERT INTO guild_styles"
             " (guild_id, name_key, name, prompt, negative_prompt, created_by, created_at)"
             " VALUES (?,?,?,?,?,?,?) ON CONFLICT (guild_id, name_key) DO NOTHING",
@@ -63,19 +59,16 @@ class StyleStore:
                 self._clock(),
             ),
         )
-        return ran.rowcount == 1
+        return written == 1
 
     async def remove(self, guild_id: int, key: str) -> bool:
-        ran = await run(
-            self.db,
-            "DELETE FROM guild_styles WHERE guild_id = ? AND name_key = ?",
-            (guild_id, key),
+        removed = await self.db.write(
+            "DELETE FROM guild_styles WHERE guild_id = ? AND name_key = ?", (guild_id, key)
         )
-        return ran.rowcount == 1
+        return removed == 1
 
     async def count(self, guild_id: int) -> int:
-        async with self.db.execute(
+        found = await self.db.fetchval(
             "SELECT COUNT(*) FROM guild_styles WHERE guild_id = ?", (guild_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0])
+        )
+        return int(found or 0)
