@@ -21,6 +21,7 @@ import aiohttp
 
 from .asks.references import read_head as read_first_bytes
 from .config.environment import Environment
+from .config.tool_storage import ToolStorage
 from .config.tunables import Tunables
 from .engine.engine import JobEngine
 from .engine.limiter import QuotaGate
@@ -37,6 +38,7 @@ from .services.listings import JobListings
 from .services.moderation import ModerationService
 from .services.preferences import PreferenceService
 from .services.styles import StyleService
+from .services.tools import ToolService
 from .services.usage import UsageService
 from .storage.base import Database
 from .storage.jobs import JobStore
@@ -57,6 +59,7 @@ class Services:
     usage: UsageService
     styles: StyleService
     preferences: PreferenceService
+    tools: ToolService
 
 
 @dataclass
@@ -131,9 +134,11 @@ def build_services(
     settings: ServerSettingsStore,
     session: aiohttp.ClientSession,
     read_head: HeadReader | None = None,
+    tool_storage: ToolStorage | None = None,
 ) -> Services:
     """The services over a built engine; `read_head` reads an upload's first bytes (by
-    default over `session`)."""
+    default over `session`); `tool_storage` is where the image tools' results go (None:
+    the tools are off)."""
     tunables = engine.tunables
     db = engine.store.db
     quotas = engine.rules.quotas or QuotaBook(settings, UsageReader(db))
@@ -141,18 +146,19 @@ def build_services(
     preferences = PreferenceService(
         store=PreferenceStore(db), settings=settings, styles=styles, tunables=tunables
     )
+    jobs = JobService(
+        engine=engine,
+        store=engine.store,
+        settings=settings,
+        tunables=tunables,
+        read_head=read_head or partial(read_first_bytes, session),
+        styles=styles,
+        preferences=preferences,
+        # A moderator's warning that could not be sent by DM waits for the member.
+        warnings=moderation.take_warnings,
+    )
     return Services(
-        jobs=JobService(
-            engine=engine,
-            store=engine.store,
-            settings=settings,
-            tunables=tunables,
-            read_head=read_head or partial(read_first_bytes, session),
-            styles=styles,
-            preferences=preferences,
-            # A moderator's warning that could not be sent by DM waits for the member.
-            warnings=moderation.take_warnings,
-        ),
+        jobs=jobs,
         listings=JobListings(engine=engine, store=engine.store, tunables=tunables),
         admin=ServerAdmin(settings=settings, audit=moderation.store, tunables=tunables),
         moderation=ModerationService(moderation=moderation, settings=settings),
@@ -161,6 +167,7 @@ def build_services(
         ),
         styles=styles,
         preferences=preferences,
+        tools=ToolService(engine=engine, jobs=jobs, storage=tool_storage),
     )
 
 
@@ -197,7 +204,11 @@ async def open_runtime(
         if start_engine:
             await engine.start()
         services = build_services(
-            engine=engine, moderation=moderation, settings=settings, session=session
+            engine=engine,
+            moderation=moderation,
+            settings=settings,
+            session=session,
+            tool_storage=environment.tool_storage,
         )
         try:
             yield Runtime(

@@ -60,6 +60,8 @@ class Stack:
     home: Path
     config: dict[str, Any]
     bots: list[BotProcess] = field(default_factory=list)
+    # Environment variables of the bot beside the stack's own (the tools' bucket, say).
+    environ: dict[str, str] = field(default_factory=dict)
 
     @property
     def db_path(self) -> Path:
@@ -92,6 +94,9 @@ class Stack:
         env.pop("DATABASE_URL", None)
         if isinstance(self.database, str):
             env["DATABASE_URL"] = self.database
+        for name in [n for n in env if n.startswith("MPS_OUTPUT_COS_")]:
+            del env[name]  # the tools are off unless a test turns them on
+        env.update(self.environ)
         return env
 
     async def run_cli(self, *args: str) -> tuple[int, str]:
@@ -146,6 +151,7 @@ async def bot_stack(
     guilds: list[FakeGuild] | None = None,
     config: dict[str, Any] | None = None,
     start: bool = True,
+    environ: dict[str, str] | None = None,
     **fake_options: Any,
 ) -> AsyncIterator[Stack]:
     emulator = MpsEmulator(
@@ -154,7 +160,7 @@ async def bot_stack(
     await emulator.start()
     fake = FakeDiscord(**({"guilds": guilds} if guilds else {}), **fake_options)
     await fake.start()
-    stack = Stack(fake, emulator, home, _merge(FAST_CONFIG, config or {}))
+    stack = Stack(fake, emulator, home, _merge(FAST_CONFIG, config or {}), environ=environ or {})
     try:
         await stack.sync()
         if start:

@@ -23,6 +23,7 @@ SETTING_NAMES = {
     "daily_video_per_user": "admin.name.daily_video_per_user",
     "daily_video_server": "admin.name.daily_video_server",
     "monthly_video_server": "admin.name.monthly_video_server",
+    "tools_daily_per_user": "admin.name.tools_daily_per_user",
     "timezone": "admin.name.timezone",
     "buttons": "admin.name.buttons",
     "models": "admin.name.models",
@@ -40,6 +41,7 @@ LIMITS = (
     "running_per_user",
     "queued_per_user",
     "cooldown_seconds",
+    "tools_daily_per_user",
 )
 VIDEO_LIMITS = ("daily_video_per_user", "daily_video_server", "monthly_video_server")
 OTHERS = (
@@ -60,7 +62,7 @@ SOURCES = {
     "user": "admin.source.user",
 }
 BUTTON_RULES = {"anyone": "admin.value.anyone", "owner": "admin.value.owner"}
-IMAGE_QUOTAS = ("daily_per_user", "daily_server", "monthly_server")
+IMAGE_QUOTAS = ("daily_per_user", "daily_server", "monthly_server", "tools_daily_per_user")
 
 
 def channel_list(locale: str, channels: frozenset[int]) -> str:

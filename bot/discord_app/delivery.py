@@ -19,12 +19,15 @@ import discord
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
+from ..mps.models import TaskKind
 from ..services.listings import is_video
 from ..storage.jobs import Job, JobState, JobStore
 from ..text.i18n import t
 from . import render
 from .buttons import result_view
 from .messenger import JobMessenger
+from .tool_buttons import tool_result_view, with_tools
+from .tool_render import describe_embed
 from .uploads import UploadError, as_spoilers, prepare_uploads
 
 log = logging.getLogger(__name__)
@@ -69,11 +72,13 @@ class Delivery:
         store: JobStore,
         messenger: JobMessenger,
         tunables: Tunables,
+        tools: bool = False,
     ) -> None:
         self.engine = engine
         self.store = store  # read only: the engine writes jobs
         self.messenger = messenger
         self.tunables = tunables
+        self.tools = tools  # the image tools are on: image results offer them
 
     async def _patiently(self, job: Job, send: Callable[[], Awaitable[T]]) -> T:
         """Send, waiting out rate limits, server errors and connection resets with backoff
@@ -136,6 +141,8 @@ class Delivery:
         job = jobs[0]  # the message is its batch's first job's
         locale = job_locale(job)
         ready = [j for j in jobs if j.state is JobState.READY]
+        if job.result_text is not None and not job.results:
+            return await self._deliver_text(job)
         token_was_alive = self.messenger.token_alive(job.id)
         limit = int(job.frontend.get("attachment_size_limit") or DEFAULT_UPLOAD_LIMIT)
         files = [(r.path, r.filename) for j in ready for r in j.results]
@@ -155,7 +162,7 @@ class Delivery:
             pictured = None if spoiler else uploads[0].filename
             timeout = self.tunables.polling.timeout_seconds
             embed = render.result_embed(job, locale, pictured, took, jobs, timeout)
-            view = result_view(job, len(uploads), locale)
+            view = self._view(job, len(uploads), locale)
             try:
                 send = partial(self.messenger.edit, job, embed=embed, view=view, uploads=uploads)
                 message = await self._patiently(job, send)
@@ -173,6 +180,36 @@ class Delivery:
                 )
         if message is None:
             return await self._failed(ready, "TooLarge", t(locale, "discord.upload_refused"))
+        await self._delivered(ready, message, token_was_alive)
+
+    def _view(self, job: Job, images: int, locale: str) -> discord.ui.View:
+        if job.kind is TaskKind.TOOL:
+            return tool_result_view(job, images, locale, self.tools)
+        view = result_view(job, images, locale)
+        if self.tools and job.kind is TaskKind.IMAGE:
+            with_tools(view, job.id, images, locale)
+        return view
+
+    async def _deliver_text(self, job: Job) -> None:
+        """A description: its text on the job's message, with "Imagine this"."""
+        locale = job_locale(job)
+        took = (job.mps_final_at or time.time()) - job.created_at
+        embed = describe_embed(job, locale, took)
+        view = tool_result_view(job, 0, locale, self.tools)
+        token_was_alive = self.messenger.token_alive(job.id)
+        try:
+            send = partial(self.messenger.edit, job, embed=embed, view=view)
+            message = await self._patiently(job, send)
+        except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+            log.warning("job %d: delivery failed: %r", job.id, exc)
+            return await self._failed([job], *failure_of(exc))
+        await self._delivered([job], message, token_was_alive)
+
+    async def _delivered(
+        self, ready: list[Job], message: discord.Message, token_was_alive: bool
+    ) -> None:
+        job = ready[0]
+        locale = job_locale(job)
         for done in ready:
             await self.engine.mark_delivered(done.id)
         self.messenger.forget(job.id)

@@ -16,6 +16,7 @@ from ..moderation.service import Moderation
 from ..services.jobs import JobService
 from ..services.listings import JobListings
 from ..services.moderation import ModerationService
+from ..services.tools import ToolService
 from ..storage.jobs import JobStore
 from ..storage.messages import JobMessages
 from .delivery import Delivery
@@ -25,6 +26,7 @@ from .messenger import ChannelOpener, JobMessenger
 from .mod_actions import DmOpener, ModerationActions
 from .modlog import ModerationLog
 from .outage_notices import OutageNotices
+from .tool_actions import ToolActions
 from .tracker import JobTracker
 
 
@@ -44,10 +46,15 @@ class FrontEnd:
         dm: DmOpener,
         guild_locale: Callable[[int], str],
         log_channels: Callable[[], dict[int, int]],
+        tools: ToolService,
     ) -> None:
         self.messenger = JobMessenger(channels, messages, tunables.discord)
         self.delivery = Delivery(
-            engine=engine, store=store, messenger=self.messenger, tunables=tunables
+            engine=engine,
+            store=store,
+            messenger=self.messenger,
+            tunables=tunables,
+            tools=tools.enabled,
         )
         self.tracker = JobTracker(
             engine=engine,
@@ -65,6 +72,7 @@ class FrontEnd:
             views=self.views,
             tunables=tunables,
         )
+        self.tools = ToolActions(tools=tools, jobs=self.jobs)
         self.modlog = ModerationLog(
             moderation=moderation, channels=channels, guild_locale=guild_locale
         )

@@ -11,6 +11,7 @@ from collections import Counter
 
 from ..mps.models import TaskKind
 from ..rules.asks import Ask
+from .registry import Registry
 
 
 class Admission:
@@ -65,3 +66,15 @@ class Reservations:
         if self._held[key] <= 0:
             del self._held[key]
             self._units.pop(key, None)
+
+
+def unaccepted(
+    reservations: Reservations, registry: Registry, guild_id: int, kinds: tuple[TaskKind, ...]
+) -> Counter[int]:
+    """Per member, the outputs of `kinds` reserved or live and not accepted by MPS yet: the
+    quotas count them as used (a tool use counts as an image unless the server says)."""
+    counts: Counter[int] = Counter()
+    for kind in kinds:
+        counts += reservations.by_user(guild_id, kind)
+        counts += registry.unsubmitted(guild_id, kind)
+    return counts

@@ -42,6 +42,14 @@ class Downloader:
         self._slots = asyncio.Semaphore(concurrency)
         self.downloads = OwnedTasks("download")
 
+    async def keep_text(self, live: LiveJob, text: str) -> None:
+        """A task whose result is a text (an image described): kept with the job, which is
+        then ready to be delivered like any other."""
+        await self.store.update(
+            live.job_id, task_id=live.task_id, result_text=text, state=JobState.READY
+        )
+        await self.outcomes.emit(EventType.READY, live.job_id)
+
     def start(self, live: LiveJob, urls: tuple[str, ...]) -> None:
         self.downloads.spawn(self._download(live, urls), f"download-{live.job_id}")
 

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -28,7 +29,7 @@ from ..mps.models import TaskKind
 from ..rules.rulebook import Ask, Pending, QueueLimitError, Rulebook
 from ..storage.jobs import Job, JobState, JobStore
 from ..storage.outages import OutageStore
-from .admission import Admission, Reservations
+from .admission import Admission, Reservations, unaccepted
 from .bus import BatchFollower, EventBus, JobFollower, Listener
 from .dispatcher import Dispatcher
 from .downloader import Downloader
@@ -251,9 +252,7 @@ class JobEngine:
         reservations = self._reservations
         admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units)
         admission.ask = ask
-        pending = reservations.by_user(ask.guild_id, ask.kind) + self._registry.unsubmitted(
-            ask.guild_id, ask.kind
-        )
+        pending = self._unaccepted(ask.guild_id, ask.kind)
         snapshot = Pending(
             user=pending[ask.user_id],
             guild=sum(pending.values()),
@@ -269,10 +268,12 @@ class JobEngine:
     def pending(self, guild_id: int, user_id: int, kind: TaskKind) -> Pending:
         """Outputs of `kind` asked in a server but not accepted by MPS yet (what the quotas
         count as used with the accepted ones), for a member and for the whole server."""
-        counts = self._reservations.by_user(guild_id, kind) + self._registry.unsubmitted(
-            guild_id, kind
-        )
+        counts = self._unaccepted(guild_id, kind)
         return Pending(user=counts[user_id], guild=sum(counts.values()), user_reserved=0)
+
+    def _unaccepted(self, guild_id: int, kind: TaskKind) -> Counter[int]:
+        kinds = self.rules.counted_kinds(guild_id, kind)
+        return unaccepted(self._reservations, self._registry, guild_id, kinds)
 
     async def submit(self, request: JobRequest, admission: Admission | None = None) -> Job:
         """Write the ask's jobs (`request.tasks` of them, one batch), queue them, and return

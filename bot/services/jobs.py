@@ -238,7 +238,7 @@ class JobService:
     async def ask_reroll(self, member: Member, job_id: int, refresh: UrlRefresher) -> Ticket:
         """Same prompt and options again; the new job belongs to whoever pressed."""
         job = await self.job_here(member, job_id)
-        self._may_press(member, job)
+        self.may_press(member, job)
         return await self._ask_like(member, job, refresh)
 
     async def ask_rerun(self, member: Member, job_id: int, refresh: UrlRefresher) -> Ticket:
@@ -251,7 +251,7 @@ class JobService:
         """The job a member may remix (checked before the form is shown): its record
         holds the prompt and negative prompt to start from."""
         job = await self.job_here(member, job_id)
-        self._may_press(member, job)
+        self.may_press(member, job)
         return job
 
     async def ask_remix(
@@ -274,7 +274,7 @@ class JobService:
         """The result at `index` of `images` (the URLs on the result's message, freshly
         signed; None: the message is gone) becomes the reference image of a new job."""
         job = await self.job_here(member, job_id)
-        self._may_press(member, job)
+        self.may_press(member, job)
         if images is None or index >= len(images):
             raise Refusal("error.result_gone")
         options = ImageOptions.from_record(job.options)
@@ -288,7 +288,7 @@ class JobService:
         """The image result becomes the first frame of a video, with the image's prompt
         (a fresh video: the member's preferences apply)."""
         job = await self.job_here(member, job_id)
-        self._may_press(member, job)
+        self.may_press(member, job)
         if job.kind is not TaskKind.IMAGE or images is None or index >= len(images):
             raise Refusal("error.result_gone")
         spoiler = bool(job.options.get("spoiler"))
@@ -307,6 +307,8 @@ class JobService:
         """A new job asked exactly as `job` was (but for `changes`), image or video, its
         uploaded images' URLs signed afresh (they expire after about a day; a re-roll may
         come much later)."""
+        if job.kind is TaskKind.TOOL:
+            raise Refusal("tools.refused.again")  # a tool is used again from its image
         if job.kind is TaskKind.VIDEO:
             video = dataclasses.replace(VideoOptions.from_record(job.options), **(changes or {}))
             frames = [url for url in (video.first_frame, video.last_frame) if url]
@@ -340,7 +342,7 @@ class JobService:
         if job.user_id != member.user_id:
             raise Refusal("error.not_your_job")
 
-    def _may_press(self, member: Member, job: Job) -> None:
+    def may_press(self, member: Member, job: Job) -> None:
         """Re-roll, Vary and Animate spend the presser's quota; a server may keep them to
         the owner of the result."""
         if job.user_id != member.user_id and self.settings.get(job.guild_id).buttons == "owner":

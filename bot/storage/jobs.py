@@ -73,6 +73,8 @@ class Job:
     batch_id: int | None = None  # the first job of its batch; None when asked alone
     batch_index: int = 0
     batch_size: int = 1
+    # A result that is a text, not a file (an image tool's description).
+    result_text: str | None = None
 
     @property
     def batch_key(self) -> int:
@@ -107,6 +109,7 @@ class Job:
             batch_id=row["batch_id"],
             batch_index=row["batch_index"],
             batch_size=row["batch_size"],
+            result_text=row["result_text"],
         )
 
 
@@ -123,6 +126,7 @@ _COLUMNS = {
     "finished_at",
     "locale",
     "batch_id",
+    "result_text",
 }
 
 
