@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FAST_CONFIG: dict[str, Any] = {
     "polling": {
         "image_expected": [0.2, 0.8],
+        "tool_expected": [0.1, 0.5],
         "target_interval": 0.1,
         "max_interval": 1.0,
         "timeout_seconds": 60,

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 
 from ..config.tunables import Downloads
-from ..storage.jobs import JobState, JobStore, ResultFile
+from ..storage.jobs import RESULT_TEXT, JobState, JobStore, ResultFile
 from .downloads import DownloadError, download_all
 from .events import ErrorCategory, EventType
 from .outcomes import Outcomes
@@ -45,8 +45,10 @@ class Downloader:
     async def keep_text(self, live: LiveJob, text: str) -> None:
         """A task whose result is a text (an image described): kept with the job, which is
         then ready to be delivered like any other."""
+        job = await self.store.get(live.job_id)
+        options = {**(job.options if job is not None else {}), RESULT_TEXT: text}
         await self.store.update(
-            live.job_id, task_id=live.task_id, result_text=text, state=JobState.READY
+            live.job_id, task_id=live.task_id, options=options, state=JobState.READY
         )
         await self.outcomes.emit(EventType.READY, live.job_id)
 

@@ -73,8 +73,13 @@ class Job:
     batch_id: int | None = None  # the first job of its batch; None when asked alone
     batch_index: int = 0
     batch_size: int = 1
-    # A result that is a text, not a file (an image tool's description).
-    result_text: str | None = None
+
+    @property
+    def result_text(self) -> str | None:
+        """A result that is a text, not a file (an image described), kept in the options
+        with what was asked (it is small, and one row holds the whole job)."""
+        text = self.options.get(RESULT_TEXT)
+        return text if isinstance(text, str) else None
 
     @property
     def batch_key(self) -> int:
@@ -109,7 +114,6 @@ class Job:
             batch_id=row["batch_id"],
             batch_index=row["batch_index"],
             batch_size=row["batch_size"],
-            result_text=row["result_text"],
         )
 
 
@@ -126,8 +130,9 @@ _COLUMNS = {
     "finished_at",
     "locale",
     "batch_id",
-    "result_text",
 }
+# The options' key of a text result.
+RESULT_TEXT = "result_text"
 
 
 # The rules' last word before a job is written, inside the transaction that writes it.

@@ -1,0 +1,139 @@
+"""End to end through the fake Discord and the emulator: the image tools on a result
+(Upscale ×2 → an attachment twice the size, Remove background → a PNG with transparent
+pixels, Zoom out → a wider picture), Describe on any message (a text and Imagine this,
+which starts a job with that text), the tools' uses counted by the limits, and nothing
+offered without the output bucket."""
+
+from __future__ import annotations
+
+from bot.storage.jobs import JobState
+
+from .bot_stack import bot_stack
+from .test_e2e_admin import text_of
+from .test_e2e_buttons import button, settled
+from .test_e2e_remix import creates
+from .tool_helpers import BUCKET, REGION, decode, subject_picture, tool_config
+
+TOOLS_ON = {"MPS_OUTPUT_COS_BUCKET": BUCKET, "MPS_OUTPUT_COS_REGION": REGION}
+
+
+async def posted(fake, interaction, within: float = 30):
+    """The job's message once it holds its attachments."""
+    return await fake.wait_for_message(
+        lambda m: m.id == interaction.response_message_id and m.attachments, timeout=within
+    )
+
+
+async def answered(fake, interaction, within: float = 30):
+    """The job's message once it holds its final buttons (a description has no file)."""
+    return await fake.wait_for_message(
+        lambda m: (
+            m.id == interaction.response_message_id
+            and any(i.startswith(("tool:imagine:", "imagine:delete:")) for i in m.custom_ids())
+        ),
+        timeout=within,
+    )
+
+
+def picture(message):
+    return decode(message.attachments[0].data)
+
+
+async def test_upscale_remove_background_and_zoom_out_on_a_result(tmp_path) -> None:
+    async with bot_stack(tmp_path, emulator_config=tool_config(), environ=TOOLS_ON) as stack:
+        fake, emu = stack.fake, stack.emulator
+        first = await fake.invoke("imagine", user="alice", options={"prompt": "a red kite"})
+        result = await posted(fake, first)
+        original = picture(result)
+        ids = result.custom_ids()
+        for prefix in ("tool:upscale2:", "tool:upscale4:", "tool:zoomout:", "tool:cutout:"):
+            assert any(i.startswith(prefix) for i in ids), prefix
+
+        upscale = await fake.press_button(
+            result.id, button(result, "tool:upscale2:"), "bob", locale="en-US"
+        )
+        upscaled = await posted(fake, upscale)
+        assert picture(upscaled).size == (original.width * 2, original.height * 2)
+        assert "Upscale ×2" in text_of(upscaled) and "a red kite" in text_of(upscaled)
+        # MPS was sent the picture the member saw: the attachment on the message.
+        process = emu.stats()["actions"]["ProcessImage"]
+        assert process["accepted"] == 1
+
+        cutout = await fake.press_button(result.id, button(result, "tool:cutout:"), "alice")
+        cut = await posted(fake, cutout)
+        assert cut.attachments[0].filename.endswith(".png")
+        alpha = picture(cut).convert("RGBA").getchannel("A")
+        assert alpha.getextrema()[0] == 0  # some pixels are transparent
+
+        zoom = await fake.press_button(result.id, button(result, "tool:zoomout:"), "alice")
+        zoomed = picture(await posted(fake, zoom))
+        assert zoomed.width / zoomed.height > original.width / original.height
+
+        jobs = await settled(stack)
+        assert [j.kind.value for j in jobs] == ["image", "tool", "tool", "tool"]
+        assert all(j.state is JobState.DELIVERED for j in jobs)
+        assert [j.model for j in jobs[1:]] == ["upscale_2x", "remove_background", "zoom_out"]
+        # Each tool job was written with its request before it was sent, the input being
+        # the Discord attachment.
+        assert all(
+            j.request["InputInfo"]["UrlInputInfo"]["Url"].startswith(fake.base_url)
+            for j in jobs[1:]
+        )
+        history = await fake.invoke("history", user="alice")
+        shown = text_of(await history.wait_for_original())
+        assert "Remove background" in shown and "Zoom out" in shown
+
+
+async def test_describe_then_imagine_this(tmp_path) -> None:
+    async with bot_stack(tmp_path, emulator_config=tool_config(), environ=TOOLS_ON) as stack:
+        fake, emu = stack.fake, stack.emulator
+        photo = subject_picture((160, 90))
+        message = await fake.post_message("bob", "my photo", attachments=[("p.png", photo)])
+        describe = await fake.message_command("Describe", message, "carol")
+        described = await answered(fake, describe)
+        text = described.embeds[0]["description"]
+        assert text and "Imagine this" in str(described.components)
+
+        imagine = await fake.press_button(described.id, button(described, "tool:imagine:"), "alice")
+        await posted(fake, imagine)
+        (task,) = creates(emu)
+        assert task.params["Prompt"].replace("\\", "") == text.replace("\\", "")
+        jobs = await settled(stack)
+        assert [j.kind.value for j in jobs] == ["tool", "image"]
+        assert jobs[0].result_text and jobs[1].user_id == fake.guild.member("alice").user.id
+
+        # A message without an image is refused privately, for free.
+        words = await fake.post_message("bob", "just words")
+        refused = await fake.message_command("Describe", words, "carol")
+        assert (await refused.wait_for_response()).original.ephemeral
+
+
+async def test_tool_uses_count_as_images_unless_the_server_sets_a_tool_limit(tmp_path) -> None:
+    async with bot_stack(tmp_path, emulator_config=tool_config(), environ=TOOLS_ON) as stack:
+        fake = stack.fake
+        limit = await fake.invoke("settings", "limits", options={"daily_per_user": 2})
+        await limit.wait_for_response()
+        first = await fake.invoke("imagine", user="alice", options={"prompt": "owl"})
+        result = await posted(fake, first)
+        upscale = await fake.press_button(result.id, button(result, "tool:upscale2:"), "alice")
+        await posted(fake, upscale)
+        # The image and the upscale are two images: a third use is refused, for free.
+        third = await fake.press_button(result.id, button(result, "tool:zoomout:"), "alice")
+        await third.wait_for_response()
+        assert third.original.ephemeral and "2 of your 2" in third.original.content
+
+        # With a tool limit of its own, tool uses count apart, against it alone.
+        limit = await fake.invoke("settings", "limits", options={"tools_daily_per_user": 2})
+        await limit.wait_for_response()
+        again = await fake.press_button(result.id, button(result, "tool:zoomout:"), "alice")
+        await posted(fake, again)
+        over = await fake.press_button(result.id, button(result, "tool:cutout:"), "alice")
+        await over.wait_for_response()
+        assert "2 of your 2 tool uses" in over.original.content
+        # ...and images no longer count them: one image made, a second is allowed.
+        await posted(fake, await fake.invoke("imagine", user="alice", options={"prompt": "fox"}))
+        quota = await fake.invoke("quota", user="alice")
+        shown = text_of(await quota.wait_for_original())
+        assert "Image tool uses per member per day: 2 used" in shown
+        jobs = await settled(stack)
+        assert [j.model for j in jobs if j.kind.value == "tool"] == ["upscale_2x", "zoom_out"]
