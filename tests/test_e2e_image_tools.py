@@ -137,3 +137,15 @@ async def test_tool_uses_count_as_images_unless_the_server_sets_a_tool_limit(tmp
         assert "Image tool uses per member per day: 2 used" in shown
         jobs = await settled(stack)
         assert [j.model for j in jobs if j.kind.value == "tool"] == ["upscale_2x", "zoom_out"]
+
+
+async def test_without_the_output_bucket_nothing_is_offered(tmp_path) -> None:
+    async with bot_stack(tmp_path, emulator_config=tool_config()) as stack:
+        fake = stack.fake
+        result = await posted(fake, await fake.invoke("imagine", options={"prompt": "a bay"}))
+        assert not [i for i in result.custom_ids() if i.startswith("tool:")]
+        assert "imagine:reroll:" in " ".join(result.custom_ids())  # the rest is there
+        # The Describe menu is not registered; the other menus are.
+        guild = fake.guild.id
+        assert fake.command("Describe", guild) is None
+        assert fake.command("Use as reference", guild) is not None
