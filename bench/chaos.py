@@ -8,7 +8,9 @@ Examples::
 
 Crash: the real bot (`python -m bot`, against the fake Discord and the MPS emulator) is
 killed with SIGKILL at random moments while jobs are queued, submitting, running,
-downloading and delivering, then started again. At the end every accepted job (a row in
+downloading and delivering, then started again. Members also press the image tools
+(Upscale ×2, Zoom out, Remove background) on results already posted, so ProcessImage jobs
+are among those killed. At the end every accepted job (a row in
 the database) must be delivered exactly once (one message with attachments) or clearly
 failed, and the emulator must never have created a second task for a job that has a TaskId.
 
@@ -24,6 +26,7 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import signal
 import statistics
 import sys
@@ -41,10 +44,18 @@ import aiohttp
 from bot.mps.client import MpsClient
 from bot.mps.models import ImageTaskRequest, TaskKind
 from mps_emulator import EmulatorConfig
+from mps_emulator.tool_config import ToolConfig
 from tests.bot_stack import Stack, bot_stack
 
 CREATE = "CreateAigcImageTask"
 DESCRIBE = "DescribeAigcImageTask"
+PROCESS = "ProcessImage"
+# The tools pressed on results (Upscale ×4 is left out: it refuses large pictures for free).
+TOOL_BUTTONS = ("tool:upscale2:", "tool:zoomout:", "tool:cutout:")
+# The image tools write to this (emulated) bucket.
+TOOLS_ON = {"MPS_OUTPUT_COS_BUCKET": "chaos-1250000000", "MPS_OUTPUT_COS_REGION": "ap-guangzhou"}
+# A job's id, as every job's message shows it in its footer ("Job #12 · …").
+_FOOTER_JOB = re.compile(r"#(\d+)")
 USERS = ("alice", "bob", "carol")
 FINAL = ("delivered", "failed", "cancelled")
 
@@ -82,7 +93,7 @@ class Verdict:
         return out
 
 
-_COLUMNS = ("id", "state", "prompt", "task_id", "error_category", "error_code")
+_COLUMNS = ("id", "kind", "state", "prompt", "task_id", "error_category", "error_code")
 
 
 async def _rows(stack: Stack) -> list[dict[str, Any]]:
@@ -107,6 +118,29 @@ async def _ask(stack: Stack, prompt: str, rng: random.Random) -> None:
     )
 
 
+async def _use_tool(stack: Stack, rng: random.Random) -> bool:
+    """A member presses an image tool on a result already posted (if there is one)."""
+    fake = stack.fake
+    offered = [
+        (message.id, custom)
+        for message in list(fake.messages.values())
+        if message.attachments and not message.deleted
+        for custom in message.custom_ids()
+        if custom.startswith(TOOL_BUTTONS)
+    ]
+    if not offered:
+        return False
+    message_id, custom = rng.choice(offered)
+    await fake.press_button(message_id, custom, rng.choice(USERS))
+    return True
+
+
+def _posted_job(message: Any) -> int | None:
+    footer = (message.embeds[0].get("footer") or {}).get("text") or ""
+    found = _FOOTER_JOB.search(footer)
+    return int(found.group(1)) if found else None
+
+
 async def judge(stack: Stack, verdict: Verdict) -> Verdict:
     """Every job final; delivered ones posted exactly once; no second Create for a job."""
     rows = await _rows(stack)
@@ -114,28 +148,31 @@ async def judge(stack: Stack, verdict: Verdict) -> Verdict:
     posted = Counter()
     for message in list(stack.fake.messages.values()):
         if message.attachments and message.embeds:
-            posted[message.embeds[0].get("title")] += 1
+            posted[_posted_job(message)] += 1
     unknown = 0
     for row in rows:
-        state, prompt = row["state"], row["prompt"]
+        state, job_id = row["state"], row["id"]
         if state == "delivered":
             verdict.delivered += 1
-            if posted[prompt] != 1:
-                verdict.problems.append(f"job {row['id']} posted {posted[prompt]} times")
+            if posted[job_id] != 1:
+                verdict.problems.append(f"job {job_id} posted {posted[job_id]} times")
         elif state == "failed":
             verdict.failed[f"{row['error_category']}/{row['error_code']}"] += 1
             unknown += row["error_category"] == "unknown_outcome" and not row["task_id"]
             if not row["error_category"] or not row["error_code"]:
                 verdict.problems.append(f"job {row['id']} failed without a reason")
-            if posted[prompt]:
+            if posted[job_id]:
                 verdict.problems.append(f"job {row['id']} failed but was posted")
         elif state != "cancelled":
             verdict.problems.append(f"job {row['id']} never ended ({state})")
     stats = stack.emulator.stats()
-    verdict.creates_accepted = stats["actions"].get(CREATE, {}).get("accepted", 0)
+    verdict.creates_accepted = sum(
+        stats["actions"].get(action, {}).get("accepted", 0) for action in (CREATE, PROCESS)
+    )
     stored = {r["task_id"] for r in rows if r["task_id"]}
     verdict.task_ids = len(stored)
-    created = set(stats["tasks"])
+    created = set(stats["tasks"]) | set(stack.emulator.service.tools.tasks)
+    verdict.extra["tool_jobs"] = sum(1 for r in rows if r["kind"] == "tool")
     if not stored <= created:
         verdict.problems.append("a stored TaskId the emulator never created")
     orphans = len(created - stored)
@@ -164,21 +201,30 @@ async def _reporting(verdict: Verdict) -> AsyncIterator[None]:
 async def crash_run(home: Path, *, kills: int, jobs_per_kill: int = 3, seed: int = 1) -> Verdict:
     await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
     rng = random.Random(seed)
-    emulator = EmulatorConfig(image_wait=(0.2, 1.0), image_run=(0.3, 2.0), seed=seed)
+    tools = ToolConfig(wait=(0.2, 1.0), run=(0.3, 2.0))
+    emulator = EmulatorConfig(image_wait=(0.2, 1.0), image_run=(0.3, 2.0), seed=seed, tools=tools)
     verdict = Verdict("crash")
     seen_at_kill: Counter = Counter()
     interrupted: set[int] = set()
-    prompts = 0
+    prompts = tools_pressed = 0
     async with (
         _reporting(verdict),
-        bot_stack(home, config=CHAOS_CONFIG, emulator_config=emulator) as stack,
+        bot_stack(home, config=CHAOS_CONFIG, emulator_config=emulator, environ=TOOLS_ON) as stack,
     ):
+        # One result posted before the first kill, so the tools have a picture from the start.
+        prompts += 1
+        await _ask(stack, f"chaos {prompts}", rng)
+        await stack.fake.wait_for_message(
+            lambda m: any(c.startswith(TOOL_BUTTONS) for c in m.custom_ids()), timeout=30
+        )
         for _ in range(kills):
             # Stretch one step or another now and then, so kills also land while a Create
             # is on the wire, while results download and while they are posted.
-            stretch = rng.choice(("none", "create", "download", "deliver"))
-            if stretch == "create":
-                stack.emulator.inject_fault("slow", CREATE, delay=1.0)
+            stretch = rng.choice(("none", "create", "process", "download", "deliver"))
+            if stretch in ("create", "process"):
+                stack.emulator.inject_fault(
+                    "slow", CREATE if stretch == "create" else PROCESS, delay=1.0
+                )
             elif stretch == "download":
                 stack.emulator.inject_fault("slow", "Download", delay=1.0)
             elif stretch == "deliver":
@@ -186,6 +232,8 @@ async def crash_run(home: Path, *, kills: int, jobs_per_kill: int = 3, seed: int
             for _ in range(rng.randint(1, jobs_per_kill)):
                 prompts += 1
                 await _ask(stack, f"chaos {prompts}", rng)
+            # Tools on what was posted before, so tool jobs are killed too.
+            tools_pressed += await _use_tool(stack, rng)
             await asyncio.sleep(rng.uniform(0.1, 2.5))
             await stack.bots[-1].stop(signal.SIGKILL)
             for row in await _rows(stack):
@@ -205,6 +253,7 @@ async def crash_run(home: Path, *, kills: int, jobs_per_kill: int = 3, seed: int
             jobs_interrupted=len(interrupted),
             interrupted_then_delivered=len(interrupted & delivered),
             asked=prompts,
+            tools_pressed=tools_pressed,
         )
         # Close the bot cleanly: bot_stack checks its logs for tracebacks.
         await stack.bots[-1].stop(signal.SIGTERM)
