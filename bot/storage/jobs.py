@@ -75,9 +75,7 @@ class Job:
     batch_size: int = 1
 
     @property
-    def result_text(self) -> str | None:
-        """A result that is a text, not a file (an image described), kept in the options
-        with what was asked (it is small, and one row holds the whole job)."""
+    def result_text(self) -> str | None:  # a text result (an image described), not a file
         text = self.options.get(RESULT_TEXT)
         return text if isinstance(text, str) else None
 
@@ -131,8 +129,7 @@ _COLUMNS = {
     "locale",
     "batch_id",
 }
-# The options' key of a text result.
-RESULT_TEXT = "result_text"
+RESULT_TEXT = "result_text"  # the options' key of a text result
 
 
 # The rules' last word before a job is written, inside the transaction that writes it.
