@@ -146,3 +146,22 @@ async def test_tool_uses_count_as_images_unless_the_server_sets_a_tool_limit(tmp
         assert (tool_line.name, tool_line.used, tool_line.limit) == ("tools_daily_per_user", 3, 5)
     finally:
         await db.close()
+
+
+async def test_a_refused_bucket_fails_the_tool_job_and_stops_nothing_else(tmp_path) -> None:
+    config = tool_config(buckets={"elsewhere-1250000000": "ap-guangzhou"})
+    async with (
+        running_emulator(config) as emu,
+        picture_server({"p.png": PICTURE}) as base,
+        engine_harness(emu, tmp_path / "db.sqlite3") as h,
+    ):
+        tool = await h.engine.submit(tool_request(Tool.ZOOM_OUT, f"{base}/p.png"))
+        await h.wait_until(lambda: h.terminal(tool.id))
+        failed = await h.store.get(tool.id)
+        assert failed.error_category == ErrorCategory.OPERATOR
+        assert failed.error_code == "ResourceNotFound.CosBucketNotExist"
+        # The account is fine: Creates go on, and an image is made.
+        assert not h.engine.outage.active
+        image = await h.submit(guild=2, user=3)
+        await h.wait_until(lambda: h.terminal(image))
+        assert (await h.store.get(image)).state is JobState.DELIVERED
