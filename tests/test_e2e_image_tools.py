@@ -101,6 +101,11 @@ async def test_describe_then_imagine_this(tmp_path) -> None:
         jobs = await settled(stack)
         assert [j.kind.value for j in jobs] == ["tool", "image"]
         assert jobs[0].result_text and jobs[1].user_id == fake.guild.member("alice").user.id
+        # /history job: shows the description, and offers no Run again for a tool.
+        detail = await fake.invoke("history", user="carol", options={"job": jobs[0].id})
+        card = await detail.wait_for_original()
+        assert text in text_of(card) and "Describe" in text_of(card)
+        assert not [i for i in card.custom_ids() if i.startswith("history:rerun:")]
 
         # A message without an image is refused privately, for free.
         words = await fake.post_message("bob", "just words")
