@@ -154,3 +154,25 @@ async def test_without_the_output_bucket_nothing_is_offered(tmp_path) -> None:
         guild = fake.guild.id
         assert fake.command("Describe", guild) is None
         assert fake.command("Use as reference", guild) is not None
+
+
+async def test_a_result_of_several_images_offers_the_tools_in_a_picker(tmp_path) -> None:
+    async with bot_stack(tmp_path, emulator_config=tool_config(), environ=TOOLS_ON) as stack:
+        fake = stack.fake
+        ask = await fake.invoke("imagine", user="alice", options={"prompt": "twins", "count": 2})
+        result = await fake.wait_for_message(
+            lambda m: m.id == ask.response_message_id and len(m.attachments) == 2, timeout=30
+        )
+        picker = button(result, "tool:pick:")
+        # No tool buttons: one picker with each tool for each image, within Discord's rows.
+        assert not [i for i in result.custom_ids() if i.startswith("tool:upscale2:")]
+        assert len(result.components) <= 5
+        assert all(len(row["components"]) <= 5 for row in result.components)
+        second = decode(result.attachments[1].data)
+        picked = await fake.select(result.id, picker, ["upscale_2x:1"], "bob", locale="en-US")
+        upscaled = picture(await posted(fake, picked))
+        assert upscaled.size == (second.width * 2, second.height * 2)
+        jobs = await settled(stack)
+        tool_job = next(j for j in jobs if j.kind.value == "tool")
+        url = tool_job.request["InputInfo"]["UrlInputInfo"]["Url"]
+        assert result.attachments[1].filename in url  # the second image was the input
