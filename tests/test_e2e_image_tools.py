@@ -55,6 +55,7 @@ async def test_upscale_remove_background_and_zoom_out_on_a_result(tmp_path) -> N
         upscaled = await posted(fake, upscale)
         assert picture(upscaled).size == (original.width * 2, original.height * 2)
         assert "Upscale ×2" in text_of(upscaled) and "a red kite" in text_of(upscaled)
+        assert f"{original.width * 2}x{original.height * 2}" in text_of(upscaled)
         # MPS was sent the picture the member saw: the attachment on the message.
         process = emu.stats()["actions"]["ProcessImage"]
         assert process["accepted"] == 1

@@ -77,8 +77,9 @@ class ToolService:
             "image_url": image.url,
             "width": image.width,
             "height": image.height,
-            "result_size": list(valid.result_size) if valid.result_size else None,
         }
+        if valid.result_size is not None:
+            record["shown_size"] = "{}x{}".format(*valid.result_size)  # what the result shows
         prompt = None
         if source is not None:
             record["source_job"] = source.id
