@@ -111,8 +111,13 @@ async def _image_size(
     """The picture's size, which the tools check before any call (Zoom out needs it);
     (None, None) when it cannot be read here (MPS then judges the picture itself)."""
     try:
+        data = bytearray()
         async with session.get(url, timeout=aiohttp.ClientTimeout(total=30)) as resp:
-            data = await resp.content.read(max_bytes) if resp.status == 200 else b""
+            # Read to the end: StreamReader.read(n) returns what has arrived, not n bytes.
+            async for chunk in resp.content.iter_chunked(65536):
+                data += chunk
+                if resp.status != 200 or len(data) > max_bytes:
+                    return None, None
         with Image.open(io.BytesIO(data)) as image:
             return image.size
     except (aiohttp.ClientError, TimeoutError, ValueError, *PILLOW_ERRORS):

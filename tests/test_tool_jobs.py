@@ -165,3 +165,26 @@ async def test_a_refused_bucket_fails_the_tool_job_and_stops_nothing_else(tmp_pa
         image = await h.submit(guild=2, user=3)
         await h.wait_until(lambda: h.terminal(image))
         assert (await h.store.get(image)).state is JobState.DELIVERED
+
+
+async def test_a_large_input_is_read_whole(tmp_path) -> None:
+    import io
+    import os
+
+    from PIL import Image
+
+    # Noise does not compress: a PNG of several megabytes, served in many chunks.
+    noise = Image.frombytes("RGB", (1000, 700), os.urandom(1000 * 700 * 3))
+    out = io.BytesIO()
+    noise.save(out, "PNG")
+    assert len(out.getvalue()) > 1_000_000
+    async with (
+        running_emulator(tool_config()) as emu,
+        picture_server({"big.png": out.getvalue()}) as base,
+        engine_harness(emu, tmp_path / "db.sqlite3", deliver=False) as h,
+    ):
+        said = await h.engine.submit(tool_request(Tool.DESCRIBE, f"{base}/big.png"))
+        await h.wait_until(lambda: h.terminal(said.id) or h.of(said.id, EventType.READY))
+        described = await h.store.get(said.id)
+        assert described.state is JobState.READY, described.error_message
+        assert "1000x700" in (described.result_text or "")
