@@ -141,6 +141,9 @@ async def test_tool_uses_count_as_images_unless_the_server_sets_a_tool_limit(tmp
         quota = await fake.invoke("quota", user="alice")
         shown = text_of(await quota.wait_for_original())
         assert "Image tool uses per member per day: 2 used" in shown
+        usage = await fake.invoke("usage", locale="en-US")
+        shown = text_of(await usage.wait_for_original(lambda m: m.embeds))
+        assert "2 image tool uses" in shown
         jobs = await settled(stack)
         assert [j.model for j in jobs if j.kind.value == "tool"] == ["upscale_2x", "zoom_out"]
 

@@ -184,6 +184,9 @@ def usage_embed(locale: str, report: UsageReport, days: int, chart_name: str) ->
             moderation=report.moderation,
         ),
     )
+    if report.tools:
+        tools = t(locale, "admin.usage.tools", tools=report.tools)
+        embed.description = f"{embed.description}\n{tools}"
     none = t(locale, "admin.usage.none")
     models = "\n".join(f"{discord.utils.escape_markdown(m)}: {n}" for m, n in report.by_model)
     embed.add_field(name=t(locale, "admin.usage.models"), value=models or none, inline=True)
