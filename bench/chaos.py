@@ -206,6 +206,7 @@ async def crash_run(home: Path, *, kills: int, jobs_per_kill: int = 3, seed: int
     verdict = Verdict("crash")
     seen_at_kill: Counter = Counter()
     interrupted: set[int] = set()
+    tools_interrupted: set[int] = set()
     prompts = tools_pressed = 0
     async with (
         _reporting(verdict),
@@ -240,6 +241,8 @@ async def crash_run(home: Path, *, kills: int, jobs_per_kill: int = 3, seed: int
                 if row["state"] not in FINAL:
                     seen_at_kill[_STEP.get(row["state"], row["state"])] += 1
                     interrupted.add(row["id"])
+                    if row["kind"] == "tool":
+                        tools_interrupted.add(row["id"])
             await stack.start_bot()
         finished = await _all_final(stack, within=120)
         await judge(stack, verdict)
@@ -254,6 +257,8 @@ async def crash_run(home: Path, *, kills: int, jobs_per_kill: int = 3, seed: int
             interrupted_then_delivered=len(interrupted & delivered),
             asked=prompts,
             tools_pressed=tools_pressed,
+            tool_jobs_interrupted=len(tools_interrupted),
+            tool_jobs_interrupted_then_delivered=len(tools_interrupted & delivered),
         )
         # Close the bot cleanly: bot_stack checks its logs for tracebacks.
         await stack.bots[-1].stop(signal.SIGTERM)
