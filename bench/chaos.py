@@ -50,6 +50,7 @@ from tests.bot_stack import Stack, bot_stack
 CREATE = "CreateAigcImageTask"
 DESCRIBE = "DescribeAigcImageTask"
 PROCESS = "ProcessImage"
+TOOL_DESCRIBE = "DescribeImageTaskDetail"
 # The tools pressed on results (Upscale ×4 is left out: it refuses large pictures for free).
 TOOL_BUTTONS = ("tool:upscale2:", "tool:zoomout:", "tool:cutout:")
 # The image tools write to this (emulated) bucket.
@@ -133,6 +134,22 @@ async def _use_tool(stack: Stack, rng: random.Random) -> bool:
     message_id, custom = rng.choice(offered)
     await fake.press_button(message_id, custom, rng.choice(USERS))
     return True
+
+
+async def _press_tools(stack: Stack, rng: random.Random, times: int) -> int:
+    """Press an image tool `times` times on posted results, once the first is posted (a
+    run whose every result failed presses none)."""
+    try:
+        await stack.fake.wait_for_message(
+            lambda m: any(c.startswith(TOOL_BUTTONS) for c in m.custom_ids()), timeout=60
+        )
+    except TimeoutError:
+        return 0
+    pressed = 0
+    for _ in range(times):
+        pressed += await _use_tool(stack, rng)
+        await asyncio.sleep(rng.uniform(0.0, 0.3))
+    return pressed
 
 
 def _posted_job(message: Any) -> int | None:
@@ -302,7 +319,7 @@ async def _feed_mps_faults(stack: Stack, share: float, rng: random.Random, tally
     emu = stack.emulator
     while True:
         actions = emu.stats()["actions"]
-        for action in (CREATE, DESCRIBE):
+        for action in (CREATE, DESCRIBE, PROCESS, TOOL_DESCRIBE):
             asked = actions.get(action, {}).get("requests", 0)
             if tally[action] < share * (asked + 1) and not emu.stats()["pending_faults"]:
                 kind = rng.choice(API_FAULTS)
@@ -339,14 +356,16 @@ async def _feed_discord_faults(stack: Stack, rng: random.Random, tally: Counter)
 async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1) -> Verdict:
     await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
     rng = random.Random(seed)
-    emulator = EmulatorConfig(image_wait=(0.2, 0.6), image_run=(0.3, 1.5), seed=seed)
-    config = {**CHAOS_CONFIG, "polling": {"timeout_seconds": 90, "target_interval": 0.2}}
+    tools = ToolConfig(wait=(0.2, 0.6), run=(0.3, 1.5))
+    emulator = EmulatorConfig(image_wait=(0.2, 0.6), image_run=(0.3, 1.5), seed=seed, tools=tools)
+    polling = {"timeout_seconds": 90, "target_interval": 0.2, "tool_expected": [0.5, 2.0]}
+    config = {**CHAOS_CONFIG, "polling": polling}
     verdict = Verdict("faults")
     tally: Counter = Counter()
     started = time.monotonic()
     async with (
         _reporting(verdict),
-        bot_stack(home, config=config, emulator_config=emulator) as stack,
+        bot_stack(home, config=config, emulator_config=emulator, environ=TOOLS_ON) as stack,
     ):
         feeders = [
             asyncio.create_task(_feed_mps_faults(stack, share, rng, tally)),
@@ -356,6 +375,8 @@ async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1)
             for i in range(jobs):
                 await _ask(stack, f"fault {i + 1}", rng)
                 await asyncio.sleep(rng.uniform(0.0, 0.3))
+            # Image tools on what was posted: ProcessImage and its Describe fail too.
+            tools_pressed = await _press_tools(stack, rng, max(1, jobs // 4))
             finished = await _all_final(stack, within=180)
         finally:
             for feeder in feeders:
@@ -367,8 +388,11 @@ async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1)
         calls = {a: s.get("requests", 0) for a, s in stats["actions"].items()}
         describes = [t["describe_calls"] for t in stats["tasks"].values()]
         # Nothing spins: Creates at most 4 tries per job, Describes bounded per task.
-        if calls.get(CREATE, 0) > 4 * verdict.jobs:
-            verdict.problems.append(f"{calls.get(CREATE)} Create calls for {verdict.jobs} jobs")
+        creates = calls.get(CREATE, 0) + calls.get(PROCESS, 0)
+        if creates > 4 * verdict.jobs:
+            verdict.problems.append(
+                f"{creates} Create and ProcessImage calls for {verdict.jobs} jobs"
+            )
         if describes and max(describes) > 600:
             verdict.problems.append(f"a task was described {max(describes)} times")
         verdict.extra.update(
@@ -377,6 +401,7 @@ async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1)
             max_describes_per_task=max(describes, default=0),
             seconds=round(time.monotonic() - started, 1),
             discord_faulted=sum(1 for c in stack.fake.calls if c.injected),
+            tools_pressed=tools_pressed,
         )
         await stack.bots[-1].stop(signal.SIGTERM)
     return verdict
