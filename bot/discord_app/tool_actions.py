@@ -8,7 +8,8 @@ from __future__ import annotations
 import discord
 
 from ..asks.tools import Tool
-from ..services.tools import SeenImage, ToolService
+from ..refusal import Refusal
+from ..services.tools import IMAGE_TOOLS, SeenImage, ToolService
 from .errors import answers_errors
 from .interactions import member_of
 from .job_actions import JobActions, first_image
@@ -27,6 +28,17 @@ class ToolActions:
         member = member_of(interaction)
         images = _seen_on(interaction.message)
         ticket = await self.tools.ask_on_result(member, job_id, tool, images, index)
+        await self.jobs.launch(interaction, member, ticket)
+
+    @answers_errors
+    async def pick_tool(self, interaction: discord.Interaction, job_id: int, value: str) -> None:
+        """A tool and an image picked in a result's picker (`<tool>:<index>`)."""
+        name, _, index = value.partition(":")
+        if name not in IMAGE_TOOLS or not index.isdigit():
+            raise Refusal("error.result_gone")  # not a value the picker offers
+        member = member_of(interaction)
+        images = _seen_on(interaction.message)
+        ticket = await self.tools.ask_on_result(member, job_id, Tool(name), images, int(index))
         await self.jobs.launch(interaction, member, ticket)
 
     @answers_errors

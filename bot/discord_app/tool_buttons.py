@@ -39,6 +39,9 @@ class ToolButtonActions(Protocol):
     async def use_tool(
         self, interaction: discord.Interaction, job_id: int, index: int, tool: Tool
     ) -> None: ...
+    async def pick_tool(
+        self, interaction: discord.Interaction, job_id: int, value: str
+    ) -> None: ...
     async def imagine_described(self, interaction: discord.Interaction, job_id: int) -> None: ...
 
 
@@ -119,11 +122,7 @@ class ToolPicker(ui.DynamicItem[ui.Select], template=r"^tool:pick:(?P<job>\d+)$"
 
     async def callback(self, interaction: discord.Interaction) -> None:
         values = (interaction.data or {}).get("values") or [""]
-        name, _, index = str(values[0]).partition(":")
-        tool = Tool(name) if name in _BUTTONS and index.isdigit() else None
-        await tool_actions(interaction).use_tool(
-            interaction, self.job_id, int(index) if tool else -1, tool or Tool.UPSCALE_2X
-        )
+        await tool_actions(interaction).pick_tool(interaction, self.job_id, str(values[0]))
 
 
 _BUTTONS: dict[str, type[_JobButton]] = {
