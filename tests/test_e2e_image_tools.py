@@ -56,9 +56,14 @@ async def test_upscale_remove_background_and_zoom_out_on_a_result(tmp_path) -> N
         assert picture(upscaled).size == (original.width * 2, original.height * 2)
         assert "Upscale ×2" in text_of(upscaled) and "a red kite" in text_of(upscaled)
         assert f"{original.width * 2}x{original.height * 2}" in text_of(upscaled)
-        # MPS was sent the picture the member saw: the attachment on the message.
-        process = emu.stats()["actions"]["ProcessImage"]
-        assert process["accepted"] == 1
+        assert emu.stats()["actions"]["ProcessImage"]["accepted"] == 1
+        # ×4 of the upscaled picture would pass 4096 px: refused privately, for free.
+        too_big = await fake.press_button(
+            upscaled.id, button(upscaled, "tool:upscale4:"), "bob", locale="en-US"
+        )
+        await too_big.wait_for_response()
+        assert too_big.original.ephemeral and "4096" in too_big.original.content
+        assert emu.stats()["actions"]["ProcessImage"]["requests"] == 1
 
         cutout = await fake.press_button(result.id, button(result, "tool:cutout:"), "alice")
         cut = await posted(fake, cutout)
