@@ -121,8 +121,10 @@ async def test_failures_and_descriptions_end_their_jobs(tmp_path) -> None:
         assert described.result_text and "120x80" in described.result_text
 
 
-async def test_tool_uses_count_as_images_unless_the_server_sets_a_tool_limit(tmp_path) -> None:
-    db = await open_database(test_database(tmp_path / "db.sqlite3"))
+async def test_tool_uses_count_as_images_unless_the_server_sets_a_tool_limit(
+    both_databases,
+) -> None:
+    db = await open_database(both_databases)
     try:
         tunables = fast_tunables()
         settings = ServerSettingsStore(db, tunables)
@@ -144,6 +146,14 @@ async def test_tool_uses_count_as_images_unless_the_server_sets_a_tool_limit(tmp
         assert line.used == 2  # the tools now count apart
         (tool_line,) = await quotas.lines(Ask(1, 7, TaskKind.TOOL), Pending(user=1, guild=1))
         assert (tool_line.name, tool_line.used, tool_line.limit) == ("tools_daily_per_user", 3, 5)
+        # Jobs written and not accepted yet count with their kinds, in the rules' last word.
+        await store.create(
+            kind=TaskKind.TOOL, guild_id=1, user_id=7, model="m", prompt=None, request={}
+        )
+        waiting = await UsageReader(db).unaccepted(1, quotas.kinds(1, TaskKind.TOOL))
+        assert waiting[7] == 1
+        await settings.set(1, {"tools_daily_per_user": 0})
+        assert await UsageReader(db).unaccepted(1, quotas.kinds(1, TaskKind.IMAGE)) == {7: 1}
     finally:
         await db.close()
 
