@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 
 from .asks.references import read_head as read_first_bytes
+from .asks.tools import Tool
 from .config.environment import Environment
 from .config.tool_storage import ToolStorage
 from .config.tunables import Tunables
@@ -200,7 +201,7 @@ async def open_runtime(
         moderation = Moderation(ModerationStore(db), settings)
         moderation.attach(engine)
         await moderation.catch_up(engine.store)
-        await engine.learn_from_history()
+        await engine.learn_from_history(tools=tuple(tool.value for tool in Tool))
         if start_engine:
             await engine.start()
         services = build_services(

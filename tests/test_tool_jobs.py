@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from bot.asks.tools import Tool, ToolAsk, build_tool_request
+from bot.engine.durations import DurationBook
 from bot.engine.events import ErrorCategory, EventType, JobRequest
 from bot.mps.image_task_state import (
     ImageOutput,
@@ -119,6 +120,10 @@ async def test_failures_and_descriptions_end_their_jobs(tmp_path) -> None:
         described = await h.store.get(said.id)
         assert described.state is JobState.READY and described.results == ()
         assert described.result_text and "120x80" in described.result_text
+        # A finished tool task teaches the next start how long its tool takes.
+        book = DurationBook(h.engine.tunables.polling)
+        await book.learn_from_history(h.store, [(TaskKind.TOOL, "describe")])
+        assert book.model(TaskKind.TOOL, "describe").count == 1
 
 
 async def test_tool_uses_count_as_images_unless_the_server_sets_a_tool_limit(

@@ -392,8 +392,9 @@ class JobEngine:
         """What the engine has learnt of each model's task durations so far."""
         return self.durations.snapshot()
 
-    async def learn_from_history(self) -> None:
-        """Seed the duration models from finished jobs in the database."""
+    async def learn_from_history(self, tools: tuple[str, ...] = ()) -> None:
+        """Seed the duration models from finished jobs (`tools`: the image tools' names)."""
         models = [(spec.kind, spec.name) for spec in self.tunables.models.values()]
         models += [(TaskKind.VIDEO, spec.name) for spec in self.tunables.video_models.values()]
+        models += [(TaskKind.TOOL, name) for name in tools]
         await self.durations.learn_from_history(self.store, models)
