@@ -24,6 +24,7 @@ from bot.rules.server_settings_store import ServerSettingsStore
 from bot.storage.database import open_database
 from bot.storage.jobs import JobState, JobStore
 from bot.storage.usage import UsageReader
+from bot.text.wording import failure_text
 from mps_emulator.tool_tasks import ToolFailure
 
 from .conftest import engine_harness, fast_tunables, running_emulator, test_database
@@ -111,7 +112,15 @@ async def test_failures_and_descriptions_end_their_jobs(tmp_path) -> None:
         emu.service.tools.fail_next(ToolFailure("InvalidInput.NoSubject", "No subject."))
         cut = await h.engine.submit(tool_request(Tool.REMOVE_BACKGROUND, f"{base}/p.png"))
         said = await h.engine.submit(tool_request(Tool.DESCRIBE, f"{base}/p.png", user=2))
-        await h.wait_until(lambda: h.terminal(cut.id) and h.of(said.id, EventType.READY))
+        gone = await h.engine.submit(tool_request(Tool.ZOOM_OUT, f"{base}/gone.png", user=3))
+        await h.wait_until(
+            lambda: h.terminal(cut.id) and h.terminal(gone.id) and h.of(said.id, EventType.READY)
+        )
+        # A picture MPS cannot fetch (deleted, its link expired): told as such, for free.
+        missing = await h.store.get(gone.id)
+        assert missing.error_category == ErrorCategory.REFERENCE_DOWNLOAD
+        assert "Press the tool again" in failure_text("en-US", missing, 1800)
+        assert emu.stats()["actions"]["ProcessImage"]["accepted"] == 2
         failed = await h.store.get(cut.id)
         assert failed.state is JobState.FAILED
         assert failed.error_category == ErrorCategory.GENERATION_FAILED

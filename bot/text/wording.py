@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..engine.events import ErrorCategory, Progress
 from ..mps.errors import BUCKET_CODES
+from ..mps.models import TaskKind
 from ..storage.jobs import Job, JobState
 from .formatting import shorten
 from .i18n import t
@@ -63,6 +64,8 @@ def failure_text(
     code = job.error_code or ""
     if category is ErrorCategory.OPERATOR and code in BUCKET_CODES:
         return t(locale, "failure.tool_bucket", code=code)
+    if category is ErrorCategory.REFERENCE_DOWNLOAD and job.kind is TaskKind.TOOL:
+        return t(locale, "failure.tool_input")  # the picture a tool was used on
     if operator and category is ErrorCategory.OPERATOR and code.startswith("AuthFailure"):
         key = (
             "cli.clock_skew"
