@@ -43,7 +43,9 @@ def test_the_answers_map_onto_the_engines_states() -> None:
     running = ImageResult(ResultStatus.PROCESSING, progress=40)
     failed = ImageResult(ResultStatus.FAIL, code="InvalidInput.NoSubject", message="No subject")
     assert state(ImageTaskStatus.WAITING).as_task_state().status is TaskStatus.WAIT
-    assert state(ImageTaskStatus.PROCESSING, running).as_task_state().status is TaskStatus.RUN
+    processing = state(ImageTaskStatus.PROCESSING, running).as_task_state()
+    assert (processing.status, processing.progress) == (TaskStatus.RUN, 40)  # MPS's own
+    assert state(ImageTaskStatus.WAITING).as_task_state().progress is None
     # FINISH while a result still runs: not final (looked at again, never given up).
     assert state(ImageTaskStatus.FINISH, running).as_task_state().status is TaskStatus.RUN
     assert state(None).as_task_state().status is None  # an unknown status: not final
@@ -84,7 +86,14 @@ async def test_a_tool_job_resumes_by_its_task_id_and_is_never_sent_twice(tmp_pat
     async with running_emulator(slow) as emu, picture_server({"p.png": PICTURE}) as base:
         async with engine_harness(emu, db_path, deliver=False) as h:
             job = await h.engine.submit(tool_request(Tool.UPSCALE_2X, f"{base}/p.png"))
-            await h.wait_until(lambda: h.of(job.id, EventType.SUBMITTED))
+            await h.wait_until(
+                lambda: any(e.job.mps_status == "RUN" for e in h.of(job.id, EventType.STATUS))
+            )
+            # The progress shown is what MPS reports (just started), not the estimate
+            # (which, past the 0.2 s the prior allows, would say 95 %).
+            progress = h.engine.progress(job.id)
+            assert progress is not None and progress.fraction is not None
+            assert progress.fraction < 0.9
             await h.engine.abort()  # as a crash: the task runs on at MPS
         db = await open_database(test_database(db_path))
         try:

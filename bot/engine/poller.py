@@ -151,6 +151,8 @@ class Poller:
 
     async def _unfinished(self, live: LiveJob, state: TaskState, due: float, sent: float) -> None:
         live.seen_unfinished = self._clock() - (live.submitted or 0.0)
+        if state.progress is not None:
+            live.reported = state.progress / 100
         if live.learn:
             self.durations.model(live.kind, live.model).observe(
                 live.seen_unfinished, None, task=live.job_id

@@ -167,12 +167,14 @@ class ImageTaskState:
                     blocked=failure.blocked,
                 )
             status = TaskStatus.DONE
+        reported = any(r.progress is not None for r in self.results)
         return TaskState(
             self.task_id,
             status,
             urls=self.urls if status is TaskStatus.DONE else (),
             text=self.text if status is TaskStatus.DONE else "",
             request_id=self.request_id,
+            progress=self.progress if status is TaskStatus.RUN and reported else None,
         )
 
     @classmethod

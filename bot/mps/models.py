@@ -180,6 +180,8 @@ class TaskState:
     text: str = ""
     code: str = ""
     blocked: bool = False
+    # How far the task says it is (0-100), when it says (the image tools' Progress).
+    progress: int | None = None
 
     @property
     def final(self) -> bool:
