@@ -209,7 +209,8 @@ def history_line(
     elif job.batch_size > 1:
         state = f"{state} · ×{job.batch_size}"
     when = f"<t:{int(job.created_at)}:R>"
-    line = f"**#{job.id}** {STATE_ICONS[current]} {state} · {when} · {plain(job.prompt, 80)}"
+    words = plain(job.prompt or job.result_text, 80)  # a description has no prompt
+    line = f"**#{job.id}** {STATE_ICONS[current]} {state} · {when} · {words}"
     parent = job.options.get("parent_id")
     if isinstance(parent, int):
         line += f" · {t(locale, 'remix.history_parent', job=parent)}"
