@@ -166,9 +166,11 @@ async def test_without_the_output_bucket_nothing_is_offered(tmp_path) -> None:
 
 
 async def test_a_result_of_several_images_offers_the_tools_in_a_picker(tmp_path) -> None:
+    """And a spoiler's tools make spoilers."""
     async with bot_stack(tmp_path, emulator_config=tool_config(), environ=TOOLS_ON) as stack:
         fake = stack.fake
-        ask = await fake.invoke("imagine", user="alice", options={"prompt": "twins", "count": 2})
+        options = {"prompt": "twins", "count": 2, "spoiler": True}
+        ask = await fake.invoke("imagine", user="alice", options=options)
         result = await fake.wait_for_message(
             lambda m: m.id == ask.response_message_id and len(m.attachments) == 2, timeout=30
         )
@@ -179,8 +181,10 @@ async def test_a_result_of_several_images_offers_the_tools_in_a_picker(tmp_path)
         assert all(len(row["components"]) <= 5 for row in result.components)
         second = decode(result.attachments[1].data)
         picked = await fake.select(result.id, picker, ["upscale_2x:1"], "bob", locale="en-US")
-        upscaled = picture(await posted(fake, picked))
+        tool_result = await posted(fake, picked)
+        upscaled = picture(tool_result)
         assert upscaled.size == (second.width * 2, second.height * 2)
+        assert tool_result.attachments[0].spoiler  # a spoiler's tool result stays one
         jobs = await settled(stack)
         tool_job = next(j for j in jobs if j.kind.value == "tool")
         url = tool_job.request["InputInfo"]["UrlInputInfo"]["Url"]
