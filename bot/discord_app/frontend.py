@@ -88,3 +88,5 @@ class FrontEnd:
         await self.modlog.close()
         await self.outage_notices.close()
         await self.tracker.close()
+        # Results already posted are recorded as delivered before the session goes.
+        await self.delivery.close(grace=1.0)

@@ -9,6 +9,7 @@ privately, and the listings' buttons. Each button calls one method here by name.
 from __future__ import annotations
 
 import io
+import logging
 import time
 from functools import partial
 from pathlib import Path
@@ -35,6 +36,8 @@ from .tracker import JobTracker
 from .video_rescue import rescue_upload
 
 REFRESH_URLS = "/attachments/refresh-urls"
+
+log = logging.getLogger(__name__)
 
 
 class JobActions:
@@ -80,8 +83,12 @@ class JobActions:
             {"channel_id": member.channel_id, "attachment_size_limit": member.upload_limit},
         )
         self.messenger.remember(job.id, interaction)
-        await self._tell_privately(interaction, member, job, ticket.notes)
         self.tracker.track(job.id)
+        # Optional: a follow-up that fails never stands between the job and its delivery.
+        try:
+            await self._tell_privately(interaction, member, job, ticket.notes)
+        except Exception as exc:
+            log.warning("job %d: the private follow-up failed: %r", job.id, exc)
         return job
 
     async def _tell_privately(
@@ -93,20 +100,28 @@ class JobActions:
     ) -> None:
         """A moderator's warnings waiting for the member, and the preferences this ask
         left out (one line each), in one private message."""
-        texts = await self.jobs.take_warnings(member)
+        warnings = await self.jobs.pending_warnings(member)
         lines = [t(member.locale, note.key, **note.params) for note in notes]
-        if not texts and not lines:
+        if not warnings and not lines:
             return
-        # The job's message first (a follow-up to a bare deferral would replace it), then
-        # the warning, privately.
-        progress = self.listings.progress(job.id)
-        if progress is not None:
-            await interaction.edit_original_response(
-                embed=render.progress_embed(job, progress, member.locale)
-            )
-        warning = [say(interaction, "moderation.warning_header"), *texts] if texts else []
-        parts = ["\n\n".join(warning), "\n".join(lines)]
-        await interaction.followup.send("\n\n".join(p for p in parts if p), ephemeral=True)
+        shown = False
+        try:
+            # The job's message first (a follow-up to a bare deferral would replace it),
+            # then the warning, privately.
+            progress = self.listings.progress(job.id)
+            if progress is not None:
+                await interaction.edit_original_response(
+                    embed=render.progress_embed(job, progress, member.locale)
+                )
+            texts = [text for _, text in warnings]
+            header = say(interaction, "moderation.warning_header")
+            warning = [header, *texts] if texts else []
+            parts = ["\n\n".join(warning), "\n".join(lines)]
+            await interaction.followup.send("\n\n".join(p for p in parts if p), ephemeral=True)
+            shown = True
+        finally:
+            # Marked shown only once shown; otherwise it waits for the next ask.
+            await self.jobs.warnings_shown([i for i, _ in warnings], shown=shown)
 
     # -- buttons on a result ---------------------------------------------------------------
 
