@@ -197,7 +197,7 @@ class MpsEmulator:
     ) -> None:
         """Make the next `count` requests of `action` ("*" for any API action, "Download" for
         result files) fail as `kind`: internal_error, error (needs code), http_500, drop or
-        slow (delay seconds); for Download also garbage, truncated_png, bomb_png or empty
+        slow (delay seconds); for Download also garbage, truncated_png, bomb_png, empty, bmp or tiff
         (bad_results.py). Kind "fail_task" is fail_next_task() for a Create action (for
         ProcessImage: the next result FAILs with `code`, `message`), and "block_output" makes
         the next tasks FAIL with OUTPUT_BLOCKED_MESSAGE ("*" means an image task)."""
