@@ -24,6 +24,7 @@ import discord
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
+from ..media.transcode_pool import TranscodePool
 from ..services.listings import is_video
 from ..storage.jobs import Job, JobState, JobStore
 from ..text.i18n import t
@@ -92,11 +93,13 @@ class Delivery:
         store: JobStore,
         messenger: JobMessenger,
         tunables: Tunables,
+        transcodes: TranscodePool,
     ) -> None:
         self.engine = engine
         self.store = store  # read only: the engine writes jobs
         self.messenger = messenger
         self.tunables = tunables
+        self.transcodes = transcodes
         self._recording: set[asyncio.Future] = set()
 
     async def close(self, grace: float) -> None:
@@ -224,7 +227,9 @@ class Delivery:
         message = None
         for attempt_limit in (limit, DEFAULT_UPLOAD_LIMIT // 2):
             try:
-                uploads = await prepare_uploads(job, files, attempt_limit, self.tunables.video)
+                uploads = await prepare_uploads(
+                    job, files, attempt_limit, self.tunables.video, self.transcodes
+                )
             except UploadError as exc:
                 return await self._failed(
                     ready, "ResultUnreadable", t(locale, exc.key, **exc.params)

@@ -19,6 +19,7 @@ import discord
 from ..asks.images import ImageOptions
 from ..asks.videos import VideoOptions
 from ..config.tunables import Tunables
+from ..media.transcode_pool import TranscodePool
 from ..mps.models import TaskKind
 from ..refusal import Refusal
 from ..services.jobs import JobService, Ticket
@@ -50,8 +51,10 @@ class JobActions:
         listings: JobListings,
         views: ListingViews,
         tunables: Tunables,
+        transcodes: TranscodePool,
     ) -> None:
         self.jobs = jobs
+        self.transcodes = transcodes
         self.messenger = messenger
         self.tracker = tracker
         self.listings = listings
@@ -249,7 +252,9 @@ class JobActions:
         job = await self.jobs.downloadable(member_of(interaction), job_id, time.time())
         files = [(Path(r.path), r.filename) for r in job.results]
         await interaction.response.defer(ephemeral=True, thinking=True)
-        upload = await rescue_upload(files, interaction.filesize_limit, self.tunables.video)
+        upload = await rescue_upload(
+            files, interaction.filesize_limit, self.tunables.video, self.transcodes
+        )
         await interaction.followup.send(
             say(interaction, "video.download_ready", job=job.id),
             file=discord.File(io.BytesIO(upload.data), filename=upload.filename),
