@@ -280,9 +280,16 @@ class JobStore:
         await self.db.write(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*values, job_id))
 
     async def transition(
-        self, job_id: int, expected: Iterable[JobState], state: JobState, **changes: Any
+        self,
+        job_id: int,
+        expected: Iterable[JobState],
+        state: JobState,
+        *,
+        urgent: bool = False,
+        **changes: Any,
     ) -> bool:
-        """Move to `state` only from one of `expected` (guards races such as cancel vs submit)."""
+        """Move to `state` only from one of `expected` (guards races such as cancel vs submit).
+        `urgent`: committed at once on the database's own connection for it (`write_now`)."""
         allowed = [s.value for s in expected]
         marks = ",".join("?" * len(allowed))
         now = self._clock()
@@ -292,7 +299,8 @@ class JobStore:
                 raise KeyError(f"not an updatable job column: {key}")
             extra_sets.append(f", {key} = ?")
             extra_values.append(value.value if isinstance(value, StrEnum) else value)
-        changed = await self.db.write(
+        write = self.db.write_now if urgent else self.db.write
+        changed = await write(
             f"UPDATE jobs SET state = ?, updated_at = ?{''.join(extra_sets)}"
             f" WHERE id = ? AND state IN ({marks})",
             (state.value, now, *extra_values, job_id, *allowed),

@@ -8,6 +8,11 @@ answers "bad parameter or other API misuse" now and then under load.
 The connection is shared by the whole process, so a transaction must keep every other
 statement out until it ends (or they would join it, and roll back with it): statements
 outside a transaction wait at a gate that the transaction holds.
+
+`write_now` has a second connection of its own (opened at its first use, in its own
+thread): a billed task's TaskId is committed there without queueing behind the shared
+connection's statements; SQLite still lets one writer at a time in (WAL), so it waits at
+most for a transaction in progress to commit.
 """
 
 from __future__ import annotations
@@ -50,6 +55,25 @@ class SqliteDatabase(Database):
         self.conn = conn
         self.path = path
         self._gate = asyncio.Lock()
+        self._urgent: aiosqlite.Connection | None = None
+        self._urgent_gate = asyncio.Lock()
+
+    async def write_now(self, sql: str, params: Iterable[Any] = ()) -> int:
+        if str(self.path) == ":memory:":
+            return await self.write(sql, params)  # a second connection is another database
+        async with self._urgent_gate:
+            if self._urgent is None:
+                urgent = await aiosqlite.connect(str(self.path), isolation_level=None)
+                await urgent.execute("PRAGMA busy_timeout=5000")
+                await urgent.execute("PRAGMA synchronous=NORMAL")
+                self._urgent = urgent
+            try:
+                _, rowcount, _ = await self._urgent._execute(
+                    _run_in_worker, self._urgent._conn, sql, tuple(params)
+                )
+            except sqlite3.IntegrityError as exc:
+                raise IntegrityError(str(exc)) from exc
+            return rowcount
 
     async def _raw(self, sql: str, params: Sequence[Any]) -> Outcome:
         try:
@@ -85,6 +109,9 @@ class SqliteDatabase(Database):
             pass
 
     async def close(self) -> None:
+        if self._urgent is not None:
+            with contextlib.suppress(Exception):
+                await self._urgent.close()
         await self.conn.close()
 
 
