@@ -52,6 +52,8 @@ CREATE = "CreateAigcImageTask"
 DESCRIBE = "DescribeAigcImageTask"
 USERS = ("alice", "bob", "carol")
 FINAL = ("delivered", "failed", "cancelled")
+# The colour of a failure on a job's message (render.COLOUR_FAILED, as Discord gets it).
+FAILED_COLOUR = 0xE74C3C
 
 CHAOS_CONFIG: dict[str, Any] = {
     "limits": {"running_per_guild": 4, "running_per_user": 2, "queued_per_user": 50},
@@ -106,6 +108,20 @@ async def _all_final(stack: Stack, within: float) -> bool:
     return False
 
 
+async def _all_told(stack: Stack, within: float) -> bool:
+    """Every failure shown to its member (recorded by the bot once its message says so)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        untold = await stack.rows(
+            "SELECT COUNT(*) FROM jobs j WHERE j.state = 'failed' AND NOT EXISTS"
+            " (SELECT 1 FROM job_notices n WHERE n.job_id = j.id)"
+        )
+        if untold[0][0] == 0:
+            return True
+        await asyncio.sleep(0.2)  # the database belongs to another process: poll it
+    return False
+
+
 async def _ask(stack: Stack, prompt: str, rng: random.Random) -> None:
     fake = stack.fake
     await fake.slash_command(
@@ -118,9 +134,12 @@ async def judge(stack: Stack, verdict: Verdict) -> Verdict:
     rows = await _rows(stack)
     verdict.jobs = len(rows)
     posted = Counter()
+    shown_failed: set[str] = set()
     for message in list(stack.fake.messages.values()):
         if message.attachments and message.embeds:
             posted[message.embeds[0].get("title")] += 1
+        elif message.embeds and message.embeds[0].get("color") == FAILED_COLOUR:
+            shown_failed.add(message.embeds[0].get("title"))
     unknown = 0
     for row in rows:
         state, prompt = row["state"], row["prompt"]
@@ -135,6 +154,10 @@ async def judge(stack: Stack, verdict: Verdict) -> Verdict:
                 verdict.problems.append(f"job {row['id']} failed without a reason")
             if posted[prompt]:
                 verdict.problems.append(f"job {row['id']} failed but was posted")
+            elif prompt not in shown_failed:
+                verdict.problems.append(f"job {row['id']} failed and its member was never told")
+            else:
+                verdict.extra["failures_shown"] = verdict.extra.get("failures_shown", 0) + 1
         elif state != "cancelled":
             verdict.problems.append(f"job {row['id']} never ended ({state})")
     stats = stack.emulator.stats()
@@ -237,10 +260,10 @@ async def crash_run(
                     seen_at_kill[_STEP.get(row["state"], row["state"])] += 1
                     interrupted.add(row["id"])
             await stack.start_bot()
-        finished = await _all_final(stack, within=120)
+        finished = await _all_final(stack, within=120) and await _all_told(stack, within=30)
         await judge(stack, verdict)
         if not finished:
-            verdict.problems.append("jobs still unfinished 120 s after the last restart")
+            verdict.problems.append("jobs unfinished (or untold) 120 s after the last restart")
         delivered = {r["id"] for r in await _rows(stack) if r["state"] == "delivered"}
         verdict.extra.update(
             kills=kills,
@@ -346,13 +369,13 @@ async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1)
             for i in range(jobs):
                 await _ask(stack, f"fault {i + 1}", rng)
                 await asyncio.sleep(rng.uniform(0.0, 0.3))
-            finished = await _all_final(stack, within=180)
+            finished = await _all_final(stack, within=180) and await _all_told(stack, within=30)
         finally:
             for feeder in feeders:
                 feeder.cancel()
         await judge(stack, verdict)
         if not finished:
-            verdict.problems.append("jobs still unfinished 180 s after the last was asked")
+            verdict.problems.append("jobs still unfinished (or untold) 180 s after the last ask")
         stats = stack.emulator.stats()
         calls = {a: s.get("requests", 0) for a, s in stats["actions"].items()}
         describes = [t["describe_calls"] for t in stats["tasks"].values()]

@@ -117,7 +117,9 @@ class Delivery:
         task.add_done_callback(_settled(self._recording))
         await asyncio.shield(task)
 
-    async def _patiently(self, job: Job, send: Callable[[], Awaitable[T]]) -> T:
+    async def _patiently(
+        self, job: Job, send: Callable[[], Awaitable[T]], *, any_error: bool = False
+    ) -> T:
         """Send, waiting out rate limits, server errors and connection resets with backoff
         (jittered) for up to `delivery_patience`; other errors, and the last one, raise.
 
@@ -125,7 +127,8 @@ class Delivery:
         through a 429's `retry_after` inside the request (an interaction token's always, the
         bot token's up to `max_ratelimit_timeout`), so the request is cut off when the
         patience runs out (`OutOfPatience`). Cutting a request off is safe: edits are
-        idempotent and new messages carry a nonce."""
+        idempotent and new messages carry a nonce. `any_error`: every error Discord answers
+        is waited out too (a notice without files has nothing to shrink or change)."""
         settings = self.tunables.discord
         first, most = settings.delivery_backoff
         give_up = time.monotonic() + settings.delivery_patience
@@ -143,7 +146,7 @@ class Delivery:
                 if isinstance(exc, TimeoutError) and window.expired():
                     raise (last or OutOfPatience()) from None
                 last = exc
-                if not transient(exc):
+                if not (transient(exc) or (any_error and isinstance(exc, DISCORD_TROUBLE))):
                     raise
                 delay = random.uniform(0.5, 1.0) * min(most, first * 2**tries)
                 if isinstance(exc, discord.RateLimited):
@@ -161,7 +164,9 @@ class Delivery:
         job = jobs[0]
         embed = render.failure_embed(jobs, job_locale(job), self.tunables.polling.timeout_seconds)
         try:
-            await self._patiently(job, lambda: self.messenger.edit(job, embed=embed, view=None))
+            await self._patiently(
+                job, lambda: self.messenger.edit(job, embed=embed, view=None), any_error=True
+            )
         except DISCORD_TROUBLE as exc:
             # Not recorded as shown: the next start shows it.
             log.warning("job %d: could not show its failure: %r", job.id, exc)
