@@ -111,19 +111,9 @@ class Job:
 
 
 _JSON_COLUMNS = {"request": "request_json", "options": "options_json", "frontend": "frontend_json"}
-_COLUMNS = {
-    "state",
-    "task_id",
-    "mps_status",
-    "error_code",
-    "error_message",
-    "error_category",
-    "submitted_at",
-    "mps_final_at",
-    "finished_at",
-    "locale",
-    "batch_id",
-}
+# (The updatable columns, in the order of the table.)
+_COLUMNS = {"state", "task_id", "mps_status", "error_code", "error_message", "error_category"}
+_COLUMNS |= {"submitted_at", "mps_final_at", "finished_at", "locale", "batch_id"}
 
 
 # The rules' last word before a job is written, inside the transaction that writes it.
@@ -299,8 +289,7 @@ class JobStore:
                 raise KeyError(f"not an updatable job column: {key}")
             extra_sets.append(f", {key} = ?")
             extra_values.append(value.value if isinstance(value, StrEnum) else value)
-        write = self.db.write_now if urgent else self.db.write
-        changed = await write(
+        changed = await (self.db.write_now if urgent else self.db.write)(
             f"UPDATE jobs SET state = ?, updated_at = ?{''.join(extra_sets)}"
             f" WHERE id = ? AND state IN ({marks})",
             (state.value, now, *extra_values, job_id, *allowed),
