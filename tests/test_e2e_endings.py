@@ -129,6 +129,9 @@ async def test_a_stop_between_posting_a_result_and_recording_it_posts_nothing_ag
 
         await stack.start_bot()
         assert await wait_for_state(stack, "delivered") == JobState.DELIVERED
+        async with asyncio.timeout(10):
+            while not await shown_rows(stack):  # noqa: ASYNC110 - another process writes it
+                await asyncio.sleep(0.05)
         await stack.bots[-1].stop(signal.SIGTERM)
         # Looked at, found holding its result: neither edited nor posted again.
         assert len(fake.message(message_id).history) == revisions

@@ -177,10 +177,8 @@ class Delivery:
     async def mark_posted(self, jobs: list[Job]) -> None:
         """The batch's message holds its results already (a stop came between posting and
         recording it): record the rest as delivered, post nothing again."""
-        for job in jobs:
-            if job.state is JobState.READY:
-                await self.engine.mark_delivered(job.id)
-        await self._shown(jobs[0])
+        ready = [job for job in jobs if job.state is JobState.READY]
+        await self._uncancelled(self._record_delivered(ready, jobs[0]))
         self.messenger.forget(jobs[0].id)
 
     async def deliver(self, jobs: list[Job], *, resumed: bool = False) -> None:

@@ -9,10 +9,11 @@ The connection is shared by the whole process, so a transaction must keep every 
 statement out until it ends (or they would join it, and roll back with it): statements
 outside a transaction wait at a gate that the transaction holds.
 
-`write_now` has a second connection of its own (opened at its first use, in its own
-thread): a billed task's TaskId is committed there without queueing behind the shared
-connection's statements; SQLite still lets one writer at a time in (WAL), so it waits at
-most for a transaction in progress to commit.
+`write_now` passes the gate ahead of every statement waiting at it: a billed task's TaskId
+is committed as soon as the statement (or transaction) in progress ends, without queueing
+behind the others. (A second connection would not wait in the queue either, but SQLite
+lets one writer in at a time, and a connection that finds the file locked sleeps in steps
+of up to 100 ms: it made TaskIds later under load, not sooner.)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -48,32 +50,66 @@ def _run_in_worker(
         cursor.close()
 
 
+class Gate:
+    """A lock taken in turn, except by `first()`, which goes ahead of every waiter."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiting: tuple[deque[asyncio.Future], deque[asyncio.Future]] = (deque(), deque())
+
+    async def _acquire(self, urgent: bool) -> None:
+        if not self._held and not any(self._waiting):
+            self._held = True
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting[0 if urgent else 1].append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # handed the gate just as the wait was cancelled: pass it on
+            raise
+
+    @property
+    def waiting(self) -> tuple[int, int]:
+        """How many wait to go first, and how many in turn."""
+        return len(self._waiting[0]), len(self._waiting[1])
+
+    def _release(self) -> None:
+        for queue in self._waiting:
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # handed over: the gate stays held
+                    return
+        self._held = False
+
+    @contextlib.asynccontextmanager
+    async def first(self) -> AsyncIterator[None]:
+        await self._acquire(urgent=True)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def __aenter__(self) -> None:
+        await self._acquire(urgent=False)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._release()
+
+
 class SqliteDatabase(Database):
     dialect = SQLITE
 
     def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
         self.conn = conn
         self.path = path
-        self._gate = asyncio.Lock()
-        self._urgent: aiosqlite.Connection | None = None
-        self._urgent_gate = asyncio.Lock()
+        self._gate = Gate()
 
     async def write_now(self, sql: str, params: Iterable[Any] = ()) -> int:
-        if str(self.path) == ":memory:":
-            return await self.write(sql, params)  # a second connection is another database
-        async with self._urgent_gate:
-            if self._urgent is None:
-                urgent = await aiosqlite.connect(str(self.path), isolation_level=None)
-                await urgent.execute("PRAGMA busy_timeout=5000")
-                await urgent.execute("PRAGMA synchronous=NORMAL")
-                self._urgent = urgent
-            try:
-                _, rowcount, _ = await self._urgent._execute(
-                    _run_in_worker, self._urgent._conn, sql, tuple(params)
-                )
-            except sqlite3.IntegrityError as exc:
-                raise IntegrityError(str(exc)) from exc
-            return rowcount
+        async with self._gate.first():
+            return (await self._raw(sql, tuple(params))).rowcount
 
     async def _raw(self, sql: str, params: Sequence[Any]) -> Outcome:
         try:
@@ -109,9 +145,6 @@ class SqliteDatabase(Database):
             pass
 
     async def close(self) -> None:
-        if self._urgent is not None:
-            with contextlib.suppress(Exception):
-                await self._urgent.close()
         await self.conn.close()
 
 
