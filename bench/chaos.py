@@ -369,10 +369,12 @@ async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1)
             for i in range(jobs):
                 await _ask(stack, f"fault {i + 1}", rng)
                 await asyncio.sleep(rng.uniform(0.0, 0.3))
-            finished = await _all_final(stack, within=180) and await _all_told(stack, within=30)
+            finished = await _all_final(stack, within=180)
         finally:
             for feeder in feeders:
                 feeder.cancel()
+        # The last notices may still be waiting for Discord to take them: it has recovered.
+        finished = finished and await _all_told(stack, within=60)
         await judge(stack, verdict)
         if not finished:
             verdict.problems.append("jobs still unfinished (or untold) 180 s after the last ask")
