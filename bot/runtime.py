@@ -151,7 +151,8 @@ def build_services(
             styles=styles,
             preferences=preferences,
             # A moderator's warning that could not be sent by DM waits for the member.
-            warnings=moderation.take_warnings,
+            warnings=moderation.pending_warnings,
+            warnings_shown=moderation.warnings_shown,
         ),
         listings=JobListings(engine=engine, store=engine.store, tunables=tunables),
         admin=ServerAdmin(settings=settings, audit=moderation.store, tunables=tunables),

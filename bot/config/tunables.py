@@ -55,6 +55,10 @@ class Video:
     # side in pixels, and the video bitrate in kbit/s.
     min_short_side: int = 240
     min_video_kbps: int = 150
+    # Transcodes run in worker processes: at most this many at once, each stopped after
+    # `transcode_seconds` (a 6-s 720p clip takes a few seconds of one core).
+    transcode_workers: int = 1
+    transcode_seconds: float = 300.0
     # First and last frames: 10 MB, as the documentation recommends (24505, 24507).
     max_frame_bytes: int = 10 * 1024 * 1024
 

@@ -40,6 +40,9 @@ EXTENSIONS = (
     "cogs.usage",
 )
 
+# Seconds discord.py may sleep on a 429 inside a request (30 is the least it takes).
+MAX_RATELIMIT_WAIT = 30.0
+
 NO_RUNTIME = "the bot was built to register its commands only (python -m bot sync)"
 
 
@@ -68,6 +71,9 @@ class ImagineBot(commands.Bot):
             help_command=None,
             # User text is data: nothing the bot sends pings anyone unless a message asks to.
             allowed_mentions=discord.AllowedMentions.none(),
+            # A 429 asking for more than this (discord.py's least) raises RateLimited
+            # instead of sleeping inside the request; delivery bounds shorter ones itself.
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
         )
         self.tunables = tunables
         self._runtime = runtime

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
+from ..media.transcode_pool import TranscodePool
 from ..moderation.service import Moderation
 from ..services.jobs import JobService
 from ..services.listings import JobListings
@@ -46,8 +47,16 @@ class FrontEnd:
         log_channels: Callable[[], dict[int, int]],
     ) -> None:
         self.messenger = JobMessenger(channels, messages, tunables.discord)
+        # Video transcodes, in processes of their own (see transcode_pool).
+        self.transcodes = TranscodePool(
+            workers=tunables.video.transcode_workers, time_limit=tunables.video.transcode_seconds
+        )
         self.delivery = Delivery(
-            engine=engine, store=store, messenger=self.messenger, tunables=tunables
+            engine=engine,
+            store=store,
+            messenger=self.messenger,
+            tunables=tunables,
+            transcodes=self.transcodes,
         )
         self.tracker = JobTracker(
             engine=engine,
@@ -64,6 +73,7 @@ class FrontEnd:
             listings=listings,
             views=self.views,
             tunables=tunables,
+            transcodes=self.transcodes,
         )
         self.modlog = ModerationLog(
             moderation=moderation, channels=channels, guild_locale=guild_locale
@@ -88,3 +98,5 @@ class FrontEnd:
         await self.modlog.close()
         await self.outage_notices.close()
         await self.tracker.close()
+        # Results already posted are recorded as delivered before the session goes.
+        await self.delivery.close(grace=1.0)

@@ -36,9 +36,16 @@ from .members import Member
 from .offers import model_choices, with_server_defaults
 from .preferences import PreferenceService
 from .styles import StyleService
-from .tickets import HeadReader, Ticket, UrlRefresher, WarningsReader
+from .tickets import HeadReader, Ticket, UrlRefresher, WarningsReader, WarningsShown
 
-__all__ = ["HeadReader", "JobService", "Ticket", "UrlRefresher", "WarningsReader"]
+__all__ = [
+    "HeadReader",
+    "JobService",
+    "Ticket",
+    "UrlRefresher",
+    "WarningsReader",
+    "WarningsShown",
+]
 Options = TypeVar("Options", ImageOptions, VideoOptions)
 
 
@@ -54,6 +61,7 @@ class JobService:
         styles: StyleService,
         preferences: PreferenceService,
         warnings: WarningsReader | None = None,
+        warnings_shown: WarningsShown | None = None,
     ) -> None:
         self.engine = engine
         self.store = store  # read only: the engine writes jobs
@@ -61,6 +69,9 @@ class JobService:
         self.tunables = tunables
         self._read_head = read_head
         self._warnings = warnings
+        self._warnings_shown = warnings_shown
+        # Warnings being shown right now: a second ask at the same moment leaves them out.
+        self._showing: set[int] = set()
         self.styles = styles  # styles by name, the built-in ones and the server's
         self.preferences = preferences  # each member's own defaults
 
@@ -227,11 +238,25 @@ class JobService:
             ticket.admission,
         )
 
-    async def take_warnings(self, member: Member) -> list[str]:
-        """A moderator's warnings that wait for this member, each shown once."""
+    async def pending_warnings(self, member: Member) -> list[tuple[int, str]]:
+        """A moderator's warnings that wait for this member, (id, text), set aside for the
+        caller: pass their ids to `warnings_shown` once shown, or not shown."""
         if self._warnings is None:
             return []
-        return await self._warnings(member.guild_id, member.user_id)
+        found = await self._warnings(member.guild_id, member.user_id)
+        # Set aside in the same step as the filtering (no await between).
+        found = [(i, text) for i, text in found if i not in self._showing]
+        self._showing.update(i for i, _ in found)
+        return found
+
+    async def warnings_shown(self, ids: list[int], *, shown: bool) -> None:
+        """Warnings set aside by `pending_warnings` were shown (recorded: never again), or
+        not (they wait for the member's next ask)."""
+        try:
+            if shown and ids and self._warnings_shown is not None:
+                await self._warnings_shown(ids)
+        finally:
+            self._showing.difference_update(ids)
 
     # -- asking again from a stored job ----------------------------------------------------
 

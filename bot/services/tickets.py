@@ -16,8 +16,10 @@ from .members import Member
 # afresh (original -> refreshed; a URL the platform does not know is left out).
 HeadReader = Callable[[str], Awaitable[bytes]]
 UrlRefresher = Callable[[list[str]], Awaitable[Mapping[str, str]]]
-# A member's warnings that could not be sent to them directly, taken once.
-WarningsReader = Callable[[int, int], Awaitable[list[str]]]
+# A member's warnings that could not be sent to them directly, (id, text), and the
+# record that some were shown (by id).
+WarningsReader = Callable[[int, int], Awaitable[list[tuple[int, str]]]]
+WarningsShown = Callable[[list[int]], Awaitable[None]]
 
 
 @dataclass

@@ -111,19 +111,9 @@ class Job:
 
 
 _JSON_COLUMNS = {"request": "request_json", "options": "options_json", "frontend": "frontend_json"}
-_COLUMNS = {
-    "state",
-    "task_id",
-    "mps_status",
-    "error_code",
-    "error_message",
-    "error_category",
-    "submitted_at",
-    "mps_final_at",
-    "finished_at",
-    "locale",
-    "batch_id",
-}
+# (The updatable columns, in the order of the table.)
+_COLUMNS = {"state", "task_id", "mps_status", "error_code", "error_message", "error_category"}
+_COLUMNS |= {"submitted_at", "mps_final_at", "finished_at", "locale", "batch_id"}
 
 
 # The rules' last word before a job is written, inside the transaction that writes it.
@@ -280,9 +270,16 @@ class JobStore:
         await self.db.write(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*values, job_id))
 
     async def transition(
-        self, job_id: int, expected: Iterable[JobState], state: JobState, **changes: Any
+        self,
+        job_id: int,
+        expected: Iterable[JobState],
+        state: JobState,
+        *,
+        urgent: bool = False,
+        **changes: Any,
     ) -> bool:
-        """Move to `state` only from one of `expected` (guards races such as cancel vs submit)."""
+        """Move to `state` only from one of `expected` (guards races such as cancel vs submit).
+        `urgent`: committed at once on the database's own connection for it (`write_now`)."""
         allowed = [s.value for s in expected]
         marks = ",".join("?" * len(allowed))
         now = self._clock()
@@ -292,7 +289,7 @@ class JobStore:
                 raise KeyError(f"not an updatable job column: {key}")
             extra_sets.append(f", {key} = ?")
             extra_values.append(value.value if isinstance(value, StrEnum) else value)
-        changed = await self.db.write(
+        changed = await (self.db.write_now if urgent else self.db.write)(
             f"UPDATE jobs SET state = ?, updated_at = ?{''.join(extra_sets)}"
             f" WHERE id = ? AND state IN ({marks})",
             (state.value, now, *extra_values, job_id, *allowed),
