@@ -92,6 +92,8 @@ RANGES: dict[str, Range] = {
     "video.min_short_side": Range(16),
     "video.min_video_kbps": Range(1),
     "models.*.price_per_image": Range(0),
+    "video_models.*.price_per_second": Range(0),
+    "tool_prices.*": Range(0),
 }
 _DEFAULT_RANGE = Range(0)
 

@@ -33,6 +33,10 @@ class Ask:
     roles: tuple[int, ...] = ()
     # Outputs (images or videos) the ask would bill, which the quotas count.
     units: int = 1
+    # What it is estimated to cost (the budgets count it; 0: unknown), and whether it was
+    # switched to the server's fallback model, which budgets let through.
+    cost: float = 0.0
+    fallback: bool = False
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ class Job:
     batch_id: int | None = None  # the first job of its batch; None when asked alone
     batch_index: int = 0
     batch_size: int = 1
+    cost: float | None = None  # estimated at admission from the price list; None: unknown
 
     @property
     def batch_key(self) -> int:
@@ -107,6 +108,7 @@ class Job:
             batch_id=row["batch_id"],
             batch_index=row["batch_index"],
             batch_size=row["batch_size"],
+            cost=row["cost"],
         )
 
 
@@ -226,6 +228,7 @@ class JobStore:
         batch_id: int | None = None,
         batch_index: int = 0,
         batch_size: int = 1,
+        cost: float | None = None,
     ) -> dict[str, Any]:
         now = self._clock()
         return {
@@ -243,6 +246,7 @@ class JobStore:
             "batch_id": batch_id,
             "batch_index": batch_index,
             "batch_size": batch_size,
+            "cost": cost,
             "created_at": now,
             "updated_at": now,
         }
