@@ -171,7 +171,11 @@ def build_services(
         admin=admin,
         moderation=ModerationService(moderation=moderation, settings=settings),
         usage=UsageService(
-            quotas=quotas, tunables=tunables, clock=time.time, pending=engine.pending
+            quotas=quotas,
+            tunables=tunables,
+            clock=time.time,
+            pending=engine.pending,
+            budgets=engine.rules.budgets,
         ),
         styles=styles,
         preferences=preferences,

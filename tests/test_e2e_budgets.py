@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import time
 
+from PIL import Image
+
+from bot.reports.chart import BUDGET, HEIGHT, SPEND, VIDEOS, WIDTH
 from tests.fakes.discord.models import default_guild
 from tests.moderation_helpers import guild_with_log
 
 from .bot_stack import bot_stack
 from .databases import write_rows
-from .test_e2e_admin import creates, reply
+from .test_e2e_admin import creates, image_heights, reply, text_of
 
 
 def next_month_utc() -> int:
@@ -157,3 +161,43 @@ async def test_autocomplete_shows_the_time_learnt_here_and_the_price(tmp_path) -
         assert found["Kling:3.0"].endswith(" · ¥5.00") and all(
             len(name) <= 100 for name in found.values()
         )
+        # The progress message estimates the time left from the same figure.
+        asked = await fake.invoke("imagine", user="carol", options={"prompt": "a lighthouse"})
+        await asked.wait_for_original(lambda m: "~40 s left" in text_of(m), timeout=15)
+
+
+async def seed_billed(stack, kind: str, submitted_at: float, units: int, cost: float) -> None:
+    """An accepted job of the past with its estimated cost."""
+    await write_rows(
+        stack.database,
+        "INSERT INTO jobs (kind, guild_id, user_id, state, model, prompt, request_json,"
+        " options_json, units, cost, created_at, submitted_at, updated_at)"
+        " VALUES (?, ?, 1, 'delivered', 'Kling', 'seeded', '{}', '{}', ?, ?, ?, ?, ?)",
+        (kind, stack.fake.guild.id, units, cost, submitted_at, submitted_at, submitted_at),
+    )
+
+
+async def test_usage_shows_spend_against_the_budget_and_stacks_videos_on_images(tmp_path) -> None:
+    async with bot_stack(tmp_path) as stack:
+        fake = stack.fake
+        # Today 3 images and 2 videos, yesterday 1 image (none of them over a month ago).
+        today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=1).timestamp()
+        await seed_billed(stack, "image", today, 3, 0.6)
+        await seed_billed(stack, "video", today + 1, 1, 5.0)
+        await seed_billed(stack, "video", today + 2, 1, 5.0)
+        await seed_billed(stack, "image", today - 86400, 1, 0.2)
+        await reply(await fake.invoke("settings", "budget", options={"monthly": 20.0}))
+        asked = await fake.invoke("usage", options={"days": 7})
+        message = await asked.wait_for_original(lambda m: m.attachments, timeout=15)
+        text = text_of(message)
+        spent = 10.6 + (0.2 if dt.datetime.fromtimestamp(today - 86400, dt.UTC).day != 1 else 0)
+        percent = int(100 * spent / 20)
+        assert f"Monthly budget: ¥{spent:.2f} of ¥20.00 ({percent} %)" in text
+        image = Image.open(io.BytesIO(message.attachments[0].data)).convert("RGBA")
+        assert image.size == (WIDTH, HEIGHT) and image.getpixel((0, 0))[3] == 0  # card corner
+        images, videos = image_heights(image, 7), image_heights(image, 7, VIDEOS)
+        assert images[:5] == [0] * 5 and images[5] > 0 and abs(images[6] / images[5] - 3) < 0.1
+        assert videos[:6] == [0] * 6 and abs(videos[6] / images[5] - 2) < 0.1
+        # The budget's dashed line and the spend's line are drawn.
+        colours = {colour for _, colour in image.getcolors(WIDTH * HEIGHT)}
+        assert BUDGET in colours and SPEND in colours

@@ -158,9 +158,10 @@ class JobStore:
         batch_id: int | None = None,
         batch_index: int = 0,
         batch_size: int = 1,
+        cost: float | None = None,
         confirm: Confirm | None = None,
     ) -> Job:
-        """Write a queued job; `units` is what its task bills (images or videos).
+        """Write a queued job; `units`: the images or videos its task bills, `cost`: its price.
 
         With `confirm`, the job is written in a transaction that first runs `confirm(tx)`
         (the rules' last word, counted from the database; it raises to refuse) under the
@@ -180,6 +181,7 @@ class JobStore:
             batch_id=batch_id,
             batch_index=batch_index,
             batch_size=batch_size,
+            cost=cost,
         )
         if confirm is None:
             return await self._insert(self.db, row)
