@@ -38,10 +38,10 @@ BUTTON_CHOICES = [
 async def show(interaction: discord.Interaction) -> None:
     """Every setting of this server and where it comes from."""
     member = member_of(interaction)
-    server = bot_of(interaction).services.admin.show(member)
-    await interaction.response.send_message(
-        embed=settings_embed(member.locale, server), ephemeral=True
-    )
+    bot = bot_of(interaction)
+    server = bot.services.admin.show(member)
+    embed = settings_embed(member.locale, server, bot.tunables.currency)
+    await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 channels = app_commands.Group(name="channels", description="Where /imagine may be used")

@@ -9,7 +9,7 @@ from ..rules.budgets import BudgetLine
 from ..rules.quotas import QuotaReport
 from ..rules.server_settings import ServerSettings
 from ..text.i18n import t
-from .budget_views import budget_lines
+from .budget_views import budget_lines, budget_settings
 
 COLOUR = discord.Colour.blurple()
 
@@ -98,7 +98,7 @@ def _line(locale: str, server: ServerSettings, name: str) -> str:
     )
 
 
-def settings_embed(locale: str, server: ServerSettings) -> discord.Embed:
+def settings_embed(locale: str, server: ServerSettings, currency: str) -> discord.Embed:
     embed = discord.Embed(title=t(locale, "admin.settings.title"), colour=COLOUR)
     embed.add_field(
         name=t(locale, "admin.settings.limits"),
@@ -134,6 +134,9 @@ def settings_embed(locale: str, server: ServerSettings) -> discord.Embed:
         name=t(locale, "admin.settings.overrides"),
         value="\n".join(overrides)[:1024] or t(locale, "admin.settings.no_overrides"),
         inline=False,
+    )
+    embed.add_field(
+        name=t(locale, "budget.settings.title"), value=budget_settings(locale, server, currency)
     )
     embed.set_footer(text=t(locale, "admin.settings.footer"))
     return embed

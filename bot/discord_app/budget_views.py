@@ -37,3 +37,16 @@ def budget_summary(
         else t(locale, "budget.no_fallback")
     )
     return "\n".join([*budget_lines(locale, lines, currency), after])
+
+
+def budget_settings(locale: str, server: ServerSettings, currency: str) -> str:
+    """The budgets a server set, for `/settings show`."""
+    none = t(locale, "budget.settings.none")
+    amounts = t(
+        locale,
+        "budget.settings.amounts",
+        monthly=money(server.budget_monthly, currency) if server.budget_monthly else none,
+        daily=money(server.budget_daily, currency) if server.budget_daily else none,
+    )
+    model = (server.budget_fallback or "").replace(":", " ") or none
+    return "\n".join([amounts, t(locale, "budget.settings.fallback", model=model)])
