@@ -203,3 +203,25 @@ async def test_usage_shows_spend_against_the_budget_and_stacks_videos_on_images(
         # The budget's dashed line and the spend's line are drawn.
         colours = {colour for _, colour in image.getcolors(WIDTH * HEIGHT)}
         assert BUDGET in colours and SPEND in colours
+
+
+async def test_a_warning_written_before_a_stop_is_posted_at_the_next_start(tmp_path) -> None:
+    async with bot_stack(tmp_path) as stack:
+        fake = stack.fake
+        await stack.bots[0].stop()
+        # The job that crossed 80 % was written with its warning; the bot stopped before
+        # posting it. A warning of a month already over is not posted any more.
+        end, now = next_month_utc(), time.time()
+        for start, stop in ((now - 86400, end), (now - 40 * 86400, now - 9 * 86400)):
+            await write_rows(
+                stack.database,
+                "INSERT INTO budget_alerts (guild_id, budget, period_start, period_end, amount,"
+                " spent, created_at) VALUES (?, 'monthly', ?, ?, 10.0, 8.4, ?)",
+                (fake.guild.id, start, stop, start),
+            )
+        await stack.start_bot()
+        dm = await fake.wait_for_dm("alice", lambda m: "84 %" in m.content, timeout=15)
+        assert "monthly budget: ¥8.40 of ¥10.00" in dm.content and f"<t:{end}:R>" in dm.content
+        rows = await stack.rows("SELECT posted_at IS NOT NULL FROM budget_alerts ORDER BY 1")
+        assert rows == [(0,), (1,)]
+        assert len(fake.dms("alice")) == 1

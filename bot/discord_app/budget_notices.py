@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import discord
 
@@ -36,8 +36,10 @@ class BudgetNotices:
         dm: DmOpener,
         guild_owner: Callable[[int], int | None],
         guild_locale: Callable[[int], str],
+        ready: Callable[[], Awaitable[None]],
     ) -> None:
         self.budgets = budgets
+        self._ready = ready
         self.currency = currency
         self._channels = channels
         self._dm = dm
@@ -48,11 +50,16 @@ class BudgetNotices:
 
     def start(self) -> None:
         self.budgets.on_admitted(self._on_admitted)
-        # Warnings written before a stop and never posted.
-        self._tasks.spawn(self.post_due(None), "budget-notices-start")
+        # Warnings written before a stop and never posted, once the servers (and so their
+        # owners) are known.
+        self._tasks.spawn(self._after_ready(), "budget-notices-start")
 
     async def close(self) -> None:
         await self._tasks.cancel()
+
+    async def _after_ready(self) -> None:
+        await self._ready()
+        await self.post_due(None)
 
     def _on_admitted(self, guild_id: int) -> None:
         self._tasks.spawn(self.post_due(guild_id), f"budget-notices-{guild_id}")

@@ -90,6 +90,7 @@ class ImagineBot(commands.Bot):
                 log_channels=runtime.settings.log_channels,
                 budgets=runtime.services.budgets,
                 guild_owner=self.guild_owner,
+                ready=self.wait_until_ready,
             )
 
     @property

@@ -8,7 +8,7 @@ session.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
@@ -48,6 +48,7 @@ class FrontEnd:
         log_channels: Callable[[], dict[int, int]],
         budgets: BudgetService,
         guild_owner: Callable[[int], int | None],
+        ready: Callable[[], Awaitable[None]],
     ) -> None:
         self.messenger = JobMessenger(channels, messages, tunables.discord)
         self.delivery = Delivery(
@@ -89,6 +90,7 @@ class FrontEnd:
             dm=dm,
             guild_owner=guild_owner,
             guild_locale=guild_locale,
+            ready=ready,
         )
 
     async def start(self) -> None:

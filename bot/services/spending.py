@@ -90,10 +90,11 @@ class Spending:
             return PricedImage(options, valid, cost)
         assert self.budgets is not None
         refusal = self.budgets.refusal(line, cost)
-        fallback = self.settings.get(guild_id).budget_fallback
-        name, _, version = (fallback or "").partition(":")
+        server = self.settings.get(guild_id)
+        name, _, version = (server.budget_fallback or "").partition(":")
         spec = self.tunables.models.get(name)
-        if spec is None or spec.price_per_image is None:
+        # A fallback the server no longer allows (or that lost its price) is none at all.
+        if spec is None or spec.price_per_image is None or not server.allows_model(name):
             raise refusal
         if (valid.spec.price_per_image or 0.0) <= spec.price_per_image:
             return PricedImage(options, valid, cost, fallback=True)  # no dearer than it

@@ -46,13 +46,13 @@ class BudgetAlertStore:
         )
 
     async def claim(self, now: float, guild_id: int | None = None) -> list[BudgetAlert]:
-        """The warnings not posted yet (of one server, or all), each marked as being
-        posted; one that another caller claimed first is left to it."""
-        sql = "SELECT * FROM budget_alerts WHERE posted_at IS NULL"
-        args: tuple[object, ...] = ()
+        """The warnings not posted yet of periods not over (of one server, or all), each
+        marked as being posted; one that another caller claimed first is left to it."""
+        sql = "SELECT * FROM budget_alerts WHERE posted_at IS NULL AND period_end > ?"
+        args: tuple[object, ...] = (now,)
         if guild_id is not None:
             sql += " AND guild_id = ?"
-            args = (guild_id,)
+            args = (now, guild_id)
         claimed = []
         for row in await self.db.fetchall(sql + " ORDER BY created_at", args):
             alert = BudgetAlert(
