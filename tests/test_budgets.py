@@ -12,6 +12,7 @@ import pytest
 
 from bot.asks.images import ImageOptions, validate_image
 from bot.asks.videos import VideoOptions, validate_video
+from bot.config.checks import tunables_from_json
 from bot.config.tunables import Tunables
 from bot.mps.models import TaskKind
 from bot.refusal import Refusal
@@ -191,3 +192,14 @@ def test_durations_read_as_a_person_says_them() -> None:
     assert duration_estimate("en-US", 73) == "~75 s"
     assert duration_estimate("en-US", 250) == "~4 min"
     assert duration_estimate("zh-CN", 42) == "约 40 秒"
+
+
+def test_prices_are_tunables_checked_by_name() -> None:
+    tunables = tunables_from_json({"tool_prices": {"describe": 0.02}, "currency": "$"})
+    assert tunables.tool_prices.of("describe") == 0.02 and tunables.currency == "$"
+    assert tunables.tool_prices.of("upscale_2x") == Tunables().tool_prices.upscale_2x
+    with pytest.raises(ValueError, match=r"tool_prices\.zoom_out"):
+        tunables_from_json({"tool_prices": {"zoom_out": -1}})
+    priced = Tunables()
+    assert priced.models["Hunyuan"].price_per_image == 0.2
+    assert priced.video_models["Kling"].price_per_second == 1.0
