@@ -61,7 +61,7 @@ async def _admin(server: str, sql: str) -> None:
 async def measure(target: Any, shape: HistoryShape, runs: dict[str, int]) -> dict[str, Any]:
     """Build the history, answer every question the baseline's way on the old schema,
     migrate, and answer them the bot's way."""
-    from bot.storage.database import open_database
+    from bot.storage.database import open_database, schema_version
 
     now = time.time()
     began = time.perf_counter()
@@ -72,6 +72,7 @@ async def measure(target: Any, shape: HistoryShape, runs: dict[str, int]) -> dic
     async with at_version(BEFORE_UNITS):
         db = await open_database(target)
     try:
+        out["baseline_schema"] = await schema_version(db)  # the baseline's own schema
         out["baseline"] = {
             "admission": (await q.baseline_admission(db, runs["admission"])).as_dict(),
             "usage_30": (await q.baseline_usage(db, 30, runs["usage_base"], now)).as_dict(),

@@ -26,6 +26,7 @@ def test_the_storage_benchmark_measures_both_databases(tmp_path: Path) -> None:
     result = json.loads(out.read_text())
     for backend in ("sqlite", "postgresql"):
         figures = result[backend]
+        assert figures["baseline_schema"] == 7  # the baseline runs on the schema it had
         assert set(figures["now"]) == {
             "admission",
             "admission_write",
