@@ -71,16 +71,11 @@ class BudgetBook:
         ]
         if not budgets:
             return []
-        waiting = await usage.waiting_cost(guild_id)
+        periods = [(period.start, period.end) for _, _, period in budgets]
+        waiting, spent = await usage.spend(guild_id, periods)
         return [
-            BudgetLine(
-                name,
-                amount,
-                await usage.spent(guild_id, period.start, period.end) + waiting,
-                period.start,
-                period.end,
-            )
-            for name, amount, period in budgets
+            BudgetLine(name, amount, billed + waiting, period.start, period.end)
+            for (name, amount, period), billed in zip(budgets, spent, strict=True)
         ]
 
     async def passed(

@@ -131,27 +131,29 @@ class UsageReader:
 
     # -- money: the estimated cost stored with each job at admission -----------------------
 
-    async def spent(self, guild_id: int, since: float, until: float) -> float:
-        """Estimated cost of the server's tasks MPS accepted in [since, until); a task MPS
-        reported failed made nothing, and is not billed."""
-        return float(
-            await self.db.fetchval(
-                f"SELECT CAST(COALESCE(SUM(cost), 0) AS {_DOUBLE}) FROM jobs"
-                f" WHERE guild_id = ?{_BILLED} AND submitted_at >= ? AND submitted_at < ?",
-                (guild_id, since, until),
-            )
+    async def spend(
+        self, guild_id: int, periods: Sequence[tuple[float, float]]
+    ) -> tuple[float, list[float]]:
+        """In one round trip: the estimated cost of the server's jobs written and not
+        accepted by MPS yet (what they will add once accepted), and over each period the
+        estimated cost of its tasks MPS accepted then; a task MPS reported failed made
+        nothing, and is not billed."""
+        billed = (
+            f"(SELECT CAST(COALESCE(SUM(cost), 0) AS {_DOUBLE}) FROM jobs"
+            f" WHERE guild_id = ?{_BILLED} AND submitted_at >= ? AND submitted_at < ?)"
         )
-
-    async def waiting_cost(self, guild_id: int) -> float:
-        """Estimated cost of the server's jobs written and not accepted by MPS yet: what
-        they will add to the spend once accepted."""
-        return float(
-            await self.db.fetchval(
-                f"SELECT CAST(COALESCE(SUM(cost), 0) AS {_DOUBLE}) FROM jobs WHERE guild_id = ?"
-                " AND submitted_at IS NULL AND state IN ('queued', 'submitting')",
-                (guild_id,),
-            )
+        waiting = (
+            f"(SELECT CAST(COALESCE(SUM(cost), 0) AS {_DOUBLE}) FROM jobs WHERE guild_id = ?"
+            " AND submitted_at IS NULL AND state IN ('queued', 'submitting'))"
         )
+        args: list[object] = [guild_id]
+        for since, until in periods:
+            args += [guild_id, since, until]
+        row = await self.db.fetchone(
+            "SELECT " + ", ".join([waiting, *[billed] * len(periods)]), args
+        )
+        assert row is not None
+        return float(row[0]), [float(row[i + 1]) for i in range(len(periods))]
 
     async def spent_per_day(self, guild_id: int, bounds: Sequence[float]) -> list[float]:
         """`spent` per day, the days cut by the caller as for `units_per_day`."""
