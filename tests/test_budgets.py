@@ -5,6 +5,7 @@ chart's scales and the time shown to members."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from bot.rules.asks import Ask
 from bot.rules.budgets import BudgetBook
 from bot.rules.quotas import QuotaBook
 from bot.rules.rulebook import Rulebook
+from bot.rules.server_settings import check_setting
 from bot.rules.server_settings_store import ServerSettingsStore
 from bot.services.spending import Spending
 from bot.storage.budget_alerts import BudgetAlertStore
@@ -203,3 +205,25 @@ def test_prices_are_tunables_checked_by_name() -> None:
     priced = Tunables()
     assert priced.models["Hunyuan"].price_per_image == 0.2
     assert priced.video_models["Kling"].price_per_second == 1.0
+
+
+def test_budget_settings_are_checked_before_they_are_stored() -> None:
+    tunables = Tunables()
+    assert check_setting("budget_fallback", "qwen", tunables) == "Qwen:0925"
+    assert check_setting("budget_fallback", "Kling:O1", tunables) == "Kling:O1"
+    assert check_setting("budget_monthly", 12.345, tunables) == 12.35
+    for name, value, key in (
+        ("budget_fallback", "Qwen:9", "budget.refused.fallback_version"),
+        ("budget_fallback", "Nope", "admin.refused.unknown_model"),
+        ("budget_monthly", -1, "budget.refused.amount"),
+        ("budget_daily", float("nan"), "budget.refused.amount"),
+        ("budget_daily", "5", "budget.refused.amount"),
+    ):
+        with pytest.raises(Refusal) as refused:
+            check_setting(name, value, tunables)
+        assert refused.value.key == key
+    unpriced = dict(tunables.models)
+    unpriced["Qwen"] = dataclasses.replace(unpriced["Qwen"], price_per_image=None)
+    with pytest.raises(Refusal) as refused:
+        check_setting("budget_fallback", "Qwen", dataclasses.replace(tunables, models=unpriced))
+    assert refused.value.key == "budget.refused.fallback_unpriced"
