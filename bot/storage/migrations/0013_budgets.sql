@@ -20,3 +20,5 @@ CREATE TABLE budget_alerts (
     PRIMARY KEY (guild_id, budget, period_start)
 );
 CREATE INDEX budget_alerts_due ON budget_alerts(guild_id) WHERE posted_at IS NULL;
+-- Statistics for the planner, so the spend is read from `jobs_spend` from the first ask.
+ANALYZE jobs;
