@@ -117,6 +117,30 @@ async def admission_check(db: Database, runs: int) -> Timing:
     return await timed(lambda: rules.check(members(), Pending()), runs)
 
 
+async def budget_share(db: Database, runs: int) -> dict[str, float]:
+    """What the money budgets add to the rules' queries: the same asks with and without
+    them, taken in turn (so a busy machine slows both alike); medians in ms."""
+    with_budgets = await prepare_rules(db)
+    without = Rulebook(
+        Tunables().limits,
+        settings=with_budgets.settings,
+        quotas=with_budgets.quotas,
+    )
+    members, took = Members(), {True: [], False: []}
+    for i in range(runs):
+        for budgets in (True, False) if i % 2 else (False, True):
+            rules = with_budgets if budgets else without
+            began = time.perf_counter()
+            await rules.check(members(), Pending())
+            took[budgets].append((time.perf_counter() - began) * 1000)
+    with_ms, without_ms = statistics.median(took[True]), statistics.median(took[False])
+    return {
+        "with_ms": round(with_ms, 2),
+        "without_ms": round(without_ms, 2),
+        "ratio": round(with_ms / without_ms, 2),
+    }
+
+
 class _JobCounts(UsageReader):
     """The quotas' count before the `units` column: accepted jobs, one each."""
 

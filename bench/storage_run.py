@@ -100,6 +100,7 @@ async def measure(target: Any, shape: HistoryShape, runs: dict[str, int]) -> dic
             "usage_366": (await q.usage(db, 366, runs["usage"], now)).as_dict(),
             "startup": (await q.startup(db, runs["startup"])).as_dict(),
         }
+        out["budgets"] = await q.budget_share(db, runs["admission"])
     finally:
         await db.close()
     return out
@@ -173,6 +174,11 @@ def render(result: dict[str, Any]) -> str:
         lines.append(
             f"\n{b}: history written in {result[b]['build_s']} s; migrations 8-9 (units "
             f"column from the options JSON, usage indexes) took {result[b]['migration_s']} s"
+        )
+        share = result[b]["budgets"]
+        lines.append(
+            f"{b}: the rules' queries with money budgets {share['with_ms']} ms, without "
+            f"{share['without_ms']} ms (median, taken in turn): {share['ratio']}x"
         )
     return "\n".join(lines)
 
