@@ -15,6 +15,7 @@ from bot.asks.images import ImageOptions, validate_image
 from bot.asks.videos import VideoOptions, validate_video
 from bot.config.checks import tunables_from_json
 from bot.config.tunables import Tunables
+from bot.engine.admission import Reservations
 from bot.mps.models import TaskKind
 from bot.refusal import Refusal
 from bot.reports.chart import ChartDay, month_to_date, nice_top
@@ -227,3 +228,22 @@ def test_budget_settings_are_checked_before_they_are_stored() -> None:
     with pytest.raises(Refusal) as refused:
         check_setting("budget_fallback", "Qwen", dataclasses.replace(tunables, models=unpriced))
     assert refused.value.key == "budget.refused.fallback_unpriced"
+
+
+async def test_asks_being_admitted_count_their_cost_until_their_jobs_are_written() -> None:
+    ledger = Reservations()
+    first = ledger.reserve(GUILD, 1, TaskKind.IMAGE, 1, 0.2)
+    second = ledger.reserve(GUILD, 2, TaskKind.IMAGE, 1, 0.3)
+    assert round(ledger.cost(GUILD), 2) == 0.5 and ledger.cost(GUILD + 1) == 0.0
+    seen = []
+
+    async def confirm(ask: Ask, tx) -> None:  # inside the transaction writing the jobs
+        seen.append(round(ledger.cost(GUILD), 2))
+
+    await first.confirming(confirm, Ask(GUILD, 1, cost=0.2))(None)
+    assert seen == [0.3]  # from here on the database counts the first ask's cost
+    first.release()
+    assert round(ledger.cost(GUILD), 2) == 0.3
+    second.release()
+    second.release()  # idempotent
+    assert ledger.cost(GUILD) == 0.0

@@ -43,7 +43,8 @@ async def test_budget_warns_once_at_80_percent_and_refuses_at_100_for_free(tmp_p
         answers = [await reply(a) for a in asks]
         refused = [m for m in answers if "budget is spent" in m.content]
         assert len(refused) == 3
-        for message in refused:
+        for message in refused:  # refused before anything was shown: privately
+            assert message.ephemeral
             assert "monthly budget is spent: ¥1.00 of ¥1.00, and this would cost ¥0.20" in (
                 message.content
             )

@@ -49,3 +49,6 @@ class Pending:
     user: int = 1  # of the asking member
     guild: int = 1  # of the whole server
     user_reserved: int = 1  # the member's asks being checked right now, this one included
+    # The estimated cost of the server's asks being checked right now, this one included
+    # (not written yet: the budgets read what is written from the database).
+    cost: float = 0.0

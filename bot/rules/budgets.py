@@ -12,6 +12,7 @@ admission lock, so two asks at once cannot together pass a budget; it also write
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,14 +97,18 @@ class BudgetBook:
             reset=int(line.resets_at),
         )
 
-    async def check(self, ask: Ask, usage: UsageReader | None = None) -> None:
+    async def check(self, ask: Ask, others: float = 0.0) -> None:
         """Refuse an ask that would take the server past a budget (not one on its
-        fallback model, which budgets let through)."""
+        fallback model, which budgets let through); `others`: the cost of the server's
+        other asks being admitted right now, not written yet."""
         if ask.cost <= 0 or ask.fallback:
             return
-        line = await self.passed(ask.guild_id, ask.cost, usage)
+        line = await self.passed(ask.guild_id, ask.cost + others)
         if line is not None:
-            raise self.refusal(line, ask.cost)
+            # Asks still being checked may be refused themselves: they never make the spend
+            # shown pass the budget (what is written may, through the fallback).
+            shown = min(line.spent + others, max(line.spent, line.amount))
+            raise self.refusal(dataclasses.replace(line, spent=shown), ask.cost)
 
     async def confirm(self, ask: Ask, db: Database) -> None:
         """`check` counted from `db` (the admission's transaction), then the 80 % warning

@@ -103,7 +103,9 @@ class Rulebook:
         if self.quotas is not None:
             await self.quotas.check(ask, pending or Pending())
         if self.budgets is not None:
-            await self.budgets.check(ask)
+            # Other asks being admitted into the server at this moment count as well.
+            others = max(0.0, (pending.cost if pending else ask.cost) - ask.cost)
+            await self.budgets.check(ask, others)
 
     async def confirm(self, ask: Ask, db: Database) -> None:
         """The last word, inside the transaction that writes the job: the quotas, the
