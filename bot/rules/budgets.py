@@ -113,10 +113,9 @@ class BudgetBook:
     async def confirm(self, ask: Ask, db: Database) -> None:
         """`check` counted from `db` (the admission's transaction), then the 80 % warning
         of each budget this ask reaches, written with it."""
-        usage = UsageReader(db)
-        lines = await self.lines(ask.guild_id, usage)
         if ask.cost <= 0:
             return
+        lines = await self.lines(ask.guild_id, UsageReader(db))
         for line in lines:
             if not ask.fallback and line.passed_by(ask.cost):
                 raise self.refusal(line, ask.cost)
