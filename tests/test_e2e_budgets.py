@@ -90,6 +90,9 @@ async def test_a_spent_budget_switches_asks_to_the_cheaper_fallback_model(tmp_pa
         options = {"monthly": 0.5, "fallback_model": "Qwen:0925"}
         saved = await reply(await fake.invoke("settings", "budget", options=options))
         assert "images use Qwen 0925" in saved.content
+        # Only those who may manage the server set budgets (bob speaks Chinese).
+        denied = await fake.invoke("settings", "budget", user="bob", options={"monthly": 99.0})
+        assert "管理服务器" in (await reply(denied)).content
         shown = text_of(await reply(await fake.invoke("settings", "show")))
         assert "Monthly: ¥0.50 · daily: none" in shown and "Fallback model: Qwen 0925" in shown
         for prompt in ("one", "two"):  # ¥0.40 of ¥0.50 on Hunyuan
