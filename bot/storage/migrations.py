@@ -28,17 +28,17 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 @cache
 def numbered_scripts(dialect: str = SQLITE) -> tuple[tuple[int, str], ...]:
-    """(number, script) as `dialect` runs them, in order. Numbers rise from 1, each used
-    once; one may be missing (numbers are handed out ahead to changes still being made),
-    and a database's version is the number of the last script it ran."""
+    """(number, script) as `dialect` runs them, in order. Numbers run 1..n with none
+    missing: a database's version is the number of the last script it ran, so a script
+    numbered below it that arrived later would never run."""
     found = sorted(
         (int(m.group(1)), path)
         for path in _MIGRATIONS_DIR.iterdir()
         if (m := _MIGRATION_NAME.match(path.name))
     )
     numbers = [number for number, _ in found]
-    if not numbers or numbers[0] != 1 or len(set(numbers)) != len(numbers):
-        raise RuntimeError(f"database migrations are not numbered from 1, once each: {numbers}")
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"database migrations are not numbered 1..n: {numbers}")
     out = []
     for number, path in found:
         twin = path.with_name(f"{path.stem}.{dialect}.sql")
