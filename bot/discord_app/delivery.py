@@ -75,7 +75,7 @@ class Delivery:
         self.messenger = messenger
         self.tunables = tunables
 
-    async def _patiently(self, job: Job, send: Callable[[], Awaitable[T]]) -> T:
+    async def patiently(self, job: Job, send: Callable[[], Awaitable[T]]) -> T:
         """Send, waiting out rate limits, server errors and connection resets with backoff
         (jittered) for up to `delivery_patience`; other errors, and the last one, raise."""
         settings = self.tunables.discord
@@ -102,7 +102,7 @@ class Delivery:
         job = jobs[0]
         embed = render.failure_embed(jobs, job_locale(job), self.tunables.polling.timeout_seconds)
         try:
-            await self._patiently(job, lambda: self.messenger.edit(job, embed=embed, view=None))
+            await self.patiently(job, lambda: self.messenger.edit(job, embed=embed, view=None))
         except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
             log.warning("job %d: could not show its failure: %r", job.id, exc)
         self.messenger.forget(job.id)
@@ -124,9 +124,11 @@ class Delivery:
             await self._deliver(jobs)
         except Exception as exc:
             log.error("job %d: delivery failed unexpectedly", jobs[0].id, exc_info=exc)
-            await self._failed(jobs, *failure_of(exc))
+            await self.fail(jobs, *failure_of(exc))
 
-    async def _failed(self, jobs: list[Job], code: str, message: str) -> None:
+    async def fail(self, jobs: list[Job], code: str, message: str) -> None:
+        """The batch's jobs still waiting to be posted fail with `message`, which its
+        message then shows."""
         for job in jobs:
             if job.state is JobState.READY:
                 await self.engine.fail_delivery(job.id, code, message)
@@ -145,9 +147,7 @@ class Delivery:
             try:
                 uploads = await prepare_uploads(job, files, attempt_limit, self.tunables.video)
             except UploadError as exc:
-                return await self._failed(
-                    ready, "ResultUnreadable", t(locale, exc.key, **exc.params)
-                )
+                return await self.fail(ready, "ResultUnreadable", t(locale, exc.key, **exc.params))
             # A spoiler's picture is not put in the embed, which would show it uncovered.
             spoiler = bool(job.options.get("spoiler"))
             if spoiler:
@@ -158,21 +158,21 @@ class Delivery:
             view = result_view(job, len(uploads), locale)
             try:
                 send = partial(self.messenger.edit, job, embed=embed, view=view, uploads=uploads)
-                message = await self._patiently(job, send)
+                message = await self.patiently(job, send)
                 break
             except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
                 if not isinstance(exc, discord.HTTPException) or (
                     exc.code not in TOO_LARGE and exc.status != 413
                 ):
                     log.warning("job %d: delivery failed: %r", job.id, exc)
-                    return await self._failed(ready, *failure_of(exc))
+                    return await self.fail(ready, *failure_of(exc))
                 log.info(
                     "job %d: upload refused as too large at %d bytes; shrinking",
                     job.id,
                     attempt_limit,
                 )
         if message is None:
-            return await self._failed(ready, "TooLarge", t(locale, "discord.upload_refused"))
+            return await self.fail(ready, "TooLarge", t(locale, "discord.upload_refused"))
         for done in ready:
             await self.engine.mark_delivered(done.id)
         self.messenger.forget(job.id)

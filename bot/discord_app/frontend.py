@@ -19,6 +19,7 @@ from ..services.moderation import ModerationService
 from ..storage.jobs import JobStore
 from ..storage.messages import JobMessages
 from .delivery import Delivery
+from .held_results import HeldResults
 from .job_actions import JobActions
 from .listings import ListingViews
 from .messenger import ChannelOpener, JobMessenger
@@ -49,11 +50,21 @@ class FrontEnd:
         self.delivery = Delivery(
             engine=engine, store=store, messenger=self.messenger, tunables=tunables
         )
+        self.held = HeldResults(
+            holds=moderation.holds.records,
+            settings=moderation.settings,
+            delivery=self.delivery,
+            messenger=self.messenger,
+            channels=channels,
+            guild_locale=guild_locale,
+            tunables=tunables,
+        )
         self.tracker = JobTracker(
             engine=engine,
             store=store,
             messenger=self.messenger,
             delivery=self.delivery,
+            held=self.held,
             tunables=tunables,
         )
         self.views = ListingViews(listings=listings, messages=messages, tunables=tunables)
@@ -69,7 +80,11 @@ class FrontEnd:
             moderation=moderation, channels=channels, guild_locale=guild_locale
         )
         self.moderation = ModerationActions(
-            moderation=moderation_service, modlog=self.modlog, dm=dm
+            moderation=moderation_service,
+            modlog=self.modlog,
+            dm=dm,
+            jobs=store,
+            track=self.tracker.track,
         )
         self.outage_notices = OutageNotices(
             outage=engine.outage,

@@ -30,6 +30,15 @@ def _base(job: Job, locale: str, colour: discord.Colour, *, show_prompt: bool = 
     return embed
 
 
+def notice_embed(
+    job: Job, locale: str, text: str, colour: discord.Colour = COLOUR_NEUTRAL
+) -> discord.Embed:
+    """The job's message with one line of news (e.g. its result waits for a moderator)."""
+    embed = _base(job, locale, colour)
+    embed.description = text
+    return embed
+
+
 def _model_label(job: Job) -> str:
     version = job.request.get("ModelVersion")
     return f"{job.model} {version}" if version else job.model
