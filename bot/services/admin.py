@@ -261,7 +261,17 @@ class ServerAdmin:
             values.update(dict.fromkeys(CLEARABLE[clear]))
         if not values:
             return self.settings.get(member.guild_id)
-        after = dataclasses.replace(self.settings.get(member.guild_id), **values)
+        # What the settings would be (None: the default), checked before anything is written.
+        defaults = ServerSettings.defaults(member.guild_id, self.tunables)
+        after = dataclasses.replace(
+            self.settings.get(member.guild_id),
+            **{
+                name: getattr(defaults, name)
+                if v is None
+                else check_setting(name, v, self.tunables)
+                for name, v in values.items()
+            },
+        )
         if after.probation and after.log_channel_id is None:
             # Held results would have nowhere to wait for a moderator.
             raise Refusal("admin.refused.probation_needs_log")
