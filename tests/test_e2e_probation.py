@@ -213,3 +213,44 @@ async def test_reject_posts_nothing_and_decisions_work_after_a_restart_per_serve
             ("result_rejected", f"job #{first_id}"),
             ("result_approved", f"job #{second_id}"),
         ]
+
+
+async def test_a_result_held_but_not_yet_posted_for_review_is_posted_after_a_restart(
+    tmp_path,
+) -> None:
+    guild = guild_with_log()
+    config = {"discord": {"delivery_backoff": [0.2, 0.4]}}
+    async with bot_stack(tmp_path, guilds=[guild], config=config) as stack:
+        fake = stack.fake
+        mod_log = guild.channel("mod-log")
+        await private_answer(
+            await fake.invoke(
+                "settings",
+                "moderation",
+                user="alice",
+                options={"log_channel": mod_log, "probation_days": 3},
+            )
+        )
+        await fake.set_joined_at("carol", ago=3600)
+        # The log channel cannot be reached (connections reset): the post is tried again,
+        # and the bot stops meanwhile.
+        route = rf"/channels/{mod_log.id}/messages"
+        outage = fake.drop_next("POST", route, count=10_000)
+        asked = await fake.invoke("imagine", user="carol", options={"prompt": "patience"})
+        await held_notice(fake, asked)
+        await fake.wait_for(lambda: len(fake.calls_to("POST", route)) >= 2, timeout=10)
+        assert await stack.bots[0].stop() == 0
+        assert await stack.rows("SELECT status, log_message_id FROM probation_holds") == [
+            ("pending", None)
+        ]
+        outage.remaining = 0
+
+        await stack.start_bot()
+        post = await log_post(fake, guild, "held:approve:")
+        approve = post.custom_ids()[0]
+        await (await fake.press_button(post.id, approve, "alice")).wait_for_response()
+        result = await fake.wait_for_message(
+            lambda m: m.id == asked.response_message_id and m.attachments, timeout=30
+        )
+        assert result.attachments[0].data == post.attachments[0].data
+        assert [m.id for m in fake.channel_messages(mod_log.id) if not m.ephemeral] == [post.id]
