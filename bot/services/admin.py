@@ -72,7 +72,8 @@ class ServerAdmin:
         self.audit = audit  # the moderation audit log
         self.tunables = tunables
         # A list setting is read, changed and written whole: one change at a time, so two
-        # admins adding a channel each keep both.
+        # admins adding a channel each keep both; settings that depend on each other
+        # (probation and its log channel) are checked and written as one, likewise.
         self._lists = asyncio.Lock()
 
     def require(self, member: Member) -> None:
@@ -261,21 +262,24 @@ class ServerAdmin:
             values.update(dict.fromkeys(CLEARABLE[clear]))
         if not values:
             return self.settings.get(member.guild_id)
-        # What the settings would be (None: the default), checked before anything is written.
-        defaults = ServerSettings.defaults(member.guild_id, self.tunables)
-        after = dataclasses.replace(
-            self.settings.get(member.guild_id),
-            **{
-                name: getattr(defaults, name)
-                if v is None
-                else check_setting(name, v, self.tunables)
-                for name, v in values.items()
-            },
-        )
-        if after.probation and after.log_channel_id is None:
-            # Held results would have nowhere to wait for a moderator.
-            raise Refusal("admin.refused.probation_needs_log")
-        server = await self.change(member, values)
+        # Checked against what the settings would be (None: the default) and written under
+        # the one-change-at-a-time lock: two admins (one clearing the log channel, one
+        # setting probation) cannot together leave probation without its log channel.
+        async with self._lists:
+            defaults = ServerSettings.defaults(member.guild_id, self.tunables)
+            after = dataclasses.replace(
+                self.settings.get(member.guild_id),
+                **{
+                    name: getattr(defaults, name)
+                    if v is None
+                    else check_setting(name, v, self.tunables)
+                    for name, v in values.items()
+                },
+            )
+            if after.probation and after.log_channel_id is None:
+                # Held results would have nowhere to wait for a moderator.
+                raise Refusal("admin.refused.probation_needs_log")
+            server = await self.change(member, values)
         await self.audit.audit(
             member.guild_id,
             member.user_id,
