@@ -96,6 +96,8 @@ async def test_a_held_result_is_posted_where_asked_only_once_a_moderator_approve
         message = fake.message(asked.response_message_id)
         assert all(not revision.attachments for revision in message.history)
         assert (await job_states(stack))[job_id] is JobState.READY
+        history = await private_answer(await fake.invoke("history", user="carol"))
+        assert "waiting for a moderator's review" in history.embeds[0]["description"]
 
         # bob is no moderator: refused in his language, nothing decided.
         nosy = await fake.press_button(post.id, f"held:approve:{job_id}", "bob")
