@@ -8,6 +8,7 @@ import asyncio
 from bot.storage.database import open_database
 from bot.storage.jobs import JobState, JobStore
 from tests.fakes.discord import FakeMember
+from tests.fakes.discord.messages import delete_message
 from tests.moderation_helpers import guild_with_log, log_post, private_answer
 
 from .bot_stack import bot_stack
@@ -217,7 +218,7 @@ async def test_reject_posts_nothing_and_decisions_work_after_a_restart_per_serve
         ]
 
 
-async def test_a_result_held_but_not_yet_posted_for_review_is_posted_after_a_restart(
+async def test_a_held_result_not_posted_or_whose_post_was_deleted_is_posted_at_the_start(
     tmp_path,
 ) -> None:
     guild = guild_with_log()
@@ -248,7 +249,15 @@ async def test_a_result_held_but_not_yet_posted_for_review_is_posted_after_a_res
         outage.remaining = 0
 
         await stack.start_bot()
-        post = await log_post(fake, guild, "held:approve:")
+        lost = await log_post(fake, guild, "held:approve:")
+        # Someone deletes the post while the bot is away: it is made again at the start.
+        assert await stack.bots[-1].stop() == 0
+        await delete_message(fake, lost)
+        await stack.start_bot()
+        post = await fake.wait_for_message(
+            lambda m: m.channel_id == mod_log.id and m.id != lost.id and m.custom_ids(),
+            timeout=20,
+        )
         approve = post.custom_ids()[0]
         await (await fake.press_button(post.id, approve, "alice")).wait_for_response()
         result = await fake.wait_for_message(

@@ -48,6 +48,10 @@ async def test_a_hold_is_written_once_and_decided_once(db) -> None:
     assert (first.status, first.posted, first.told_at) == (HoldStatus.PENDING, False, None)
     await holds.set_post(job_id, 555, 777)
     assert (await holds.get(GUILD, job_id)).posted
+    await holds.forget_post(job_id)  # the post was deleted: posted again
+    assert not (await holds.get(GUILD, job_id)).posted
+    await holds.set_post(job_id, 555, 778)
+    assert (await holds.get(GUILD, job_id)).log_message_id == 778
     # Another server's id finds nothing, and decides nothing.
     assert await holds.get(OTHER, job_id) is None
     assert not await holds.decide(OTHER, job_id, HoldStatus.APPROVED, MODERATOR)

@@ -8,7 +8,8 @@ comes here instead of straight to `Delivery`, and what happens depends only on i
   moderator, and the results go to the log channel (as spoilers, moderators choose to
   look) with **Approve** and **Reject**. The files stay on disk (the jobs stay `ready`),
   so nothing depends on Tencent's URLs, which die after 12 hours;
-- pending and posted: nothing to do until a moderator presses a button;
+- pending and posted: nothing to do until a moderator presses a button (after a restart,
+  a post deleted meanwhile is made again, or nobody could decide);
 - approved: delivered as any result, where it was asked (the member is pinged: the
   interaction token was dropped when the result was held);
 - rejected: the member is pinged once (`told_at`), then the jobs fail with the reason,
@@ -62,6 +63,12 @@ class HeldResults:
         """A held batch whose jobs have all ended, some with results: take it one step."""
         job = jobs[0]
         hold = await self.holds.get(job.guild_id, job.id)
+        # Waiting since before a restart: if its post was deleted meanwhile (its buttons
+        # with it), nobody could ever decide, so it is posted again.
+        waiting = hold is not None and hold.status is HoldStatus.PENDING and hold.posted
+        if waiting and hold is not None and not await self._post_exists(hold):
+            await self.holds.forget_post(job.id)
+            hold = await self.holds.get(job.guild_id, job.id)
         if hold is None or (hold.status is HoldStatus.PENDING and not hold.posted):
             if self.settings.get(job.guild_id).log_channel_id is None:
                 # Probation and its log channel were both cleared since the ask: nobody
@@ -77,6 +84,17 @@ class HeldResults:
         elif hold.status is HoldStatus.REJECTED:
             await self._reject(jobs, hold)
         # Pending and posted: it waits for a moderator's Approve or Reject.
+
+    async def _post_exists(self, hold: Hold) -> bool:
+        """False only when Discord says the post is gone; unsure, it is left as it is."""
+        channel = self._channels(hold.log_channel_id or 0, hold.guild_id)
+        try:
+            await channel.fetch_message(hold.log_message_id or 0)
+        except discord.NotFound:
+            return False
+        except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+            log.info("job %d: could not check its review post: %r", hold.job_id, exc)
+        return True
 
     async def _post_for_review(self, jobs: list[Job]) -> None:
         job = jobs[0]

@@ -83,6 +83,14 @@ class HoldStore:
             (channel_id, message_id, job_id),
         )
 
+    async def forget_post(self, job_id: int) -> None:
+        """Its post is gone (deleted in Discord): the hold is to be posted again."""
+        await self.db.write(
+            "UPDATE probation_holds SET log_channel_id = NULL, log_message_id = NULL"
+            " WHERE job_id = ? AND status = 'pending'",
+            (job_id,),
+        )
+
     async def decide(self, guild_id: int, job_id: int, status: HoldStatus, decided_by: int) -> bool:
         """Close a pending hold; False if someone decided it already (one decision wins)."""
         changed = await self.db.write(
