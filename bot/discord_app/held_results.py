@@ -65,8 +65,12 @@ class HeldResults:
         hold = await self.holds.get(job.guild_id, job.id)
         # Waiting since before a restart: if its post was deleted meanwhile (its buttons
         # with it), nobody could ever decide, so it is posted again.
-        waiting = hold is not None and hold.status is HoldStatus.PENDING and hold.posted
-        if waiting and hold is not None and not await self._post_exists(hold):
+        if (
+            hold is not None
+            and hold.status is HoldStatus.PENDING
+            and hold.posted
+            and not await self._post_exists(hold)
+        ):
             await self.holds.forget_post(job.id)
             hold = await self.holds.get(job.guild_id, job.id)
         if hold is None or (hold.status is HoldStatus.PENDING and not hold.posted):
