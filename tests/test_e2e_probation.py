@@ -119,6 +119,8 @@ async def test_a_held_result_is_posted_where_asked_only_once_a_moderator_approve
         assert result.attachments[0].data == post.attachments[0].data
         assert result.channel_id == general.id
         await job_states(stack, until=lambda s: s[job_id] is JobState.DELIVERED)
+        # Recorded as delivered, then carol is pinged (an edit notifies nobody): once.
+        await fake.wait_for(lambda: pings(fake, general.id, carol.id), timeout=10)
         told = pings(fake, general.id, carol.id)
         assert len(told) == 1 and "your image is ready" in told[0].content
         audit = await stack.rows(
@@ -131,6 +133,7 @@ async def test_a_held_result_is_posted_where_asked_only_once_a_moderator_approve
         free = await fake.invoke("imagine", user="bob", channel="general", options={"prompt": "x"})
         await free.wait_for_original(lambda m: m.attachments, timeout=30)
         assert [m.id for m in fake.channel_messages(mod_log.id) if not m.ephemeral] == [post.id]
+        assert pings(fake, general.id, carol.id) == told  # still told once
 
 
 async def test_reject_posts_nothing_and_decisions_work_after_a_restart_per_server(
@@ -202,6 +205,7 @@ async def test_reject_posts_nothing_and_decisions_work_after_a_restart_per_serve
             timeout=10,
         )
         assert all(not revision.attachments for revision in message.history)
+        await fake.wait_for(lambda: len(pings(fake, general.id, carol.id)) >= 2, timeout=10)
         told = pings(fake, general.id, carol.id)
         assert sorted("did not approve" in m.content for m in told) == [False, True]
         # Each held result was posted for review once, restart or not.
