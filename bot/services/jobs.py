@@ -16,6 +16,7 @@ front end then shows it is working (Discord defers) and `launch`es the ticket, o
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -234,9 +235,20 @@ class JobService:
         )
         # The job shows the member's own words; the request holds what was sent.
         shown, each = record.get("prompt"), (cost / tasks if cost else None)
+        record = self._with_probation(member, record)
         return Ticket(
             member, kind, model, shown, request, record, admission, tasks, units, notes, each
         )
+
+    def _with_probation(self, member: Member, record: dict[str, Any]) -> dict[str, Any]:
+        """The job's record, marked when its results must wait for a moderator. Judged at
+        each ask from who asks: a re-roll of a held result by someone else is theirs."""
+        server = self.settings.get(member.guild_id)
+        held = server.on_probation(
+            member.roles, member.joined_at, time.time(), manage_messages=member.manage_messages
+        )
+        record = {k: v for k, v in record.items() if k != "probation"}
+        return {**record, "probation": True} if held else record
 
     async def launch(self, ticket: Ticket, frontend: Mapping[str, Any] | None = None) -> Job:
         """Write and queue the ticket's jobs (one batch) and return the first; `frontend` is
