@@ -21,6 +21,7 @@ from .asks.images import ImageOptions
 from .asks.tools import Tool
 from .config.environment import ConfigError, Environment, load_environment
 from .engine.bus import BatchFollower
+from .engine.downloader import result_text
 from .engine.events import Progress
 from .engine.limiter import QuotaGate
 from .media.imaging import PILLOW_ERRORS
@@ -151,8 +152,8 @@ async def _follow(rt: Runtime, follower: BatchFollower, out: Path, locale: str) 
         if jobs and all(job.state in ENDED for job in jobs):
             saved = 0
             for job in jobs:
-                if job.state is JobState.READY and job.result_text is not None:
-                    print(job.result_text)  # a description: the text is the result
+                if job.state is JobState.READY and result_text(job) is not None:
+                    print(result_text(job))  # a description: the text is the result
                     await rt.engine.mark_delivered(job.id)
                     saved += 1
                 elif job.state is JobState.READY:

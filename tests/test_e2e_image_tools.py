@@ -6,6 +6,7 @@ offered without the output bucket."""
 
 from __future__ import annotations
 
+from bot.engine.downloader import result_text
 from bot.storage.jobs import JobState
 
 from .bot_stack import bot_stack
@@ -106,7 +107,7 @@ async def test_describe_then_imagine_this(tmp_path) -> None:
         assert task.params["Prompt"].replace("\\", "") == text.replace("\\", "")
         jobs = await settled(stack)
         assert [j.kind.value for j in jobs] == ["tool", "image"]
-        assert jobs[0].result_text and jobs[1].user_id == fake.guild.member("alice").user.id
+        assert result_text(jobs[0]) and jobs[1].user_id == fake.guild.member("alice").user.id
         # /history job: shows the description, and offers no Run again for a tool.
         detail = await fake.invoke("history", user="carol", options={"job": jobs[0].id})
         card = await detail.wait_for_original()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from bot.asks.tools import Tool, ToolAsk, build_tool_request
+from bot.engine.downloader import result_text
 from bot.engine.durations import DurationBook
 from bot.engine.events import ErrorCategory, EventType, JobRequest
 from bot.mps.image_task_state import (
@@ -137,7 +138,7 @@ async def test_failures_and_descriptions_end_their_jobs(tmp_path) -> None:
         assert failed.error_message == "No subject."
         described = await h.store.get(said.id)
         assert described.state is JobState.READY and described.results == ()
-        assert described.result_text and "120x80" in described.result_text
+        assert result_text(described) and "120x80" in result_text(described)
         # A finished tool task teaches the next start how long its tool takes.
         book = DurationBook(h.engine.tunables.polling)
         await book.learn_from_history(h.store, [(TaskKind.TOOL, "describe")])
@@ -220,4 +221,4 @@ async def test_a_large_input_is_read_whole(tmp_path) -> None:
         await h.wait_until(lambda: h.terminal(said.id) or h.of(said.id, EventType.READY))
         described = await h.store.get(said.id)
         assert described.state is JobState.READY, described.error_message
-        assert "1000x700" in (described.result_text or "")
+        assert "1000x700" in (result_text(described) or "")

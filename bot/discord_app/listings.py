@@ -7,6 +7,7 @@ import discord
 from discord import ui
 
 from ..config.tunables import Tunables
+from ..engine.downloader import result_text
 from ..mps.models import TaskKind
 from ..services.listings import JobListings, download_offered, is_video
 from ..services.members import Member
@@ -105,7 +106,7 @@ def job_details(
     embed = discord.Embed(
         title=t(locale, "history.job_title", job=job.id), colour=render.COLOUR_NEUTRAL
     )
-    embed.description = plain(job.prompt or job.result_text, 4000) or None
+    embed.description = plain(job.prompt or result_text(job), 4000) or None
     options = job.options
     tool = job.kind is TaskKind.TOOL
     model = render.tool_name(job, locale) if tool else job.model
@@ -125,7 +126,7 @@ def job_details(
     rows = [(t(locale, key), value, key != "discord.field_negative") for key, value in asked]
     rows += [(name, value, True) for name, value in video_fields(job, locale) if is_video(job)]
     ended = [
-        ("discord.field_state", t(locale, render.STATE_NAMES[job.state])),
+        ("discord.field_state", render.state_name(job, locale)),
         ("discord.field_created", f"<t:{int(job.created_at)}:f>"),
         (
             "discord.field_error",

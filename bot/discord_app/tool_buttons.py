@@ -20,6 +20,7 @@ import discord
 from discord import ui
 
 from ..asks.tools import Tool
+from ..engine.downloader import result_text
 from ..storage.jobs import Job
 from ..text.i18n import t
 from .buttons import DeleteButton, _JobButton
@@ -170,7 +171,7 @@ def tool_result_view(job: Job, images: int, locale: str, tools: bool) -> ui.View
     """Under a tool's result: the tools again for an image (an upscaled picture can have
     its background removed), "Imagine this" for a description; and Delete."""
     view = ui.View(timeout=None)
-    if job.result_text is not None:
+    if result_text(job) is not None:
         view.add_item(imagine_this(job.id, locale))
     elif tools:
         with_tools(view, job.id, images, locale)

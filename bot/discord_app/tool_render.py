@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import discord
 
+from ..engine.downloader import result_text
 from ..storage.jobs import Job
 from ..text.formatting import elapsed, plain
 from ..text.i18n import t
@@ -18,7 +19,7 @@ def describe_embed(job: Job, locale: str, took: float | None) -> discord.Embed:
     and how to use it."""
     embed = discord.Embed(
         title=t(locale, "tools.describe.title"),
-        description=plain(job.result_text, DESCRIPTION_PREVIEW),
+        description=plain(result_text(job), DESCRIPTION_PREVIEW),
         colour=discord.Colour.green(),
     )
     embed.add_field(name=t(locale, "tools.describe.how"), value=t(locale, "tools.describe.hint"))

@@ -8,12 +8,22 @@ from pathlib import Path
 import aiohttp
 
 from ..config.tunables import Downloads
-from ..storage.jobs import RESULT_TEXT, JobState, JobStore, ResultFile
+from ..storage.jobs import Job, JobState, JobStore, ResultFile
 from .downloads import DownloadError, download_all
 from .events import ErrorCategory, EventType
 from .outcomes import Outcomes
 from .registry import LiveJob
 from .tasks import OwnedTasks
+
+# A text result (an image described) is kept in its job's options under this key.
+RESULT_TEXT = "result_text"
+
+
+def result_text(job: Job) -> str | None:
+    """A job's text result (what Describe answered), None when its results are files."""
+    text = job.options.get(RESULT_TEXT)
+    return text if isinstance(text, str) else None
+
 
 _DOWNLOAD_FAILURES = {
     "expired": ErrorCategory.RESULT_EXPIRED,

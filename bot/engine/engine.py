@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -250,13 +249,14 @@ class JobEngine:
         if waiting + self._reservations.count(ask.guild_id, ask.user_id) >= limit:
             raise QueueLimitError(limit)
         reservations = self._reservations
-        admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units)
+        admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units, ask.cost)
         admission.ask = ask
         pending = self._unaccepted(ask.guild_id, ask.kind)
         snapshot = Pending(
             user=pending[ask.user_id],
             guild=sum(pending.values()),
             user_reserved=reservations.places_of(ask.guild_id, ask.user_id, ask.kind),
+            cost=reservations.cost(ask.guild_id),
         )
         try:
             await self.rules.check(ask, snapshot)
@@ -292,7 +292,7 @@ class JobEngine:
         try:
             jobs = await self.store.create_batch(
                 [request.row(index, None) for index in range(request.tasks)],
-                confirm=partial(self.rules.confirm, ask),
+                confirm=admission.confirming(self.rules.confirm, ask),
             )
         except BaseException:
             admission.release()

@@ -27,6 +27,7 @@ from ..text.formatting import plain
 from .appeal_store import AppealStore
 from .appeals import Appeals
 from .attempts import BlockedWordRule
+from .holds import Holds, HoldStore
 from .models import (
     DAY,
     DURATIONS,
@@ -102,6 +103,7 @@ class Moderation:
         self._tasks = OwnedTasks("moderation")
         self.words = BlockedWordRule(store=store, settings=settings, recorder=self, clock=clock)
         self.appeals = Appeals(appeals=AppealStore(store.db, store.clock), store=store, clock=clock)
+        self.holds = Holds(holds=HoldStore(store.db, store.clock), store=store)
         # The jobs of one ask (a batch) fail together: one incident is recorded for them.
         self._recording = asyncio.Lock()
 
@@ -325,5 +327,9 @@ class Moderation:
         """The member's DMs are closed: show the warning with their next command."""
         await self.store.add_pending_warning(guild_id, user_id, text)
 
-    async def take_warnings(self, guild_id: int, user_id: int) -> list[str]:
-        return await self.store.take_pending_warnings(guild_id, user_id)
+    async def pending_warnings(self, guild_id: int, user_id: int) -> list[tuple[int, str]]:
+        """Warnings waiting for the member, (id, text); marked shown only once shown."""
+        return await self.store.pending_warnings(guild_id, user_id)
+
+    async def warnings_shown(self, ids: list[int]) -> None:
+        await self.store.warnings_shown(ids)

@@ -18,10 +18,10 @@ from typing import Any
 from ..asks.images import ImageOptions
 from ..asks.tools import Tool, ToolAsk, build_tool_request
 from ..config.tool_storage import ToolStorage
+from ..engine.downloader import result_text
 from ..engine.engine import JobEngine
 from ..mps.models import TaskKind
 from ..refusal import Refusal
-from ..rules.rulebook import Ask
 from ..storage.jobs import Job
 from .jobs import JobService, Ticket
 from .members import Member
@@ -80,31 +80,32 @@ class ToolService:
         }
         if valid.result_size is not None:
             record["shown_size"] = "{}x{}".format(*valid.result_size)  # what the result shows
-        prompt = None
         if source is not None:
-            record["source_job"] = source.id
-            record["spoiler"] = bool(source.options.get("spoiler"))
-            prompt = source.prompt
-        admission = await self.engine.admit(
-            Ask(
-                member.guild_id,
-                member.user_id,
-                TaskKind.TOOL,
-                model=tool.value,
-                channel_id=member.channel_id,
-                roles=member.roles,
-                units=1,
-            )
+            # Shown with the result (the picture's prompt); not sent, so not checked again.
+            record.update(source_job=source.id, spoiler=bool(source.options.get("spoiler")))
+            record["prompt"] = source.prompt
+        # Every rule of an ask (quotas, blocks, probation) through the job service's door.
+        # Not priced: ProcessImage is not in the price list, so the budgets count nothing.
+        ticket = await self.jobs.admit(
+            member,
+            TaskKind.TOOL,
+            model=tool.value,
+            prompt=None,
+            negative_prompt=None,
+            request=valid.request.to_api(),
+            record=record,
         )
-        request = valid.request.to_api()
-        return Ticket(member, TaskKind.TOOL, tool.value, prompt, request, record, admission)
+        if tool is Tool.DESCRIBE:
+            # A description makes no picture: nothing for a moderator to hold.
+            ticket.record.pop("probation", None)
+        return ticket
 
     async def ask_imagine(self, member: Member, job_id: int) -> Ticket:
         """ "Imagine this": a new image from a description's text, asked as the presser's
         own /imagine (their preferences, the server's default model, every rule)."""
         job = await self.jobs.job_here(member, job_id)
         self.jobs.may_press(member, job)
-        text = (job.result_text or "").strip() if job.kind is TaskKind.TOOL else ""
+        text = (result_text(job) or "").strip() if job.kind is TaskKind.TOOL else ""
         if not text:
             raise Refusal("error.result_gone")
         prompt = text[: self.jobs.tunables.max_prompt_chars]
