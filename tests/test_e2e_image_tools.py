@@ -190,3 +190,39 @@ async def test_a_result_of_several_images_offers_the_tools_in_a_picker(tmp_path)
         tool_job = next(j for j in jobs if j.kind.value == "tool")
         url = tool_job.request["InputInfo"]["UrlInputInfo"]["Url"]
         assert result.attachments[1].filename in url  # the second image was the input
+
+
+async def test_a_member_on_probation_has_a_tools_picture_held_not_a_description(
+    tmp_path,
+) -> None:
+    from .moderation_helpers import guild_with_log, log_post
+    from .test_e2e_probation import held_notice
+
+    guild = guild_with_log()
+    config = tool_config()
+    async with bot_stack(
+        tmp_path, guilds=[guild], emulator_config=config, environ=TOOLS_ON
+    ) as stack:
+        fake = stack.fake
+        newcomers = await fake.create_role("Newcomers")
+        options = {"log_channel": guild.channel("mod-log"), "probation_role": newcomers}
+        setup = await fake.invoke("settings", "moderation", user="alice", options=options)
+        await setup.wait_for_response()
+        await fake.give_role("carol", newcomers)
+        result = await posted(
+            fake, await fake.invoke("imagine", user="bob", options={"prompt": "a bay"})
+        )
+
+        cutout = await fake.press_button(result.id, button(result, "tool:cutout:"), "carol")
+        await held_notice(fake, cutout)
+        post = await log_post(fake, guild, "held:approve:")
+        assert post.attachments[0].filename.startswith("SPOILER_")
+        job_id = int(post.custom_ids()[0].rsplit(":", 1)[1])
+        # A description makes no picture: it is answered at once.
+        describe = await fake.message_command("Describe", result, "carol")
+        assert (await answered(fake, describe)).embeds[0]["description"]
+
+        approved = await fake.press_button(post.id, f"held:approve:{job_id}", "alice")
+        await approved.wait_for_response()
+        cut = await posted(fake, cutout)
+        assert picture(cut).mode == "RGBA"
