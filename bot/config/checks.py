@@ -94,6 +94,8 @@ RANGES: dict[str, Range] = {
     "video.transcode_workers": Range(1, high=32),
     "video.transcode_seconds": _POSITIVE,
     "models.*.price_per_image": Range(0),
+    "video_models.*.price_per_second": Range(0),
+    "tool_prices.*": Range(0),
 }
 _DEFAULT_RANGE = Range(0)
 

@@ -25,6 +25,7 @@ from .catalogue import (
     default_image_models,
     default_video_models,
 )
+from .prices import CURRENCY, ToolPrices
 
 __all__ = [
     "ASPECTS",
@@ -38,6 +39,7 @@ __all__ = [
     "VIDEO_RESOLUTIONS",
     "ImageVersion",
     "ModelSpec",
+    "ToolPrices",
     "Tunables",
     "VideoModelSpec",
     "VideoVersion",
@@ -178,3 +180,7 @@ class Tunables:
     # At shutdown, how long Creates already on the wire may take to answer. With the
     # Discord close it must fit Docker's default 10 s stop timeout.
     shutdown_grace: float = 6.0
+    # Prices are estimates (see `prices.py`): the currency they are in, and each image
+    # tool's price per use; models carry their own.
+    currency: str = CURRENCY
+    tool_prices: ToolPrices = field(default_factory=ToolPrices)

@@ -94,6 +94,9 @@ class ImagineBot(commands.Bot):
                 dm=lambda user_id: self.create_dm(discord.Object(user_id)),
                 guild_locale=self.guild_locale,
                 log_channels=runtime.settings.log_channels,
+                budgets=runtime.services.budgets,
+                guild_owner=self.guild_owner,
+                ready=self.wait_until_ready,
             )
 
     @property
@@ -117,6 +120,11 @@ class ImagineBot(commands.Bot):
     def moderation_buttons(self) -> ModerationActions:
         """What the moderation buttons call (see `mod_buttons.moderation_actions`)."""
         return self.frontend.moderation
+
+    def guild_owner(self, guild_id: int) -> int | None:
+        """Who owns a server (told by direct message what its log channel would be)."""
+        guild = self.get_guild(guild_id)
+        return guild.owner_id if guild else None
 
     def guild_locale(self, guild_id: int) -> str:
         """The server's language, for what the bot posts there unasked (the moderation log)."""

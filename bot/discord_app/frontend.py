@@ -8,18 +8,21 @@ session.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
 from ..media.transcode_pool import TranscodePool
 from ..moderation.service import Moderation
+from ..services.budgets import BudgetService
 from ..services.jobs import JobService
 from ..services.listings import JobListings
 from ..services.moderation import ModerationService
 from ..storage.jobs import JobStore
 from ..storage.messages import JobMessages
+from .budget_notices import BudgetNotices
 from .delivery import Delivery
+from .held_results import HeldResults
 from .job_actions import JobActions
 from .listings import ListingViews
 from .messenger import ChannelOpener, JobMessenger
@@ -45,6 +48,9 @@ class FrontEnd:
         dm: DmOpener,
         guild_locale: Callable[[int], str],
         log_channels: Callable[[], dict[int, int]],
+        budgets: BudgetService,
+        guild_owner: Callable[[int], int | None],
+        ready: Callable[[], Awaitable[None]],
     ) -> None:
         self.messenger = JobMessenger(channels, messages, tunables.discord)
         # Video transcodes, in processes of their own (see transcode_pool).
@@ -58,11 +64,21 @@ class FrontEnd:
             tunables=tunables,
             transcodes=self.transcodes,
         )
+        self.held = HeldResults(
+            holds=moderation.holds.records,
+            settings=moderation.settings,
+            delivery=self.delivery,
+            messenger=self.messenger,
+            channels=channels,
+            guild_locale=guild_locale,
+            tunables=tunables,
+        )
         self.tracker = JobTracker(
             engine=engine,
             store=store,
             messenger=self.messenger,
             delivery=self.delivery,
+            held=self.held,
             tunables=tunables,
         )
         self.views = ListingViews(listings=listings, messages=messages, tunables=tunables)
@@ -79,7 +95,11 @@ class FrontEnd:
             moderation=moderation, channels=channels, guild_locale=guild_locale
         )
         self.moderation = ModerationActions(
-            moderation=moderation_service, modlog=self.modlog, dm=dm
+            moderation=moderation_service,
+            modlog=self.modlog,
+            dm=dm,
+            jobs=store,
+            track=self.tracker.track,
         )
         self.outage_notices = OutageNotices(
             outage=engine.outage,
@@ -88,15 +108,27 @@ class FrontEnd:
             guild_locale=guild_locale,
         )
 
+        self.budget_notices = BudgetNotices(
+            budgets=budgets,
+            currency=tunables.currency,
+            channels=channels,
+            dm=dm,
+            guild_owner=guild_owner,
+            guild_locale=guild_locale,
+            ready=ready,
+        )
+
     async def start(self) -> None:
         """Jobs left unfinished by the last run get their messages updated again."""
         self.modlog.start()
         self.outage_notices.start()
+        self.budget_notices.start()
         await self.tracker.resume()
 
     async def close(self) -> None:
         await self.modlog.close()
         await self.outage_notices.close()
+        await self.budget_notices.close()
         await self.tracker.close()
         # Results already posted are recorded as delivered before the session goes.
         await self.delivery.close(grace=1.0)

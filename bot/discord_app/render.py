@@ -12,7 +12,7 @@ from ..storage.jobs import Job, JobState
 from ..storage.messages import JobMessage
 from ..text.formatting import bar, elapsed, plain
 from ..text.i18n import t
-from ..text.wording import status_line
+from ..text.wording import duration_estimate, status_line
 from .video_details import job_failure_text, video_fields
 
 PROMPT_PREVIEW = 200
@@ -27,6 +27,15 @@ def _base(job: Job, locale: str, colour: discord.Colour, *, show_prompt: bool = 
     untitled = "video.title_untitled" if is_video(job) else "discord.title_untitled"
     embed = discord.Embed(title=title or t(locale, untitled), colour=colour)
     embed.set_footer(text=t(locale, "discord.footer", job=job.id, model=_model_label(job)))
+    return embed
+
+
+def notice_embed(
+    job: Job, locale: str, text: str, colour: discord.Colour = COLOUR_NEUTRAL
+) -> discord.Embed:
+    """The job's message with one line of news (e.g. its result waits for a moderator)."""
+    embed = _base(job, locale, colour)
+    embed.description = text
     return embed
 
 
@@ -69,6 +78,10 @@ def progress_embed(job: Job, progress: Progress, locale: str) -> discord.Embed:
             bar(fraction // 0.05 * 0.05),
             t(locale, "discord.running_for", time=elapsed((progress.running_for or 0) // 5 * 5)),
         ]
+        # From the model's usual time here, the same figure its autocomplete shows.
+        if progress.eta:
+            left = duration_estimate(locale, progress.eta)
+            lines.append(t(locale, "budget.progress.left", time=left))
     embed.description = "\n".join(lines)
     return embed
 
@@ -174,12 +187,21 @@ def jump_url(job: Job, message: JobMessage | None) -> str | None:
     return message_link(job.guild_id, channel, legacy)
 
 
+def state_name(job: Job, locale: str, state: JobState | None = None) -> str:
+    """A job's state as a member reads it: a held result is waiting for review, not being
+    posted."""
+    current = state or job.state
+    if current is JobState.READY and job.options.get("probation"):
+        return t(locale, "probation.state_held")
+    return t(locale, STATE_NAMES[current])
+
+
 def history_line(
     job: Job, locale: str, message: JobMessage | None, batch: JobState | None = None
 ) -> str:
     """One ask in /history; `batch` is how its batch stands, when it asked for several."""
     current = batch or job.state
-    state = t(locale, STATE_NAMES[current])
+    state = state_name(job, locale, current)
     if is_video(job):
         state = f"🎬 {state}"
     elif job.batch_size > 1:

@@ -17,7 +17,6 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -249,7 +248,7 @@ class JobEngine:
         if waiting + self._reservations.count(ask.guild_id, ask.user_id) >= limit:
             raise QueueLimitError(limit)
         reservations = self._reservations
-        admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units)
+        admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units, ask.cost)
         admission.ask = ask
         pending = reservations.by_user(ask.guild_id, ask.kind) + self._registry.unsubmitted(
             ask.guild_id, ask.kind
@@ -258,6 +257,7 @@ class JobEngine:
             user=pending[ask.user_id],
             guild=sum(pending.values()),
             user_reserved=reservations.places_of(ask.guild_id, ask.user_id, ask.kind),
+            cost=reservations.cost(ask.guild_id),
         )
         try:
             await self.rules.check(ask, snapshot)
@@ -291,7 +291,7 @@ class JobEngine:
         try:
             jobs = await self.store.create_batch(
                 [request.row(index, None) for index in range(request.tasks)],
-                confirm=partial(self.rules.confirm, ask),
+                confirm=admission.confirming(self.rules.confirm, ask),
             )
         except BaseException:
             admission.release()

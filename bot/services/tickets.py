@@ -37,8 +37,10 @@ class Ticket:
     # How many tasks (jobs, one batch) the ask takes, and the outputs each one bills.
     tasks: int = 1
     units: int = 1
-    # Preferences the server no longer allows, left out of this ask: one line each.
+    # Preferences the server no longer allows, left out of this ask, or the switch to the
+    # budget's fallback model: one line each.
     notes: tuple[Refusal, ...] = ()
+    cost: float | None = None  # each task's, estimated from the price list
 
     def release(self) -> None:
         self.admission.release()

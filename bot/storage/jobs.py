@@ -73,6 +73,7 @@ class Job:
     batch_id: int | None = None  # the first job of its batch; None when asked alone
     batch_index: int = 0
     batch_size: int = 1
+    cost: float | None = None  # estimated at admission from the price list; None: unknown
 
     @property
     def batch_key(self) -> int:
@@ -107,6 +108,7 @@ class Job:
             batch_id=row["batch_id"],
             batch_index=row["batch_index"],
             batch_size=row["batch_size"],
+            cost=row["cost"],
         )
 
 
@@ -146,9 +148,10 @@ class JobStore:
         batch_id: int | None = None,
         batch_index: int = 0,
         batch_size: int = 1,
+        cost: float | None = None,
         confirm: Confirm | None = None,
     ) -> Job:
-        """Write a queued job; `units` is what its task bills (images or videos).
+        """Write a queued job; `units`: the images or videos its task bills, `cost`: its price.
 
         With `confirm`, the job is written in a transaction that first runs `confirm(tx)`
         (the rules' last word, counted from the database; it raises to refuse) under the
@@ -168,6 +171,7 @@ class JobStore:
             batch_id=batch_id,
             batch_index=batch_index,
             batch_size=batch_size,
+            cost=cost,
         )
         if confirm is None:
             return await self._insert(self.db, row)
@@ -216,6 +220,7 @@ class JobStore:
         batch_id: int | None = None,
         batch_index: int = 0,
         batch_size: int = 1,
+        cost: float | None = None,
     ) -> dict[str, Any]:
         now = self._clock()
         return {
@@ -233,6 +238,7 @@ class JobStore:
             "batch_id": batch_id,
             "batch_index": batch_index,
             "batch_size": batch_size,
+            "cost": cost,
             "created_at": now,
             "updated_at": now,
         }
