@@ -9,6 +9,8 @@ process shares the account's per-second quotas.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +42,7 @@ from .services.styles import StyleService
 from .services.usage import UsageService
 from .storage.base import Database
 from .storage.jobs import JobStore
+from .storage.lease import cluster_parts
 from .storage.lock import open_locked_database
 from .storage.preferences import PreferenceStore
 from .storage.styles import StyleStore
@@ -164,6 +167,23 @@ def build_services(
     )
 
 
+async def start_or_lead(engine: JobEngine, db: Database, tunables: Tunables) -> None:
+    """Alone on its database (SQLite), the process runs the engine now. On PostgreSQL,
+    several processes may share the database: the one holding the engine lease runs it,
+    the others wait as standbys (see `storage/lease.py`)."""
+    cluster = tunables.cluster
+    parts = cluster_parts(
+        db,
+        retry=cluster.lease_retry,
+        check=cluster.lease_check,
+        holder=f"{socket.gethostname()}:{os.getpid()}",
+    )
+    if parts is None:
+        await engine.start()
+    else:
+        engine.lead(*parts)
+
+
 @asynccontextmanager
 async def open_runtime(
     environment: Environment, *, start_engine: bool = True
@@ -195,7 +215,7 @@ async def open_runtime(
         await moderation.catch_up(engine.store)
         await engine.learn_from_history()
         if start_engine:
-            await engine.start()
+            await start_or_lead(engine, db, tunables)
         services = build_services(
             engine=engine, moderation=moderation, settings=settings, session=session
         )

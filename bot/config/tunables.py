@@ -150,6 +150,18 @@ class DiscordTunables:
 
 
 @dataclass(frozen=True)
+class Cluster:
+    """Several processes on one PostgreSQL: one holds the engine lease, the others wait."""
+
+    # A standby asks for the engine lease this often: a dead holder's engine is taken over
+    # within about this long after PostgreSQL notices its connection closed.
+    lease_retry: float = 2.0
+    # The holder checks its lease connection this often (and at once when it closes); a
+    # connection that does not answer within this long is lost, and the engine stops.
+    lease_check: float = 2.0
+
+
+@dataclass(frozen=True)
 class Tunables:
     models: dict[str, ModelSpec] = field(default_factory=default_image_models)
     default_model: str = "Hunyuan"
@@ -174,3 +186,4 @@ class Tunables:
     # At shutdown, how long Creates already on the wire may take to answer. With the
     # Discord close it must fit Docker's default 10 s stop timeout.
     shutdown_grace: float = 6.0
+    cluster: Cluster = field(default_factory=Cluster)

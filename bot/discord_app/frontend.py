@@ -4,19 +4,27 @@
 interaction tokens it holds in memory) and the moderation log (its posts): `start()`
 resumes tracking after a restart, `close()` stops them before discord.py closes its HTTP
 session.
+
+With several processes on one database only the engine's holder follows jobs, edits and
+posts their messages, and posts to log channels (through REST with the bot token, which any
+process may use for any channel): one process spends each channel's edit budget, as when the
+bot is one process. A standby answers its servers' interactions, writes their jobs, and
+starts all of that the moment it takes the engine over.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
+from ..engine.tasks import OwnedTasks
 from ..moderation.service import Moderation
 from ..services.jobs import JobService
 from ..services.listings import JobListings
 from ..services.moderation import ModerationService
-from ..storage.jobs import JobStore
+from ..storage.jobs import Job, JobStore
 from ..storage.messages import JobMessages
 from .delivery import Delivery
 from .job_actions import JobActions
@@ -26,6 +34,8 @@ from .mod_actions import DmOpener, ModerationActions
 from .modlog import ModerationLog
 from .outage_notices import OutageNotices
 from .tracker import JobTracker
+
+log = logging.getLogger(__name__)
 
 
 class FrontEnd:
@@ -45,6 +55,7 @@ class FrontEnd:
         guild_locale: Callable[[int], str],
         log_channels: Callable[[], dict[int, int]],
     ) -> None:
+        self.engine = engine
         self.messenger = JobMessenger(channels, messages, tunables.discord)
         self.delivery = Delivery(
             engine=engine, store=store, messenger=self.messenger, tunables=tunables
@@ -78,13 +89,35 @@ class FrontEnd:
             guild_locale=guild_locale,
         )
 
+        self._waiting = OwnedTasks("frontend")
+        if engine.cluster is not None:
+            # Jobs another process wrote, once this process's engine took them up.
+            engine.cluster.adopted.append(self._adopted)
+
     async def start(self) -> None:
-        """Jobs left unfinished by the last run get their messages updated again."""
+        """Jobs left unfinished by the last run get their messages updated again (on a
+        standby: once it holds the engine)."""
+        if self.engine.running:
+            await self._lead()
+        else:
+            self._waiting.spawn(self._lead_when_started(), "frontend-lead")
+
+    async def _lead_when_started(self) -> None:
+        await self.engine.started.wait()
+        log.info("this process now edits job messages and posts to log channels")
+        await self._lead()
+
+    async def _lead(self) -> None:
         self.modlog.start()
         self.outage_notices.start()
         await self.tracker.resume()
 
+    def _adopted(self, job: Job) -> None:
+        if job.frontend.get("channel_id"):
+            self.tracker.track(job.batch_key)
+
     async def close(self) -> None:
+        await self._waiting.cancel()
         await self.modlog.close()
         await self.outage_notices.close()
         await self.tracker.close()

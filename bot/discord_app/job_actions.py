@@ -70,15 +70,17 @@ class JobActions:
     async def launch(self, interaction: discord.Interaction, member: Member, ticket: Ticket) -> Job:
         """Answer within Discord's 3 seconds (the public "thinking…"), then launch the
         admitted job and follow it on that message."""
+        frontend = {"channel_id": member.channel_id, "attachment_size_limit": member.upload_limit}
         try:
             await interaction.response.defer(thinking=True)
+            if not self.tracker.engine.running:
+                # The engine's holder, another process, edits this message with the bot
+                # token: it needs the message's id, written with the job.
+                frontend["message_id"] = (await interaction.original_response()).id
         except BaseException:
             ticket.release()
             raise
-        job = await self.jobs.launch(
-            ticket,
-            {"channel_id": member.channel_id, "attachment_size_limit": member.upload_limit},
-        )
+        job = await self.jobs.launch(ticket, frontend)
         self.messenger.remember(job.id, interaction)
         await self._tell_privately(interaction, member, job, ticket.notes)
         self.tracker.track(job.id)

@@ -55,7 +55,8 @@ class JobTracker:
     def track(self, job_id: int, *, delay: float = 0.0) -> None:
         """Follow a job's batch (`job_id` is its first job's id) on its one message."""
         # Closed: Discord's session is going away; the job is tracked again at next start.
-        if job_id in self._tracking or self._closed:
+        # Not running the engine: its holder tracks it (it heard of the job).
+        if job_id in self._tracking or self._closed or not self.engine.running:
             return
         self._tracking.add(job_id)
         task = self._tasks.spawn(self._run(job_id, delay), f"track-{job_id}")

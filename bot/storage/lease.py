@@ -1,0 +1,187 @@
+"""The engine lease and the signals between processes on one PostgreSQL database.
+
+Several bot processes may share a database; exactly one of them runs the engine (creates,
+polls, downloads, delivers), because the account's quotas and every job's Create must have
+one owner. The owner is whoever holds a session advisory lock on a dedicated connection:
+PostgreSQL releases it the moment that connection ends, which a dead process's connection
+does (the kernel closes its socket), so a standby that asks again takes over within its
+retry interval. The holder checks its connection too: one that closes or stops answering
+means the lock may be gone, and the engine must stop at once (never two engines).
+
+Whatever passes between processes goes through the database as LISTEN/NOTIFY on one
+channel: a standby that wrote a new job wakes the engine; a cancel made by a standby
+reaches the engine's queue. The holder listens on its lease connection, so it hears
+signals exactly as long as it holds the lease. A signal sent while nobody listens (between
+two holders) is not needed: the next holder reads every unfinished job when it starts.
+
+Advisory locks and channels belong to the whole database, not to a schema; both are named
+after the schema in use, so two bots in two schemas of one database stay two bots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .base import lock_key
+from .postgres import PostgresConnection, PostgresDatabase
+
+log = logging.getLogger(__name__)
+
+# The server closes a lease connection whose peer stopped answering after about
+# idle + interval × count seconds (a host gone without closing its sockets).
+KEEPALIVE = {
+    "tcp_keepalives_idle": "5",
+    "tcp_keepalives_interval": "2",
+    "tcp_keepalives_count": "3",
+}
+
+
+@dataclass(frozen=True)
+class Signal:
+    """`kind` "job": a batch was written and waits for the engine; "cancel": a queued batch
+    was cancelled in the database. `key` is the batch's key (its first job's id)."""
+
+    kind: str
+    key: int
+
+    def encode(self) -> str:
+        return json.dumps({"kind": self.kind, "key": self.key})
+
+    @classmethod
+    def decode(cls, payload: str) -> Signal | None:
+        try:
+            data = json.loads(payload)
+            return cls(str(data["kind"]), int(data["key"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def _names(schema: str) -> tuple[int, str]:
+    """The lease's lock key and the signal channel for the bot in `schema`."""
+    digest = hashlib.blake2b(schema.encode(), digest_size=6).hexdigest()
+    return lock_key(f"engine:{schema}"), f"mps_imagine_{digest}"
+
+
+class LeaseLost(Exception):
+    """The lease connection closed or stopped answering: the lock may be someone else's."""
+
+
+class EngineLease:
+    """Ask for the lease until it is held (`acquire`), then `listen` and `watch`."""
+
+    def __init__(
+        self, db: PostgresDatabase, *, retry: float, check: float, holder: str = ""
+    ) -> None:
+        self.db = db
+        self.retry = retry
+        self.check = check
+        self.holder = holder  # shown in pg_stat_activity.application_name
+        self._conn: PostgresConnection | None = None
+        self._closing: contextlib.AsyncExitStack | None = None
+        self._closed = asyncio.Event()
+        self.channel = ""
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None
+
+    async def acquire(self) -> None:
+        """Wait until this process holds the lease (trying every `retry` seconds)."""
+        told = False
+        while True:
+            try:
+                if await self._try():
+                    return
+            except (OSError, TimeoutError, Exception) as exc:  # the database is down: ask later
+                log.warning("engine lease: cannot ask PostgreSQL (%s); trying again", exc)
+            if not told:
+                log.info("engine lease held by another process; this one waits as a standby")
+                told = True
+            await asyncio.sleep(self.retry)
+
+    async def _try(self) -> bool:
+        stack = contextlib.AsyncExitStack()
+        name = f"mps-imagine engine {self.holder}".strip()[:63]
+        conn = await stack.enter_async_context(
+            self.db.dedicated(settings={**KEEPALIVE, "application_name": name})
+        )
+        try:
+            schema = await conn.fetchval("SELECT current_schema()")
+            key, self.channel = _names(str(schema))
+            got = await asyncio.wait_for(
+                conn.fetchval("SELECT pg_try_advisory_lock(?)", (key,)), self.check * 5
+            )
+        except BaseException:
+            await stack.aclose()
+            raise
+        if not got:
+            await stack.aclose()
+            return False
+        self._conn, self._closing = conn, stack
+        conn.raw.add_termination_listener(lambda _: self._closed.set())
+        log.info("engine lease held: this process runs the engine")
+        return True
+
+    async def listen(self, heard: Callable[[Signal], None]) -> None:
+        """Call `heard` with each signal sent to this bot's processes, for as long as the
+        lease is held."""
+        assert self._conn is not None, "listen after acquire"
+
+        def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+            signal = Signal.decode(payload)
+            if signal is None:
+                log.warning("engine lease: ignored a signal it does not understand")
+                return
+            heard(signal)
+
+        await self._conn.raw.add_listener(self.channel, on_notify)
+
+    async def watch(self) -> None:
+        """Return never while the lease connection is alive; raise LeaseLost when it closed
+        or did not answer a check within `check` seconds."""
+        assert self._conn is not None, "watch after acquire"
+        conn = self._conn
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), self.check)
+            if self._closed.is_set() or conn.raw.is_closed():
+                raise LeaseLost("the engine lease's database connection closed")
+            try:
+                await asyncio.wait_for(conn.fetchval("SELECT 1"), self.check)
+            except (TimeoutError, OSError, Exception) as exc:
+                raise LeaseLost(
+                    f"the engine lease's database connection stopped answering ({exc!r})"
+                ) from None
+
+    async def close(self) -> None:
+        stack, self._closing, self._conn = self._closing, None, None
+        if stack is not None:
+            await stack.aclose()
+
+
+class Signals:
+    """Send signals to this bot's engine holder, from any of its processes."""
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        self.db = db
+        self._channel: str | None = None
+
+    async def send(self, signal: Signal) -> None:
+        if self._channel is None:
+            _, self._channel = _names(str(await self.db.fetchval("SELECT current_schema()")))
+        await self.db.fetchval("SELECT pg_notify(?, ?)", (self._channel, signal.encode()))
+
+
+def cluster_parts(
+    db: object, *, retry: float, check: float, holder: str
+) -> tuple[EngineLease, Signals] | None:
+    """The lease and the signals on PostgreSQL; None on SQLite (one process, file-locked)."""
+    if not isinstance(db, PostgresDatabase):
+        return None
+    return EngineLease(db, retry=retry, check=check, holder=holder), Signals(db)
