@@ -1,0 +1,102 @@
+"""Two bot processes on one PostgreSQL, each running one of two gateway shards: one holds
+the engine lease, the other is a standby that answers its own server's commands and hands
+the jobs over. SIGKILL the holder while its tasks run: the standby takes the engine over
+from the database and every job is delivered once, with one Create each."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from mps_emulator import EmulatorConfig
+from tests.fakes.discord import default_guild, guild_id_on_shard
+
+from .bot_stack import Stack, bot_stack
+from .databases import postgresql_url
+
+CLUSTER_CONFIG = {
+    "cluster": {"lease_retry": 0.2, "lease_check": 0.5},
+    "discord": {"resume_spread": 0.2},
+}
+
+
+async def engine_holder(stack: Stack) -> int | None:
+    """The pid of the process holding the engine lease, as PostgreSQL shows it."""
+    rows = await stack.rows(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
+        " AND a.application_name LIKE ?",
+        "mps-imagine engine %",
+    )
+    return int(rows[0][0].rsplit(":", 1)[1]) if rows else None
+
+
+async def wait_until(check, within: float = 30.0):
+    # Other processes change what is checked here: there is no event to await.
+    async with asyncio.timeout(within):
+        while not (found := await check()):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    return found
+
+
+async def test_the_standby_delivers_every_job_once_after_the_engine_holder_is_killed(
+    tmp_path,
+) -> None:
+    zero = default_guild(name="Zero", guild_id=guild_id_on_shard(0, 2))
+    one = default_guild(name="One", guild_id=guild_id_on_shard(1, 2))
+    # Tasks run long enough to be running when the holder dies.
+    emulator = EmulatorConfig(image_wait=(0.2, 0.3), image_run=(1.5, 2.0), seed=5)
+    async with bot_stack(
+        tmp_path,
+        guilds=[zero, one],
+        shards=2,
+        start=False,
+        emulator_config=emulator,
+        config=CLUSTER_CONFIG,
+        database_url=postgresql_url(),
+    ) as stack:
+        first = await stack.start_bot(SHARD_COUNT="2", SHARD_IDS="0")
+        assert await wait_until(lambda: engine_holder(stack)) == first.proc.pid
+        second = await stack.start_bot(SHARD_COUNT="2", SHARD_IDS="1")
+        fake = stack.fake
+
+        # Two asks in each server: Zero's answered by the holder, One's by the standby,
+        # which writes them and wakes the holder's engine.
+        asks = []
+        for guild in (zero, one, zero, one):
+            asked = await fake.invoke("imagine", guild=guild, options={"prompt": "a harbour"})
+            await asked.wait_for_response()
+            asks.append(asked)
+        assert {a.guild_id: a.delivered_to for a in asks} == {zero.id: 1, one.id: 1}
+
+        async def all_running() -> bool:
+            rows = await stack.rows("SELECT task_id FROM jobs")
+            return len(rows) == 4 and all(r[0] for r in rows)
+
+        await wait_until(all_running)
+        assert stack.emulator.stats()["tasks_created"] == 4
+        first.proc.kill()  # SIGKILL: no goodbye, its connections just close
+        killed = time.monotonic()
+        await first.proc.wait()
+
+        assert await wait_until(lambda: engine_holder(stack)) == second.proc.pid
+        print(f"failover: {time.monotonic() - killed:.2f} s")
+
+        async def delivered() -> bool:
+            rows = await stack.rows("SELECT state FROM jobs")
+            return [r[0] for r in rows] == ["delivered"] * 4
+
+        await wait_until(delivered)
+        for asked in asks:
+            message = fake.message(asked.response_message_id)
+            assert message is not None and len(message.attachments) == 1, asked
+        # Each result posted once: on its own message, by one edit, and nowhere else.
+        posted = [m for m in fake.messages.values() if m.attachments]
+        assert sorted(m.id for m in posted) == sorted(a.response_message_id for a in asks)
+        for message in posted:
+            assert len([r for r in message.history if r.attachments]) == 1
+        # One Create per job, none refused for the rate.
+        stats = stack.emulator.stats()
+        assert stats["tasks_created"] == 4
+        assert sum(a["rate_limited"] for a in stats["actions"].values()) == 0
+        assert "engine lease held: this process runs the engine" in second.output()
