@@ -115,6 +115,15 @@ class Delivery:
                 await self.engine.mark_delivered(job.id)
         self.messenger.forget(jobs[0].id)
 
+    async def posted_before(self, jobs: list[Job]) -> bool:
+        """After a restart or a takeover: the batch's message shows its results already
+        (asked of Discord; unknown counts as no, and the results are posted)."""
+        try:
+            return await self.messenger.shows_results(jobs[0])
+        except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+            log.info("job %d: could not read its message: %r", jobs[0].id, exc)
+            return False
+
     async def deliver(self, jobs: list[Job]) -> None:
         """Post the results of a batch's jobs as attachments on its message (with a line
         for those that failed), then mark each delivered.

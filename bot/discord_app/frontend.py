@@ -56,6 +56,7 @@ class FrontEnd:
         log_channels: Callable[[], dict[int, int]],
     ) -> None:
         self.engine = engine
+        self.tunables = tunables
         self.messenger = JobMessenger(channels, messages, tunables.discord)
         self.delivery = Delivery(
             engine=engine, store=store, messenger=self.messenger, tunables=tunables
@@ -105,6 +106,8 @@ class FrontEnd:
     async def _lead_when_started(self) -> None:
         await self.engine.started.wait()
         log.info("this process now edits job messages and posts to log channels")
+        discord = self.tunables.discord
+        self.tracker.hold_edits(discord.channel_edit_window + discord.edit_margin)
         await self._lead()
 
     async def _lead(self) -> None:

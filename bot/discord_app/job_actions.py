@@ -72,11 +72,13 @@ class JobActions:
         admitted job and follow it on that message."""
         frontend = {"channel_id": member.channel_id, "attachment_size_limit": member.upload_limit}
         try:
-            await interaction.response.defer(thinking=True)
-            if not self.tracker.engine.running:
-                # The engine's holder, another process, edits this message with the bot
-                # token: it needs the message's id, written with the job.
-                frontend["message_id"] = (await interaction.original_response()).id
+            answer = await interaction.response.defer(thinking=True)
+            # Written with the job: whichever process delivers it (after a restart, or the
+            # engine's holder in a cluster) edits this message with the bot token.
+            message_id = getattr(answer, "message_id", None)
+            if message_id is None:
+                message_id = (await interaction.original_response()).id
+            frontend["message_id"] = message_id
         except BaseException:
             ticket.release()
             raise

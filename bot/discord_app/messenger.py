@@ -139,6 +139,20 @@ class JobMessenger:
         await self._remember(job, message)
         return message
 
+    async def shows_results(self, job: Job) -> bool:
+        """Whether the job's message carries attachments already: its results were posted,
+        and the process that posted them stopped before recording it."""
+        known = await self.messages.get(job.id)
+        message_id = known.message_id if known else job.frontend.get("message_id")
+        if not message_id:
+            return False
+        channel = self._channels(job.frontend["channel_id"], job.guild_id)
+        try:
+            message = await channel.fetch_message(message_id)
+        except discord.NotFound:
+            return False
+        return bool(message.attachments)
+
     async def notify(self, channel: discord.abc.Messageable, text: str) -> discord.Message:
         """Post a message in a job's channel (e.g. "your result is ready"), within the
         channel's budget for new messages."""

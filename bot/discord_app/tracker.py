@@ -51,15 +51,21 @@ class JobTracker:
         self._tracking: set[int] = set()
         self._tasks = OwnedTasks("track")
         self._closed = False
+        self._quiet_until = 0.0  # monotonic: no edit before (see `hold_edits`)
 
-    def track(self, job_id: int, *, delay: float = 0.0) -> None:
+    def hold_edits(self, seconds: float) -> None:
+        """Edit nothing for `seconds`: a process taking the engine over does not know what
+        the last holder spent of each channel's rate limit in its last window."""
+        self._quiet_until = time.monotonic() + seconds
+
+    def track(self, job_id: int, *, delay: float = 0.0, resumed: bool = False) -> None:
         """Follow a job's batch (`job_id` is its first job's id) on its one message."""
         # Closed: Discord's session is going away; the job is tracked again at next start.
         # Not running the engine: its holder tracks it (it heard of the job).
         if job_id in self._tracking or self._closed or not self.engine.running:
             return
         self._tracking.add(job_id)
-        task = self._tasks.spawn(self._run(job_id, delay), f"track-{job_id}")
+        task = self._tasks.spawn(self._run(job_id, delay, resumed), f"track-{job_id}")
         task.add_done_callback(lambda _: self._tracking.discard(job_id))
 
     async def resume(self) -> None:
@@ -69,19 +75,20 @@ class JobTracker:
         spread = self.tunables.discord.resume_spread
         for job in await self.store.unfinished():
             if job.frontend.get("channel_id"):
-                self.track(job.batch_key, delay=random.uniform(0, spread))
+                self.track(job.batch_key, delay=random.uniform(0, spread), resumed=True)
 
     async def close(self) -> None:
         self._closed = True
         await self._tasks.cancel()
 
-    async def _run(self, job_id: int, delay: float = 0.0) -> None:
+    async def _run(self, job_id: int, delay: float, resumed: bool) -> None:
+        delay = max(delay, self._quiet_until - time.monotonic())
         if delay > 0:
             await asyncio.sleep(delay)
         with await self.engine.follow_batch(job_id) as follower:
-            await self._follow(follower)
+            await self._follow(follower, resumed)
 
-    async def _follow(self, follower: BatchFollower) -> None:
+    async def _follow(self, follower: BatchFollower, resumed: bool = False) -> None:
         interval = self.tunables.discord.progress_interval
         last_shown: dict | None = None
         last_edit = float("-inf")
@@ -91,7 +98,9 @@ class JobTracker:
                 return
             # A batch is shown when every job of it has ended: its images in one message.
             if all(j.state in ENDED for j in jobs):
-                if any(j.state is JobState.DELIVERED for j in jobs):
+                if any(j.state is JobState.DELIVERED for j in jobs) or (
+                    resumed and await self.delivery.posted_before(jobs)
+                ):
                     # Posted before a stop cut the marking short: finish marking.
                     await self.delivery.mark_posted(jobs)
                 elif any(j.state is JobState.READY for j in jobs):
