@@ -28,6 +28,7 @@ from .services.members import Member
 from .storage.base import Database
 from .storage.database import DatabaseError, DatabaseUrl, open_read_only, schema_version
 from .storage.jobs import Job, JobState
+from .storage.lease import lease_holder
 from .storage.lock import DatabaseInUse, open_locked_database
 from .storage.outages import OutageStore
 from .text.formatting import bar, elapsed
@@ -188,6 +189,10 @@ async def _database_state(db: Database, where: DatabaseUrl, locale: str, *, in_u
     else:
         version = await schema_version(db)
         print(t(locale, "doctor.database", path=where.shown, kind=where.dialect, version=version))
+    if where.dialect == "postgresql":
+        holder = await lease_holder(db)
+        key = "doctor.engine_held" if holder else "doctor.engine_free"
+        print(t(locale, key, holder=holder or ""))
     outage = await OutageStore(db).current()
     if outage is not None:
         since = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outage.started_at))

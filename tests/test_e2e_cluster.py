@@ -6,6 +6,7 @@ from the database and every job is delivered once, with one Create each."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 
 from mps_emulator import EmulatorConfig
@@ -100,3 +101,6 @@ async def test_the_standby_delivers_every_job_once_after_the_engine_holder_is_ki
         assert stats["tasks_created"] == 4
         assert sum(a["rate_limited"] for a in stats["actions"].values()) == 0
         assert "engine lease held: this process runs the engine" in second.output()
+        code, out = await stack.run_cli("doctor")
+        assert code == 0, out
+        assert f"Engine: run by the bot process {socket.gethostname()}:{second.proc.pid}" in out

@@ -13,7 +13,14 @@ from bot.mps.models import TaskKind
 from bot.storage.cancels import cancel_queued_batch
 from bot.storage.database import open_database
 from bot.storage.jobs import JobState, JobStore
-from bot.storage.lease import EngineLease, LeaseLost, Signal, Signals, cluster_parts
+from bot.storage.lease import (
+    EngineLease,
+    LeaseLost,
+    Signal,
+    Signals,
+    cluster_parts,
+    lease_holder,
+)
 
 from .databases import postgresql_url
 
@@ -43,18 +50,22 @@ async def holder_names(db) -> list[str]:
 
 
 async def test_one_holder_and_a_standby_takes_over_when_the_holder_connection_ends(db) -> None:
-    first, second = lease(db, "first"), lease(db, "second")
+    first, second, third = lease(db, "first"), lease(db, "second"), lease(db, "third")
     await first.acquire()
     waiting = asyncio.create_task(second.acquire())
-    # The standby keeps asking and keeps being refused while the holder lives.
-    assert not await second._try()
+    # A standby keeps asking and keeps being refused while the holder lives.
+    assert not await third._try()
+    assert not await third._try()
+    await third.close()
     assert not waiting.done()
     assert await holder_names(db) == ["mps-imagine engine first"]
+    assert await lease_holder(db) == "first"  # what `doctor` shows
     await first.close()  # a process that dies closes its connection the same way
     await asyncio.wait_for(waiting, 5)
     assert second.held
     assert await holder_names(db) == ["mps-imagine engine second"]
     await second.close()
+    assert await lease_holder(db) is None
 
 
 async def test_a_holder_whose_connection_is_cut_loses_the_lease_and_says_so(db) -> None:

@@ -82,56 +82,54 @@ class EngineLease:
         self.retry = retry
         self.check = check
         self.holder = holder  # shown in pg_stat_activity.application_name
+        self.held = False
+        self.channel = ""
+        self._key = 0
         self._conn: PostgresConnection | None = None
         self._closing: contextlib.AsyncExitStack | None = None
         self._closed = asyncio.Event()
-        self.channel = ""
-
-    @property
-    def held(self) -> bool:
-        return self._conn is not None
 
     async def acquire(self) -> None:
-        """Wait until this process holds the lease (trying every `retry` seconds)."""
+        """Wait until this process holds the lease (asking every `retry` seconds, on one
+        connection kept open meanwhile)."""
         told = False
         while True:
             try:
                 if await self._try():
+                    log.info("engine lease held: this process runs the engine")
                     return
-            except (OSError, TimeoutError, Exception) as exc:  # the database is down: ask later
+            except Exception as exc:  # the database is away: ask again on a new connection
                 log.warning("engine lease: cannot ask PostgreSQL (%s); trying again", exc)
+                await self.close()
             if not told:
                 log.info("engine lease held by another process; this one waits as a standby")
                 told = True
             await asyncio.sleep(self.retry)
 
     async def _try(self) -> bool:
-        stack = contextlib.AsyncExitStack()
-        name = f"mps-imagine engine {self.holder}".strip()[:63]
-        conn = await stack.enter_async_context(
-            self.db.dedicated(settings={**KEEPALIVE, "application_name": name})
-        )
-        try:
-            schema = await conn.fetchval("SELECT current_schema()")
-            key, self.channel = _names(str(schema))
-            got = await asyncio.wait_for(
-                conn.fetchval("SELECT pg_try_advisory_lock(?)", (key,)), self.check * 5
-            )
-        except BaseException:
-            await stack.aclose()
-            raise
-        if not got:
-            await stack.aclose()
-            return False
-        self._conn, self._closing = conn, stack
-        conn.raw.add_termination_listener(lambda _: self._closed.set())
-        log.info("engine lease held: this process runs the engine")
-        return True
+        if self._conn is None:
+            stack = contextlib.AsyncExitStack()
+            name = f"mps-imagine engine {self.holder}".strip()[:63]
+            try:
+                conn = await stack.enter_async_context(
+                    self.db.dedicated(settings={**KEEPALIVE, "application_name": name})
+                )
+                schema = await conn.fetchval("SELECT current_schema()")
+            except BaseException:
+                await stack.aclose()
+                raise
+            self._key, self.channel = _names(str(schema))
+            self._conn, self._closing, self._closed = conn, stack, asyncio.Event()
+            closed = self._closed
+            conn.raw.add_termination_listener(lambda _: closed.set())
+        query = self._conn.fetchval("SELECT pg_try_advisory_lock(?)", (self._key,))
+        self.held = bool(await asyncio.wait_for(query, self.check * 5))
+        return self.held
 
     async def listen(self, heard: Callable[[Signal], None]) -> None:
         """Call `heard` with each signal sent to this bot's processes, for as long as the
         lease is held."""
-        assert self._conn is not None, "listen after acquire"
+        assert self._conn is not None and self.held, "listen after acquire"
 
         def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
             signal = Signal.decode(payload)
@@ -145,7 +143,7 @@ class EngineLease:
     async def watch(self) -> None:
         """Return never while the lease connection is alive; raise LeaseLost when it closed
         or did not answer a check within `check` seconds."""
-        assert self._conn is not None, "watch after acquire"
+        assert self._conn is not None and self.held, "watch after acquire"
         conn = self._conn
         while True:
             with contextlib.suppress(TimeoutError):
@@ -161,6 +159,7 @@ class EngineLease:
 
     async def close(self) -> None:
         stack, self._closing, self._conn = self._closing, None, None
+        self.held = False
         if stack is not None:
             await stack.aclose()
 
@@ -185,3 +184,22 @@ def cluster_parts(
     if not isinstance(db, PostgresDatabase):
         return None
     return EngineLease(db, retry=retry, check=check, holder=holder), Signals(db)
+
+
+async def lease_holder(db: object) -> str | None:
+    """Who holds this bot's engine lease (`host:pid`), None when nobody does; PostgreSQL
+    only (for `doctor`)."""
+    if not isinstance(db, PostgresDatabase):
+        return None
+    key, _ = _names(str(await db.fetchval("SELECT current_schema()")))
+    unsigned = key & 0xFFFFFFFFFFFFFFFF
+    name = await db.fetchval(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.database ="
+        " (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND l.classid::bigint = ? AND l.objid::bigint = ? AND l.objsubid = 1",
+        (unsigned >> 32, unsigned & 0xFFFFFFFF),
+    )
+    if name is None:
+        return None
+    return str(name).removeprefix("mps-imagine engine").strip() or "?"
