@@ -33,6 +33,7 @@ from .mps.signer import Credentials
 from .rules.quotas import QuotaBook
 from .rules.rulebook import Rulebook
 from .rules.server_settings_store import ServerSettingsStore
+from .rules.settings_sync import SettingsSync
 from .services.admin import ServerAdmin
 from .services.jobs import HeadReader, JobService
 from .services.listings import JobListings
@@ -42,7 +43,7 @@ from .services.styles import StyleService
 from .services.usage import UsageService
 from .storage.base import Database
 from .storage.jobs import JobStore
-from .storage.lease import cluster_parts
+from .storage.lease import Cluster, cluster_parts
 from .storage.lock import open_locked_database
 from .storage.preferences import PreferenceStore
 from .storage.styles import StyleStore
@@ -167,21 +168,16 @@ def build_services(
     )
 
 
-async def start_or_lead(engine: JobEngine, db: Database, tunables: Tunables) -> None:
-    """Alone on its database (SQLite), the process runs the engine now. On PostgreSQL,
-    several processes may share the database: the one holding the engine lease runs it,
-    the others wait as standbys (see `storage/lease.py`)."""
-    cluster = tunables.cluster
-    parts = cluster_parts(
+def cluster_of(db: Database, tunables: Tunables) -> Cluster | None:
+    """On PostgreSQL several processes may share the database: the one holding the engine
+    lease runs the engine, the others wait as standbys (see `storage/lease.py`). None on
+    SQLite, where the process runs the engine alone."""
+    return cluster_parts(
         db,
-        retry=cluster.lease_retry,
-        check=cluster.lease_check,
+        retry=tunables.cluster.lease_retry,
+        check=tunables.cluster.lease_check,
         holder=f"{socket.gethostname()}:{os.getpid()}",
     )
-    if parts is None:
-        await engine.start()
-    else:
-        engine.lead(*parts)
 
 
 @asynccontextmanager
@@ -197,6 +193,12 @@ async def open_runtime(
     ):
         tunables = environment.tunables
         settings = ServerSettingsStore(db, tunables)
+        cluster = cluster_of(db, tunables)
+        sync = None
+        if cluster is not None:
+            # Listening before the settings are read: a change made meanwhile is heard.
+            sync = SettingsSync(settings, listener=cluster.listener, signals=cluster.signals)
+            sync.start()
         engine = build_engine(
             session=session,
             db=db,
@@ -214,8 +216,10 @@ async def open_runtime(
         moderation.attach(engine)
         await moderation.catch_up(engine.store)
         await engine.learn_from_history()
-        if start_engine:
-            await start_or_lead(engine, db, tunables)
+        if start_engine and cluster is not None:
+            engine.lead(cluster.lease, cluster.signals)
+        elif start_engine:
+            await engine.start()
         services = build_services(
             engine=engine, moderation=moderation, settings=settings, session=session
         )
@@ -234,3 +238,5 @@ async def open_runtime(
         finally:
             await engine.close()
             await moderation.close()
+            if sync is not None:
+                await sync.close()

@@ -1,7 +1,7 @@
 """The engine lease on PostgreSQL: one holder at a time, taken over when the holder's
 connection ends, lost (and said so) by a holder whose connection is cut; the signals a
 standby sends reach the holder only; a cancel made in the database takes a whole waiting
-batch or nothing."""
+batch or nothing; a server's settings changed in one process reach the others."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import asyncio
 
 import pytest
 
+from bot.config.tunables import Tunables
 from bot.mps.models import TaskKind
+from bot.rules.server_settings_store import ServerSettingsStore
+from bot.rules.settings_sync import SettingsSync
 from bot.storage.cancels import cancel_queued_batch
 from bot.storage.database import open_database
 from bot.storage.jobs import JobState, JobStore
@@ -149,3 +152,30 @@ async def test_a_cancel_in_the_database_takes_a_waiting_batch_whole_or_not_at_al
         assert not await store.transition(waiting[0], [JobState.QUEUED], JobState.SUBMITTING)
     finally:
         await db.close()
+
+
+async def test_a_settings_change_made_in_one_process_reaches_the_others() -> None:
+    url = postgresql_url()
+    tunables = Tunables()
+    processes = []
+    for _ in range(2):
+        db = await open_database(url)
+        store = ServerSettingsStore(db, tunables)
+        parts = cluster_parts(db, retry=0.05, check=0.5, holder="t")
+        assert parts is not None
+        sync = SettingsSync(store, listener=parts.listener, signals=parts.signals)
+        sync.start()
+        await store.load()
+        processes.append((db, store, sync))
+    (_, here, _), (_, there, there_sync) = processes
+    try:
+        await asyncio.wait_for(there_sync.listener.listening.wait(), 5)
+        assert there.get(7).daily_server == 0
+        await here.set(7, {"daily_server": 40, "timezone": "Asia/Shanghai"})
+        await asyncio.wait_for(there_sync.reloaded.wait(), 5)
+        settled = there.get(7)
+        assert (settled.daily_server, settled.timezone) == (40, "Asia/Shanghai")
+    finally:
+        for db, _, sync in processes:
+            await sync.close()
+            await db.close()

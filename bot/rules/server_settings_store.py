@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -32,6 +32,8 @@ class ServerSettingsStore:
         self.tunables = tunables
         self._clock = clock
         self._servers: dict[int, ServerSettings] = {}
+        # Told of each server whose settings changed here (other processes reload it).
+        self.announce: Callable[[int], Awaitable[None]] | None = None
 
     def get(self, guild_id: int) -> ServerSettings:
         found = self._servers.get(guild_id)
@@ -104,6 +106,12 @@ class ServerSettingsStore:
         One statement per change, so a change is whole without a transaction."""
         await self.db.write(sql, args)
         self._servers[guild_id] = after
+        if self.announce is not None:
+            await self.announce(guild_id)
+
+    async def reload(self, guild_id: int) -> None:
+        """Read one server's settings again (another process changed them)."""
+        self._servers[guild_id] = await self._read(guild_id)
 
     # -- changes ---------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from .base import lock_key
@@ -177,13 +177,58 @@ class Signals:
         await self.db.fetchval("SELECT pg_notify(?, ?)", (self._channel, signal.encode()))
 
 
-def cluster_parts(
-    db: object, *, retry: float, check: float, holder: str
-) -> tuple[EngineLease, Signals] | None:
-    """The lease and the signals on PostgreSQL; None on SQLite (one process, file-locked)."""
+class Listener:
+    """Signals meant for every process (not only the holder), on a connection of its own,
+    opened again when it is lost (`reconnected` then catches up on what was missed)."""
+
+    def __init__(self, db: PostgresDatabase, *, retry: float) -> None:
+        self.db = db
+        self.retry = retry
+        self.listening = asyncio.Event()  # set while signals are heard
+
+    async def run(
+        self, heard: Callable[[Signal], None], reconnected: Callable[[], Awaitable[None]]
+    ) -> None:
+        def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+            signal = Signal.decode(payload)
+            if signal is not None:
+                heard(signal)
+
+        first = True
+        while True:
+            closed = asyncio.Event()
+            try:
+                async with self.db.dedicated(settings=KEEPALIVE) as conn:
+                    _, channel = _names(str(await conn.fetchval("SELECT current_schema()")))
+                    conn.raw.add_termination_listener(lambda _, ended=closed: ended.set())
+                    await conn.raw.add_listener(channel, on_notify)
+                    self.listening.set()
+                    if not first:
+                        await reconnected()
+                    first = False
+                    await closed.wait()
+            except Exception as exc:
+                log.warning("signals: cannot listen (%s); trying again", exc)
+            self.listening.clear()
+            await asyncio.sleep(self.retry)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """What several processes on one PostgreSQL share: the engine lease, the signals to its
+    holder, and the signals every process hears."""
+
+    lease: EngineLease
+    signals: Signals
+    listener: Listener
+
+
+def cluster_parts(db: object, *, retry: float, check: float, holder: str) -> Cluster | None:
+    """The cluster's parts on PostgreSQL; None on SQLite (one process, file-locked)."""
     if not isinstance(db, PostgresDatabase):
         return None
-    return EngineLease(db, retry=retry, check=check, holder=holder), Signals(db)
+    lease = EngineLease(db, retry=retry, check=check, holder=holder)
+    return Cluster(lease, Signals(db), Listener(db, retry=retry))
 
 
 async def lease_holder(db: object) -> str | None:
