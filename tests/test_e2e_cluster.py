@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from contextlib import asynccontextmanager
 
 from mps_emulator import EmulatorConfig
 from tests.fakes.discord import default_guild, guild_id_on_shard
@@ -40,13 +41,12 @@ async def wait_until(check, within: float = 30.0):
     return found
 
 
-async def test_the_standby_delivers_every_job_once_after_the_engine_holder_is_killed(
-    tmp_path,
-) -> None:
+@asynccontextmanager
+async def two_processes(tmp_path, emulator: EmulatorConfig):
+    """Process 0 runs shard 0 (server Zero) and holds the engine; process 1 runs shard 1
+    (server One) and stands by."""
     zero = default_guild(name="Zero", guild_id=guild_id_on_shard(0, 2))
     one = default_guild(name="One", guild_id=guild_id_on_shard(1, 2))
-    # Tasks run long enough to be running when the holder dies.
-    emulator = EmulatorConfig(image_wait=(0.2, 0.3), image_run=(1.5, 2.0), seed=5)
     async with bot_stack(
         tmp_path,
         guilds=[zero, one],
@@ -58,7 +58,17 @@ async def test_the_standby_delivers_every_job_once_after_the_engine_holder_is_ki
     ) as stack:
         first = await stack.start_bot(SHARD_COUNT="2", SHARD_IDS="0")
         assert await wait_until(lambda: engine_holder(stack)) == first.proc.pid
-        second = await stack.start_bot(SHARD_COUNT="2", SHARD_IDS="1")
+        await stack.start_bot(SHARD_COUNT="2", SHARD_IDS="1")
+        yield stack, zero, one
+
+
+async def test_the_standby_delivers_every_job_once_after_the_engine_holder_is_killed(
+    tmp_path,
+) -> None:
+    # Tasks run long enough to be running when the holder dies.
+    emulator = EmulatorConfig(image_wait=(0.2, 0.3), image_run=(1.5, 2.0), seed=5)
+    async with two_processes(tmp_path, emulator) as (stack, zero, one):
+        first, second = stack.bots
         fake = stack.fake
 
         # Two asks in each server: Zero's answered by the holder, One's by the standby,
@@ -104,3 +114,47 @@ async def test_the_standby_delivers_every_job_once_after_the_engine_holder_is_ki
         code, out = await stack.run_cli("doctor")
         assert code == 0, out
         assert f"Engine: run by the bot process {socket.gethostname()}:{second.proc.pid}" in out
+
+
+async def test_a_standby_lists_a_members_jobs_and_cancels_a_waiting_one(tmp_path) -> None:
+    slow = EmulatorConfig(image_wait=(1.0, 1.0), image_run=(2.0, 2.0), seed=5)
+    async with two_processes(tmp_path, slow) as (stack, _, one):
+        fake = stack.fake
+        asked = []
+        # In the standby's server: the first runs, the second waits (one running each).
+        for prompt in ("first", "second"):
+            ask = await fake.invoke("imagine", guild=one, options={"prompt": prompt})
+            await ask.wait_for_response()
+            asked.append(ask)
+        running, waiting = asked
+
+        async def first_sent() -> bool:
+            rows = await stack.rows("SELECT state FROM jobs ORDER BY id")
+            return [r[0] for r in rows] in (["running", "queued"], ["submitting", "queued"])
+
+        await wait_until(first_sent)
+        queue = await fake.invoke("queue", guild=one)
+        await queue.wait_for_response()
+        listing = queue.original
+        text = listing.embeds[0]["description"]
+        assert "first" in text and "second" in text and "Queued" in text
+        assert listing.custom_ids() == ["queue:cancel:2"]  # only the waiting one
+
+        cancel = await fake.press_button(listing.id, "queue:cancel:2", one.owner_id)
+        await cancel.wait_for_response()
+        assert "second" not in fake.messages[listing.id].embeds[0]["description"]
+        # The engine's holder (the other process) shows it on the job's message.
+        cancelled = await fake.wait_for_message(
+            lambda m: (
+                m.id == waiting.response_message_id
+                and "Cancelled" in (m.embeds[0].get("description") or "" if m.embeds else "")
+            ),
+            timeout=15,
+        )
+        assert not cancelled.attachments
+        await fake.wait_for_message(
+            lambda m: m.id == running.response_message_id and m.attachments, timeout=30
+        )
+        rows = await stack.rows("SELECT state FROM jobs ORDER BY id")
+        assert [r[0] for r in rows] == ["delivered", "cancelled"]
+        assert stack.emulator.stats()["tasks_created"] == 1  # the cancelled one never left
