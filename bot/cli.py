@@ -23,7 +23,7 @@ from .mps import errors
 from .mps.client import MpsClient
 from .mps.signer import mask
 from .refusal import Refusal
-from .runtime import Runtime, open_runtime
+from .runtime import Runtime, cluster_of, open_runtime
 from .services.members import Member
 from .storage.base import Database
 from .storage.database import DatabaseError, DatabaseUrl, open_read_only, schema_version
@@ -61,22 +61,40 @@ def _unreachable(job: Job) -> bool:
 
 
 async def imagine(environment: Environment, options: ImageOptions, out: Path, locale: str) -> int:
-    # The engine starts once the ask is admitted: a refused ask resumes no earlier job.
+    """On PostgreSQL the command line runs the engine only if it can take the engine lease
+    at once (no bot holds it), and holds it until it is done."""
     async with open_runtime(environment, start_engine=False) as rt:
-        jobs = rt.services.jobs
-        try:
-            ticket = await jobs.ask_image(Member(CLI_GUILD, CLI_USER, locale=locale), options)
-        except Refusal as exc:
-            print(t(locale, exc.key, **exc.params), file=sys.stderr)
+        cluster = cluster_of(rt.db, environment.tunables)
+        if cluster is not None and not await cluster.lease.try_once():
+            # A bot runs the engine on this database: a second engine would send its jobs'
+            # Creates again.
+            holder = await lease_holder(rt.db) or "?"
+            print(t(locale, "cli.engine_elsewhere", holder=holder), file=sys.stderr)
+            await cluster.lease.close()
             return 2
         try:
-            await rt.engine.start()
-            job = await jobs.launch(ticket)
-        except BaseException:
-            ticket.release()
-            raise
-        with await rt.engine.follow_batch(job.id) as follower:
-            return await _follow(rt, follower, out, locale)
+            return await _imagine(rt, options, out, locale)
+        finally:
+            if cluster is not None:
+                await cluster.lease.close()
+
+
+async def _imagine(rt: Runtime, options: ImageOptions, out: Path, locale: str) -> int:
+    # The engine starts once the ask is admitted: a refused ask resumes no earlier job.
+    jobs = rt.services.jobs
+    try:
+        ticket = await jobs.ask_image(Member(CLI_GUILD, CLI_USER, locale=locale), options)
+    except Refusal as exc:
+        print(t(locale, exc.key, **exc.params), file=sys.stderr)
+        return 2
+    try:
+        await rt.engine.start()
+        job = await jobs.launch(ticket)
+    except BaseException:
+        ticket.release()
+        raise
+    with await rt.engine.follow_batch(job.id) as follower:
+        return await _follow(rt, follower, out, locale)
 
 
 ENDED = (JobState.READY, JobState.DELIVERED, JobState.FAILED, JobState.CANCELLED)

@@ -158,3 +158,10 @@ async def test_a_standby_lists_a_members_jobs_and_cancels_a_waiting_one(tmp_path
         rows = await stack.rows("SELECT state FROM jobs ORDER BY id")
         assert [r[0] for r in rows] == ["delivered", "cancelled"]
         assert stack.emulator.stats()["tasks_created"] == 1  # the cancelled one never left
+        # The command line does not start a second engine beside the bot's.
+        code, out = await stack.run_cli("imagine", "a lighthouse")
+        holder = f"{socket.gethostname()}:{stack.bots[0].proc.pid}"
+        assert code == 2, out
+        assert f"The bot process {holder} runs the engine on this database" in out
+        assert stack.emulator.stats()["tasks_created"] == 1
+        assert len(await stack.rows("SELECT id FROM jobs")) == 2

@@ -6,10 +6,11 @@ resumes tracking after a restart, `close()` stops them before discord.py closes 
 session.
 
 With several processes on one database only the engine's holder follows jobs, edits and
-posts their messages, and posts to log channels (through REST with the bot token, which any
-process may use for any channel): one process spends each channel's edit budget, as when the
-bot is one process. A standby answers its servers' interactions, writes their jobs, and
-starts all of that the moment it takes the engine over.
+posts their messages, posts outage notices and catches up on unposted moderation log posts
+(through REST with the bot token, which any process may use for any channel): one process
+spends each channel's edit budget, as when the bot is one process. A standby answers its
+servers' interactions, writes their jobs, posts the incidents it records itself (a blocked
+word), and starts the rest the moment it takes the engine over.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ class FrontEnd:
     async def start(self) -> None:
         """Jobs left unfinished by the last run get their messages updated again (on a
         standby: once it holds the engine)."""
+        self.modlog.listen()
         if self.engine.running:
             await self._lead()
         else:
@@ -111,7 +113,7 @@ class FrontEnd:
         await self._lead()
 
     async def _lead(self) -> None:
-        self.modlog.start()
+        self.modlog.catch_up()
         self.outage_notices.start()
         await self.tracker.resume()
 

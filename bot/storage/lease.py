@@ -106,6 +106,10 @@ class EngineLease:
                 told = True
             await asyncio.sleep(self.retry)
 
+    async def try_once(self) -> bool:
+        """Ask once, without waiting (the command line, which must not wait for a bot)."""
+        return await self._try()
+
     async def _try(self) -> bool:
         if self._conn is None:
             stack = contextlib.AsyncExitStack()
