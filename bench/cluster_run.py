@@ -24,6 +24,9 @@ from statistics import fmean
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.storage.base import Database
+from bot.storage.database import open_database
+from bot.storage.lease import lease_holder
 from mps_emulator import EmulatorConfig, MpsEmulator
 from tests.bot_stack import BotProcess, Stack
 from tests.fakes.discord import FakeDiscord, FakeInteraction
@@ -124,15 +127,10 @@ def make_guilds(profile: ClusterProfile) -> list[FakeGuild]:
     return guilds
 
 
-async def engine_holder(stack: Stack) -> int | None:
-    """The pid of the process holding the engine lease, as PostgreSQL shows it."""
-    rows = await stack.rows(
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
-        " AND a.application_name LIKE ?",
-        "mps-imagine engine %",
-    )
-    return int(rows[0][0].rsplit(":", 1)[1]) if rows else None
+async def engine_holder(db: Database) -> int | None:
+    """The pid of the process holding this bot's engine lease, as PostgreSQL shows it."""
+    holder = await lease_holder(db)
+    return int(holder.rsplit(":", 1)[1]) if holder else None
 
 
 async def _until(check, within: float, poll: float = 0.05):
@@ -161,15 +159,17 @@ async def run_cluster(profile: ClusterProfile, *, seed: int, home: Path, databas
     await fake.start()
     stack = Stack(fake, emulator, home, profile.bot_config(), database_url=database)
     shards = {"SHARD_COUNT": str(profile.processes)}
+    db: Database | None = None
     try:
         code, out = await stack.run_cli("sync")
         if code != 0:
             raise RuntimeError(f"sync failed:\n{out}")
-        bots: dict[int, BotProcess] = {}
-        for shard in range(profile.processes):
+        bots: dict[int, BotProcess] = {0: await stack.start_bot(**shards, SHARD_IDS="0")}
+        # The first process has made the tables and holds the lease: watch it from here on.
+        db = watcher = await open_database(database)
+        await _until(lambda: engine_holder(watcher), 30)
+        for shard in range(1, profile.processes):
             bots[shard] = await stack.start_bot(**shards, SHARD_IDS=str(shard))
-            if shard == 0:
-                await _until(lambda: engine_holder(stack), 30)
         start = time.monotonic()
         interactions = await _send_all(fake, profile, guilds, seed)
         await fake.wait_for(
@@ -177,7 +177,7 @@ async def run_cluster(profile: ClusterProfile, *, seed: int, home: Path, databas
             profile.timeout,
             "the share of jobs delivered before the kill",
         )
-        holder_pid = await engine_holder(stack)
+        holder_pid = await engine_holder(watcher)
         holder_shard = next(s for s, b in bots.items() if b.proc.pid == holder_pid)
         victim = bots[holder_shard]
         before_kill = emulator.stats()["tasks_created"]
@@ -186,7 +186,7 @@ async def run_cluster(profile: ClusterProfile, *, seed: int, home: Path, databas
         killed = time.monotonic()
         await victim.proc.wait()
         new_holder = await _until(
-            lambda: _other_holder(stack, holder_pid), profile.lease_retry * 5 + 30, 0.02
+            lambda: _other_holder(watcher, holder_pid), profile.lease_retry * 5 + 30, 0.02
         )
         failover = time.monotonic() - killed
         say(f"[bench] engine holder (shard {holder_shard}) killed; failover {failover:.2f} s")
@@ -221,6 +221,8 @@ async def run_cluster(profile: ClusterProfile, *, seed: int, home: Path, databas
             tracebacks=sum(b.output().count("Traceback") for b in stack.bots),
         )
     finally:
+        if db is not None:
+            await db.close()
         for bot in stack.bots:
             if bot.proc.returncode is None:
                 bot.proc.kill()
@@ -229,8 +231,8 @@ async def run_cluster(profile: ClusterProfile, *, seed: int, home: Path, databas
         await emulator.stop()
 
 
-async def _other_holder(stack: Stack, old: int | None) -> int | None:
-    holder = await engine_holder(stack)
+async def _other_holder(db: Database, old: int | None) -> int | None:
+    holder = await engine_holder(db)
     return holder if holder is not None and holder != old else None
 
 

@@ -10,6 +10,8 @@ import socket
 import time
 from contextlib import asynccontextmanager
 
+from bot.storage.database import open_database
+from bot.storage.lease import lease_holder
 from mps_emulator import EmulatorConfig
 from tests.fakes.discord import default_guild, guild_id_on_shard
 
@@ -23,14 +25,13 @@ CLUSTER_CONFIG = {
 
 
 async def engine_holder(stack: Stack) -> int | None:
-    """The pid of the process holding the engine lease, as PostgreSQL shows it."""
-    rows = await stack.rows(
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
-        " AND a.application_name LIKE ?",
-        "mps-imagine engine %",
-    )
-    return int(rows[0][0].rsplit(":", 1)[1]) if rows else None
+    """The pid of the process holding this bot's engine lease, as PostgreSQL shows it."""
+    db = await open_database(stack.database)
+    try:
+        holder = await lease_holder(db)
+    finally:
+        await db.close()
+    return int(holder.rsplit(":", 1)[1]) if holder else None
 
 
 async def wait_until(check, within: float = 30.0):
@@ -165,3 +166,36 @@ async def test_a_standby_lists_a_members_jobs_and_cancels_a_waiting_one(tmp_path
         assert f"The bot process {holder} runs the engine on this database" in out
         assert stack.emulator.stats()["tasks_created"] == 1
         assert len(await stack.rows("SELECT id FROM jobs")) == 2
+
+
+async def test_a_holder_that_loses_its_lease_connection_stops_and_the_standby_takes_over(
+    tmp_path,
+) -> None:
+    emulator = EmulatorConfig(image_wait=(0.2, 0.3), image_run=(1.0, 1.5), seed=5)
+    async with two_processes(tmp_path, emulator) as (stack, zero, _):
+        first, second = stack.bots
+        asked = await stack.fake.invoke("imagine", guild=zero, options={"prompt": "a pier"})
+        await asked.wait_for_response()
+
+        async def sent() -> bool:
+            rows = await stack.rows("SELECT task_id FROM jobs")
+            return bool(rows and rows[0][0])
+
+        await wait_until(sent)
+        # The database ends the holder's lease session (a failover of PostgreSQL itself, an
+        # operator, a network cut): the process is alive, but the lock is no longer its own.
+        ended = await stack.rows(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = ?",
+            f"mps-imagine engine {socket.gethostname()}:{first.proc.pid}",
+        )
+        assert ended == [(True,)]
+        assert await asyncio.wait_for(first.proc.wait(), 30) == 3
+        output = first.output()
+        assert "engine-lease died: LeaseLost: the engine lease's database connection" in output
+        assert "Traceback" not in output
+        assert await wait_until(lambda: engine_holder(stack)) == second.proc.pid
+        await stack.fake.wait_for_message(
+            lambda m: m.id == asked.response_message_id and m.attachments, timeout=30
+        )
+        assert stack.emulator.stats()["tasks_created"] == 1

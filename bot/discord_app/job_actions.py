@@ -83,7 +83,10 @@ class JobActions:
             ticket.release()
             raise
         job = await self.jobs.launch(ticket, frontend)
-        self.messenger.remember(job.id, interaction)
+        if self.tracker.engine.running:
+            # Its edits go through the token while it lives. (On a standby the engine's
+            # holder edits it through the channel; nothing here would ever forget it.)
+            self.messenger.remember(job.id, interaction)
         await self._tell_privately(interaction, member, job, ticket.notes)
         self.tracker.track(job.id)
         return job

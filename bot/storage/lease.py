@@ -71,6 +71,8 @@ def _names(schema: str) -> tuple[int, str]:
 class LeaseLost(Exception):
     """The lease connection closed or stopped answering: the lock may be someone else's."""
 
+    foreseen = True  # logged without a traceback when it stops the process
+
 
 class EngineLease:
     """Ask for the lease until it is held (`acquire`), then `listen` and `watch`."""
