@@ -214,10 +214,14 @@ async def open_runtime(
         # from the engine's events.
         moderation = Moderation(ModerationStore(db), settings)
         moderation.attach(engine)
-        await moderation.catch_up(engine.store)
+        if cluster is None or not start_engine:
+            await moderation.catch_up(engine.store)
         await engine.learn_from_history()
         if start_engine and cluster is not None:
             engine.lead(cluster.lease, cluster.signals)
+            assert engine.cluster is not None
+            # What a stopped process left unrecorded is recorded once: by the holder.
+            engine.cluster.starting.append(partial(moderation.catch_up, engine.store))
         elif start_engine:
             await engine.start()
         services = build_services(

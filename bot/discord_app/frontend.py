@@ -108,8 +108,9 @@ class FrontEnd:
     async def _lead_when_started(self) -> None:
         await self.engine.started.wait()
         log.info("this process now edits job messages and posts to log channels")
-        discord = self.tunables.discord
-        self.tracker.hold_edits(discord.channel_edit_window + discord.edit_margin)
+        if self.engine.cluster is not None and self.engine.cluster.took_over:
+            discord = self.tunables.discord
+            self.tracker.hold_edits(discord.channel_edit_window + discord.edit_margin)
         await self._lead()
 
     async def _lead(self) -> None:

@@ -30,9 +30,9 @@ log = logging.getLogger(__name__)
 
 JOB = "job"
 CANCEL = "cancel"
-# MPS counts each action's requests per second. A new holder waits that long before its
-# first request, so the dead holder's last second of requests and its own never meet in
-# one window (the quota gate knows only this process's requests).
+# MPS counts each action's requests per second. A process that takes the engine over waits
+# that long before its first request, so the last holder's last second of requests and its
+# own never meet in one window (the quota gate knows only this process's requests).
 QUOTA_WINDOW = 1.0
 
 
@@ -60,6 +60,8 @@ class Leadership:
         self.lease = lease
         self.signals = signals
         self.adopted: list[Callable[[Job], None]] = []  # told of each batch taken up
+        # Run once the lease is held, before the engine starts: what one process must do.
+        self.starting: list[Callable[[], Awaitable[object]]] = []
         self._adopting = asyncio.Lock()
         self._heard = OwnedTasks("engine-signal")
 
@@ -67,10 +69,13 @@ class Leadership:
         """Wait for the lease, run the engine while it is held; raise when it is lost."""
         try:
             await self.lease.acquire()
-            await asyncio.sleep(QUOTA_WINDOW)
+            if self.took_over:
+                await asyncio.sleep(QUOTA_WINDOW)
             # Listening before the unfinished jobs are read: a job written in between is
             # both read and heard, and taken up once.
             await self.lease.listen(self._hear)
+            for step in self.starting:
+                await step()
             await self._start()
             await self.lease.watch()
         finally:
@@ -82,6 +87,11 @@ class Leadership:
                     await done
             await self._heard.cancel()
             await self.lease.close()
+
+    @property
+    def took_over(self) -> bool:
+        """This process waited while another held the engine (not the first to run it)."""
+        return self.lease.took_over
 
     def _hear(self, signal: Signal) -> None:
         if signal.kind == JOB:

@@ -85,6 +85,9 @@ class EngineLease:
         self.check = check
         self.holder = holder  # shown in pg_stat_activity.application_name
         self.held = False
+        # Another process held the lease while this one asked: it takes an engine over
+        # (whose last requests it cannot know), rather than starting the only one.
+        self.took_over = False
         self.channel = ""
         self._key = 0
         self._conn: PostgresConnection | None = None
@@ -105,7 +108,7 @@ class EngineLease:
                 await self.close()
             if not told:
                 log.info("engine lease held by another process; this one waits as a standby")
-                told = True
+                told = self.took_over = True
             await asyncio.sleep(self.retry)
 
     async def try_once(self) -> bool:
