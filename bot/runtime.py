@@ -9,6 +9,7 @@ process shares the account's per-second quotas.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import time
@@ -180,6 +181,16 @@ def cluster_of(db: Database, tunables: Tunables) -> Cluster | None:
     )
 
 
+async def _started(engine: JobEngine) -> None:
+    """Until the engine runs, or its lease task died (the launcher hears of that too)."""
+    started = asyncio.ensure_future(engine.started.wait())
+    died = asyncio.ensure_future(engine.first_death())
+    await asyncio.wait({started, died}, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in (started, died):
+        waiter.cancel()
+    await asyncio.gather(started, died, return_exceptions=True)
+
+
 @asynccontextmanager
 async def open_runtime(
     environment: Environment, *, start_engine: bool = True
@@ -218,10 +229,15 @@ async def open_runtime(
             await moderation.catch_up(engine.store)
         await engine.learn_from_history()
         if start_engine and cluster is not None:
+            free = await cluster.lease.try_once()
             engine.lead(cluster.lease, cluster.signals)
             assert engine.cluster is not None
             # What a stopped process left unrecorded is recorded once: by the holder.
             engine.cluster.starting.append(partial(moderation.catch_up, engine.store))
+            if free:
+                # The only process so far: its engine runs before Discord connects, as a
+                # single process's does (a standby's starts whenever it takes over).
+                await _started(engine)
         elif start_engine:
             await engine.start()
         services = build_services(

@@ -96,13 +96,12 @@ class EngineLease:
 
     async def acquire(self) -> None:
         """Wait until this process holds the lease (asking every `retry` seconds, on one
-        connection kept open meanwhile)."""
-        told = False
-        while True:
+        connection kept open meanwhile); at once if it holds it already."""
+        told = self.held
+        while not self.held:
             try:
                 if await self._try():
-                    log.info("engine lease held: this process runs the engine")
-                    return
+                    break
             except Exception as exc:  # the database is away: ask again on a new connection
                 log.warning("engine lease: cannot ask PostgreSQL (%s); trying again", exc)
                 await self.close()
@@ -110,6 +109,7 @@ class EngineLease:
                 log.info("engine lease held by another process; this one waits as a standby")
                 told = self.took_over = True
             await asyncio.sleep(self.retry)
+        log.info("engine lease held: this process runs the engine")
 
     async def try_once(self) -> bool:
         """Ask once, without waiting (the command line, which must not wait for a bot)."""
