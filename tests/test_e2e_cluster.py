@@ -43,7 +43,7 @@ async def wait_until(check, within: float = 30.0):
 
 
 @asynccontextmanager
-async def two_processes(tmp_path, emulator: EmulatorConfig):
+async def two_processes(tmp_path, emulator: EmulatorConfig, **limits: int):
     """Process 0 runs shard 0 (server Zero) and holds the engine; process 1 runs shard 1
     (server One) and stands by."""
     zero = default_guild(name="Zero", guild_id=guild_id_on_shard(0, 2))
@@ -54,7 +54,7 @@ async def two_processes(tmp_path, emulator: EmulatorConfig):
         shards=2,
         start=False,
         emulator_config=emulator,
-        config=CLUSTER_CONFIG,
+        config={**CLUSTER_CONFIG, "limits": limits},
         database_url=postgresql_url(),
     ) as stack:
         first = await stack.start_bot(SHARD_COUNT="2", SHARD_IDS="0")
@@ -117,23 +117,28 @@ async def test_the_standby_delivers_every_job_once_after_the_engine_holder_is_ki
         assert f"Engine: run by the bot process {socket.gethostname()}:{second.proc.pid}" in out
 
 
-async def test_a_standby_lists_a_members_jobs_and_cancels_a_waiting_one(tmp_path) -> None:
+async def test_a_standby_keeps_the_queue_limit_lists_and_cancels_a_waiting_job(
+    tmp_path,
+) -> None:
     slow = EmulatorConfig(image_wait=(1.0, 1.0), image_run=(2.0, 2.0), seed=5)
-    async with two_processes(tmp_path, slow) as (stack, _, one):
+    async with two_processes(tmp_path, slow, queued_per_user=1) as (stack, _, one):
         fake = stack.fake
-        asked = []
-        # In the standby's server: the first runs, the second waits (one running each).
-        for prompt in ("first", "second"):
-            ask = await fake.invoke("imagine", guild=one, options={"prompt": prompt})
-            await ask.wait_for_response()
-            asked.append(ask)
-        running, waiting = asked
 
-        async def first_sent() -> bool:
+        async def states(*expected: str) -> bool:
             rows = await stack.rows("SELECT state FROM jobs ORDER BY id")
-            return [r[0] for r in rows] in (["running", "queued"], ["submitting", "queued"])
+            return [r[0] for r in rows] == list(expected)
 
-        await wait_until(first_sent)
+        # In the standby's server: the first runs, the second waits (one running each).
+        running = await fake.invoke("imagine", guild=one, options={"prompt": "first"})
+        await running.wait_for_response()
+        await wait_until(lambda: states("running"))
+        waiting = await fake.invoke("imagine", guild=one, options={"prompt": "second"})
+        await waiting.wait_for_response()
+        await wait_until(lambda: states("running", "queued"))
+        # One waiting ask each: the standby counts the member's in the database.
+        third = await fake.invoke("imagine", guild=one, options={"prompt": "third"})
+        refusal = await third.wait_for_original(lambda m: m.content, timeout=10)
+        assert "You already have 1 jobs waiting" in refusal.content
         queue = await fake.invoke("queue", guild=one)
         await queue.wait_for_response()
         listing = queue.original

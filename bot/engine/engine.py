@@ -291,7 +291,9 @@ class JobEngine:
         try:
             jobs = await self.store.create_batch(
                 [request.row(index, None) for index in range(request.tasks)],
-                confirm=partial(self.rules.confirm, ask),
+                confirm=partial(self.rules.confirm, ask)
+                if self.cluster is None or self.running
+                else self.cluster.confirm_waiting(ask, self.rules),
             )
         except BaseException:
             admission.release()

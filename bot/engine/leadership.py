@@ -18,9 +18,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from ..rules.asks import QueueLimitError
+from ..rules.rulebook import Ask, Rulebook
+from ..storage.base import Database
 from ..storage.cancels import cancel_queued_batch
 from ..storage.jobs import Job, JobState, JobStore
 from ..storage.lease import EngineLease, Signal, Signals
+from ..storage.queue_reads import waiting_asks
 from .events import EventType
 from .outcomes import Outcomes
 from .registry import Registry
@@ -108,6 +112,19 @@ class Leadership:
             await self.signals.send(Signal(JOB, job.batch_key))
         except Exception as exc:
             log.warning("job %d: could not signal the engine (%r)", job.id, exc)
+
+    def confirm_waiting(self, ask: Ask, rules: Rulebook) -> Callable[[Database], Awaitable[None]]:
+        """The last word on a standby, where the queue is the holder's: the member's
+        waiting asks counted in the database (under the server's admission lock, as the
+        quotas are), then the rules' own."""
+
+        async def confirm(db: Database) -> None:
+            limit = rules.queued_limit(ask)
+            if await waiting_asks(db, ask.guild_id, ask.user_id) >= limit:
+                raise QueueLimitError(limit)
+            await rules.confirm(ask, db)
+
+        return confirm
 
     async def cancel(self, job_id: int) -> bool:
         """Cancel a batch in the database if none of it was sent, then tell the holder."""

@@ -31,3 +31,14 @@ async def server_counts(db: Database, guild_id: int) -> tuple[int, int]:
     )
     counted = {row[0]: int(row[1]) for row in rows}
     return counted.get(WAITING, 0), sum(counted.get(state, 0) for state in BUSY)
+
+
+async def waiting_asks(db: Database, guild_id: int, user_id: int) -> int:
+    """A member's batches in a server that wait for the engine (the queue limit's count)."""
+    return int(
+        await db.fetchval(
+            f"SELECT COUNT(*) FROM jobs WHERE state IN ({UNFINISHED_SQL}) AND state = ?"
+            " AND guild_id = ? AND user_id = ? AND (batch_id IS NULL OR batch_id = id)",
+            (WAITING, guild_id, user_id),
+        )
+    )
