@@ -163,6 +163,9 @@ async def test_a_standby_keeps_the_queue_limit_lists_and_cancels_a_waiting_job(
         )
         rows = await stack.rows("SELECT state FROM jobs ORDER BY id")
         assert [r[0] for r in rows] == ["delivered", "cancelled"]
+        # Delivered while its token would still live: no "your image is ready" ping, as
+        # when the process that answered delivers it.
+        assert not [m for m in fake.messages.values() if "is ready" in m.content]
         assert stack.emulator.stats()["tasks_created"] == 1  # the cancelled one never left
         # The command line does not start a second engine beside the bot's.
         code, out = await stack.run_cli("imagine", "a lighthouse")

@@ -124,13 +124,14 @@ class Delivery:
             log.info("job %d: could not read its message: %r", jobs[0].id, exc)
             return False
 
-    async def deliver(self, jobs: list[Job]) -> None:
+    async def deliver(self, jobs: list[Job], *, answered_elsewhere: bool = False) -> None:
         """Post the results of a batch's jobs as attachments on its message (with a line
-        for those that failed), then mark each delivered.
+        for those that failed), then mark each delivered. `answered_elsewhere`: another
+        process answered the command (this one never had its token).
 
         Whatever goes wrong, its jobs end delivered or failed with a message saying why."""
         try:
-            await self._deliver(jobs)
+            await self._deliver(jobs, answered_elsewhere)
         except Exception as exc:
             log.error("job %d: delivery failed unexpectedly", jobs[0].id, exc_info=exc)
             await self._failed(jobs, *failure_of(exc))
@@ -141,11 +142,15 @@ class Delivery:
                 await self.engine.fail_delivery(job.id, code, message)
         await self.show_failure(await self.store.batch(jobs[0].batch_key))
 
-    async def _deliver(self, jobs: list[Job]) -> None:
+    async def _deliver(self, jobs: list[Job], answered_elsewhere: bool) -> None:
         job = jobs[0]  # the message is its batch's first job's
         locale = job_locale(job)
         ready = [j for j in jobs if j.state is JobState.READY]
-        token_was_alive = self.messenger.token_alive(job.id)
+        # Whether its token is alive (or would be, had this process answered it): after
+        # that long the owner may have left, and is told the result is ready.
+        token_was_alive = self.messenger.token_alive(job.id) or (
+            answered_elsewhere and self.messenger.token_would_live(job)
+        )
         limit = int(job.frontend.get("attachment_size_limit") or DEFAULT_UPLOAD_LIMIT)
         files = [(r.path, r.filename) for j in ready for r in j.results]
         took = max(j.mps_final_at or time.time() for j in ready) - job.created_at

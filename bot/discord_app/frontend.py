@@ -120,7 +120,7 @@ class FrontEnd:
 
     def _adopted(self, job: Job) -> None:
         if job.frontend.get("channel_id"):
-            self.tracker.track(job.batch_key)
+            self.tracker.track(job.batch_key, elsewhere=True)
 
     async def close(self) -> None:
         await self._waiting.cancel()

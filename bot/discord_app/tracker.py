@@ -58,14 +58,18 @@ class JobTracker:
         the last holder spent of each channel's rate limit in its last window."""
         self._quiet_until = time.monotonic() + seconds
 
-    def track(self, job_id: int, *, delay: float = 0.0, resumed: bool = False) -> None:
-        """Follow a job's batch (`job_id` is its first job's id) on its one message."""
+    def track(
+        self, job_id: int, *, delay: float = 0.0, resumed: bool = False, elsewhere: bool = False
+    ) -> None:
+        """Follow a job's batch (`job_id` is its first job's id) on its one message;
+        `resumed` after a restart or a takeover, `elsewhere`: another process answered it."""
         # Closed: Discord's session is going away; the job is tracked again at next start.
         # Not running the engine: its holder tracks it (it heard of the job).
         if job_id in self._tracking or self._closed or not self.engine.running:
             return
         self._tracking.add(job_id)
-        task = self._tasks.spawn(self._run(job_id, delay, resumed), f"track-{job_id}")
+        run = self._run(job_id, delay, resumed, elsewhere)
+        task = self._tasks.spawn(run, f"track-{job_id}")
         task.add_done_callback(lambda _: self._tracking.discard(job_id))
 
     async def resume(self) -> None:
@@ -81,14 +85,16 @@ class JobTracker:
         self._closed = True
         await self._tasks.cancel()
 
-    async def _run(self, job_id: int, delay: float, resumed: bool) -> None:
+    async def _run(self, job_id: int, delay: float, resumed: bool, elsewhere: bool) -> None:
         delay = max(delay, self._quiet_until - time.monotonic())
         if delay > 0:
             await asyncio.sleep(delay)
         with await self.engine.follow_batch(job_id) as follower:
-            await self._follow(follower, resumed)
+            await self._follow(follower, resumed, elsewhere)
 
-    async def _follow(self, follower: BatchFollower, resumed: bool = False) -> None:
+    async def _follow(
+        self, follower: BatchFollower, resumed: bool = False, elsewhere: bool = False
+    ) -> None:
         interval = self.tunables.discord.progress_interval
         last_shown: dict | None = None
         last_edit = float("-inf")
@@ -104,7 +110,7 @@ class JobTracker:
                     # Posted before a stop cut the marking short: finish marking.
                     await self.delivery.mark_posted(jobs)
                 elif any(j.state is JobState.READY for j in jobs):
-                    await self.delivery.deliver(jobs)
+                    await self.delivery.deliver(jobs, answered_elsewhere=elsewhere)
                 else:
                     await self.delivery.show_failure(jobs)
                 return
