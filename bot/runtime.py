@@ -162,7 +162,11 @@ def build_services(
         admin=ServerAdmin(settings=settings, audit=moderation.store, tunables=tunables),
         moderation=ModerationService(moderation=moderation, settings=settings),
         usage=UsageService(
-            quotas=quotas, tunables=tunables, clock=time.time, pending=engine.pending
+            quotas=quotas,
+            tunables=tunables,
+            clock=time.time,
+            pending=engine.pending,
+            engine_here=lambda: engine.running,
         ),
         styles=styles,
         preferences=preferences,

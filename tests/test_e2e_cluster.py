@@ -43,7 +43,7 @@ async def wait_until(check, within: float = 30.0):
 
 
 @asynccontextmanager
-async def two_processes(tmp_path, emulator: EmulatorConfig, **limits: int):
+async def two_processes(tmp_path, emulator: EmulatorConfig):
     """Process 0 runs shard 0 (server Zero) and holds the engine; process 1 runs shard 1
     (server One) and stands by."""
     zero = default_guild(name="Zero", guild_id=guild_id_on_shard(0, 2))
@@ -54,7 +54,7 @@ async def two_processes(tmp_path, emulator: EmulatorConfig, **limits: int):
         shards=2,
         start=False,
         emulator_config=emulator,
-        config={**CLUSTER_CONFIG, "limits": limits},
+        config=CLUSTER_CONFIG,
         database_url=postgresql_url(),
     ) as stack:
         first = await stack.start_bot(SHARD_COUNT="2", SHARD_IDS="0")
@@ -117,38 +117,52 @@ async def test_the_standby_delivers_every_job_once_after_the_engine_holder_is_ki
         assert f"Engine: run by the bot process {socket.gethostname()}:{second.proc.pid}" in out
 
 
-async def test_a_standby_keeps_the_queue_limit_lists_and_cancels_a_waiting_job(
+async def test_a_standby_answers_with_the_servers_settings_its_queue_and_quota(
     tmp_path,
 ) -> None:
     slow = EmulatorConfig(image_wait=(1.0, 1.0), image_run=(2.0, 2.0), seed=5)
-    async with two_processes(tmp_path, slow, queued_per_user=1) as (stack, _, one):
+    async with two_processes(tmp_path, slow) as (stack, _, one):
         fake = stack.fake
 
         async def states(*expected: str) -> bool:
             rows = await stack.rows("SELECT state FROM jobs ORDER BY id")
             return [r[0] for r in rows] == list(expected)
 
-        # In the standby's server: the first runs, the second waits (one running each).
-        running = await fake.invoke("imagine", guild=one, options={"prompt": "first"})
-        await running.wait_for_response()
+        async def imagine(prompt: str):
+            asked = await fake.invoke("imagine", guild=one, options={"prompt": prompt})
+            await asked.wait_for_response()
+            return asked
+
+        # Changed through the standby; the engine's holder applies the running limit.
+        limits = {"daily_per_user": 10, "running_per_user": 2, "queued_per_user": 1}
+        saved = await fake.invoke("settings", "limits", guild=one, options=limits)
+        await saved.wait_for_response()
+        assert "Saved" in saved.original.content
+        # (An ask counts as waiting until the holder takes it up: one at a time here.)
+        first = await imagine("first")
         await wait_until(lambda: states("running"))
-        waiting = await fake.invoke("imagine", guild=one, options={"prompt": "second"})
-        await waiting.wait_for_response()
-        await wait_until(lambda: states("running", "queued"))
+        second = await imagine("second")
+        await wait_until(lambda: states("running", "running"))  # two at once: heard
+        waiting = await imagine("third")
+        await wait_until(lambda: states("running", "running", "queued"))
         # One waiting ask each: the standby counts the member's in the database.
-        third = await fake.invoke("imagine", guild=one, options={"prompt": "third"})
-        refusal = await third.wait_for_original(lambda m: m.content, timeout=10)
+        refused = await fake.invoke("imagine", guild=one, options={"prompt": "fourth"})
+        refusal = await refused.wait_for_original(lambda m: m.content, timeout=10)
         assert "You already have 1 jobs waiting" in refusal.content
+        # The waiting one counts as used, as it would in the engine's process.
+        quota = await fake.invoke("quota", guild=one)
+        await quota.wait_for_response()
+        assert "**7** left of 10" in quota.original.content + str(quota.original.embeds)
+
         queue = await fake.invoke("queue", guild=one)
         await queue.wait_for_response()
         listing = queue.original
         text = listing.embeds[0]["description"]
-        assert "first" in text and "second" in text and "Queued" in text
-        assert listing.custom_ids() == ["queue:cancel:2"]  # only the waiting one
-
-        cancel = await fake.press_button(listing.id, "queue:cancel:2", one.owner_id)
+        assert "first" in text and "third" in text and "Queued" in text
+        assert listing.custom_ids() == ["queue:cancel:3"]  # only the waiting one
+        cancel = await fake.press_button(listing.id, "queue:cancel:3", one.owner_id)
         await cancel.wait_for_response()
-        assert "second" not in fake.messages[listing.id].embeds[0]["description"]
+        assert "third" not in fake.messages[listing.id].embeds[0]["description"]
         # The engine's holder (the other process) shows it on the job's message.
         cancelled = await fake.wait_for_message(
             lambda m: (
@@ -158,22 +172,23 @@ async def test_a_standby_keeps_the_queue_limit_lists_and_cancels_a_waiting_job(
             timeout=15,
         )
         assert not cancelled.attachments
-        await fake.wait_for_message(
-            lambda m: m.id == running.response_message_id and m.attachments, timeout=30
-        )
-        rows = await stack.rows("SELECT state FROM jobs ORDER BY id")
-        assert [r[0] for r in rows] == ["delivered", "cancelled"]
+        for done in (first, second):
+            await fake.wait_for_message(
+                lambda m, done=done: m.id == done.response_message_id and m.attachments,
+                timeout=30,
+            )
+        await wait_until(lambda: states("delivered", "delivered", "cancelled"))
+        assert stack.emulator.stats()["tasks_created"] == 2  # the cancelled one never left
         # Delivered while its token would still live: no "your image is ready" ping, as
         # when the process that answered delivers it.
         assert not [m for m in fake.messages.values() if "is ready" in m.content]
-        assert stack.emulator.stats()["tasks_created"] == 1  # the cancelled one never left
         # The command line does not start a second engine beside the bot's.
         code, out = await stack.run_cli("imagine", "a lighthouse")
         holder = f"{socket.gethostname()}:{stack.bots[0].proc.pid}"
         assert code == 2, out
         assert f"The bot process {holder} runs the engine on this database" in out
-        assert stack.emulator.stats()["tasks_created"] == 1
-        assert len(await stack.rows("SELECT id FROM jobs")) == 2
+        assert stack.emulator.stats()["tasks_created"] == 2
+        assert len(await stack.rows("SELECT id FROM jobs")) == 3
 
 
 async def test_a_holder_that_loses_its_lease_connection_stops_and_the_standby_takes_over(
