@@ -159,6 +159,9 @@ class Cluster:
     # The holder checks its lease connection this often (and at once when it closes); a
     # connection that does not answer within this long is lost, and the engine stops.
     lease_check: float = 2.0
+    # The holder looks this often for waiting jobs it was not told of (a standby wrote one
+    # and its signal was lost): nothing waits for the next takeover.
+    adopt_sweep: float = 30.0
 
 
 @dataclass(frozen=True)

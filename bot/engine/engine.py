@@ -172,6 +172,7 @@ class JobEngine:
                 self._downloader.downloads.cancel,
             ),
             wall=self._wall,
+            sweep=self.tunables.cluster.adopt_sweep,
         )
         self._loops.spawn(self.cluster.run(), "engine-lease", vital=True)
 

@@ -24,7 +24,7 @@ from ..storage.base import Database
 from ..storage.cancels import cancel_queued_batch
 from ..storage.jobs import Job, JobState, JobStore
 from ..storage.lease import EngineLease, Signal, Signals
-from ..storage.queue_reads import waiting_asks
+from ..storage.queue_reads import waiting_asks, waiting_batches
 from .events import EventType
 from .outcomes import Outcomes
 from .registry import Registry
@@ -53,6 +53,7 @@ class Leadership:
         start: Callable[[], Awaitable[None]],
         halts: tuple[Callable[[], object], ...],
         wall: Callable[[], float],
+        sweep: float,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -61,6 +62,7 @@ class Leadership:
         self._start = start
         self._halts = halts  # what stops Creates, polls and downloads at once
         self._wall = wall
+        self._sweep = sweep
         self.lease = lease
         self.signals = signals
         self.adopted: list[Callable[[Job], None]] = []  # told of each batch taken up
@@ -81,6 +83,7 @@ class Leadership:
             for step in self.starting:
                 await step()
             await self._start()
+            self._heard.spawn(self._sweep_forever(), "adopt-sweep")
             await self.lease.watch()
         finally:
             # Lost, or the process stops: nothing moves from here on; the next holder
@@ -164,6 +167,21 @@ class Leadership:
             except Exception:
                 log.exception("adoption listener failed")
         return True
+
+    async def sweep_once(self) -> int:
+        """Take up every waiting batch this engine was not told of; how many."""
+        known = self.registry
+        keys = [k for k in await waiting_batches(self.store.db) if k not in known]
+        return sum([await self.adopt(key) for key in keys])
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._sweep)
+            try:
+                if taken := await self.sweep_once():
+                    log.warning("took up %d waiting jobs no signal announced", taken)
+            except Exception as exc:  # the database is away: the next sweep tries again
+                log.warning("adopt sweep failed: %r", exc)
 
     async def _cancelled_elsewhere(self, key: int) -> None:
         registry = self.registry

@@ -42,3 +42,13 @@ async def waiting_asks(db: Database, guild_id: int, user_id: int) -> int:
             (WAITING, guild_id, user_id),
         )
     )
+
+
+async def waiting_batches(db: Database) -> list[int]:
+    """Every batch waiting for the engine (its key), oldest first."""
+    rows = await db.fetchall(
+        f"SELECT id FROM jobs WHERE state IN ({UNFINISHED_SQL}) AND state = ?"
+        " AND (batch_id IS NULL OR batch_id = id) ORDER BY id",
+        (WAITING,),
+    )
+    return [int(row[0]) for row in rows]
