@@ -12,7 +12,9 @@ Whatever passes between processes goes through the database as LISTEN/NOTIFY on 
 channel: a standby that wrote a new job wakes the engine; a cancel made by a standby
 reaches the engine's queue. The holder listens on its lease connection, so it hears
 signals exactly as long as it holds the lease. A signal sent while nobody listens (between
-two holders) is not needed: the next holder reads every unfinished job when it starts.
+two holders) is not needed: the next holder reads every unfinished job when it starts; one
+lost otherwise is made up for by the holder (see `engine/leadership.py`). Every process
+also hears the signals meant for all (`Listener`: a server's settings changed).
 
 Advisory locks and channels belong to the whole database, not to a schema; both are named
 after the schema in use, so two bots in two schemas of one database stay two bots.
