@@ -110,12 +110,14 @@ def _row(rng: random.Random, i: int, at: float, *, final: bool) -> tuple[Any, ..
 @asynccontextmanager
 async def at_version(version: int):
     """Open databases at `version` (an older schema) while this is active."""
-    real = migrations_module.migrations
-    migrations_module.migrations = lambda dialect="sqlite": real(dialect)[:version]
+    real = migrations_module.numbered_scripts
+    migrations_module.numbered_scripts = lambda dialect="sqlite": tuple(
+        (number, script) for number, script in real(dialect) if number <= version
+    )
     try:
         yield
     finally:
-        migrations_module.migrations = real
+        migrations_module.numbered_scripts = real
 
 
 async def build(target: Any, shape: HistoryShape, now: float) -> None:

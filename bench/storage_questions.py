@@ -18,6 +18,7 @@ from bot.moderation.store import ModerationStore
 from bot.mps.models import TaskKind
 from bot.reports.usage import build_usage
 from bot.rules.asks import Ask, Pending
+from bot.rules.budgets import BudgetBook
 from bot.rules.quotas import QuotaBook
 from bot.rules.rulebook import Rulebook
 from bot.rules.server_settings_store import ServerSettingsStore
@@ -30,6 +31,8 @@ from .storage_history import BIG
 
 ZONE = "Asia/Shanghai"
 LIMITS = {"daily_per_user": 50, "daily_server": 100_000, "monthly_server": 1_000_000}
+# Money budgets too, set high enough never to refuse: their spend is summed at each ask.
+BUDGETS = {"budget_monthly": 10_000_000.0, "budget_daily": 1_000_000.0}
 
 
 class LoopProbe:
@@ -81,16 +84,21 @@ async def timed(ask: Callable[[], Awaitable[Any]], runs: int) -> Timing:
     return Timing(statistics.median(took), p95, ordered[-1], probe.worst * 1000, runs)
 
 
-def _rules(db: Database, usage: UsageReader) -> tuple[ServerSettingsStore, Rulebook]:
+def _rules(
+    db: Database, usage: UsageReader, with_budgets: bool
+) -> tuple[ServerSettingsStore, Rulebook]:
     settings = ServerSettingsStore(db, Tunables())
     quotas = QuotaBook(settings, usage)
-    return settings, Rulebook(Tunables().limits, settings=settings, quotas=quotas)
+    budgets = BudgetBook(settings, usage, currency="¥") if with_budgets else None
+    return settings, Rulebook(Tunables().limits, settings=settings, quotas=quotas, budgets=budgets)
 
 
 async def prepare_rules(db: Database, usage: UsageReader | None = None) -> Rulebook:
-    settings, rules = _rules(db, usage or UsageReader(db))
+    """Today's rules; with `usage` (the baseline's counts), the rules of the bot before,
+    which had no money budgets."""
+    settings, rules = _rules(db, usage or UsageReader(db), with_budgets=usage is None)
     await settings.load()
-    await settings.set(BIG, {**LIMITS, "cooldown_seconds": 1, "timezone": ZONE})
+    await settings.set(BIG, {**LIMITS, **BUDGETS, "cooldown_seconds": 1, "timezone": ZONE})
     return rules
 
 
@@ -100,13 +108,37 @@ class Members:
 
     def __call__(self) -> Ask:
         self._next += 1
-        return Ask(BIG, 10_000 + self._next % 400, TaskKind.IMAGE, model="Hunyuan")
+        return Ask(BIG, 10_000 + self._next % 400, TaskKind.IMAGE, model="Hunyuan", cost=0.2)
 
 
 async def admission_check(db: Database, runs: int) -> Timing:
-    """The rules' questions for a member of the big server (quotas, cooldown)."""
+    """The rules' questions for a member of the big server (quotas, cooldown, budgets)."""
     rules, members = await prepare_rules(db), Members()
     return await timed(lambda: rules.check(members(), Pending()), runs)
+
+
+async def budget_share(db: Database, runs: int) -> dict[str, float]:
+    """What the money budgets add to the rules' queries: the same asks with and without
+    them, taken in turn (so a busy machine slows both alike); medians in ms."""
+    with_budgets = await prepare_rules(db)
+    without = Rulebook(
+        Tunables().limits,
+        settings=with_budgets.settings,
+        quotas=with_budgets.quotas,
+    )
+    members, took = Members(), {True: [], False: []}
+    for i in range(runs):
+        for budgets in (True, False) if i % 2 else (False, True):
+            rules = with_budgets if budgets else without
+            began = time.perf_counter()
+            await rules.check(members(), Pending())
+            took[budgets].append((time.perf_counter() - began) * 1000)
+    with_ms, without_ms = statistics.median(took[True]), statistics.median(took[False])
+    return {
+        "with_ms": round(with_ms, 2),
+        "without_ms": round(without_ms, 2),
+        "ratio": round(with_ms / without_ms, 2),
+    }
 
 
 class _JobCounts(UsageReader):

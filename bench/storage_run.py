@@ -61,7 +61,7 @@ async def _admin(server: str, sql: str) -> None:
 async def measure(target: Any, shape: HistoryShape, runs: dict[str, int]) -> dict[str, Any]:
     """Build the history, answer every question the baseline's way on the old schema,
     migrate, and answer them the bot's way."""
-    from bot.storage.database import open_database
+    from bot.storage.database import open_database, schema_version
 
     now = time.time()
     began = time.perf_counter()
@@ -72,6 +72,7 @@ async def measure(target: Any, shape: HistoryShape, runs: dict[str, int]) -> dic
     async with at_version(BEFORE_UNITS):
         db = await open_database(target)
     try:
+        out["baseline_schema"] = await schema_version(db)  # the baseline's own schema
         out["baseline"] = {
             "admission": (await q.baseline_admission(db, runs["admission"])).as_dict(),
             "usage_30": (await q.baseline_usage(db, 30, runs["usage_base"], now)).as_dict(),
@@ -99,6 +100,7 @@ async def measure(target: Any, shape: HistoryShape, runs: dict[str, int]) -> dic
             "usage_366": (await q.usage(db, 366, runs["usage"], now)).as_dict(),
             "startup": (await q.startup(db, runs["startup"])).as_dict(),
         }
+        out["budgets"] = await q.budget_share(db, runs["admission"])
     finally:
         await db.close()
     return out
@@ -172,6 +174,11 @@ def render(result: dict[str, Any]) -> str:
         lines.append(
             f"\n{b}: history written in {result[b]['build_s']} s; migrations 8-9 (units "
             f"column from the options JSON, usage indexes) took {result[b]['migration_s']} s"
+        )
+        share = result[b]["budgets"]
+        lines.append(
+            f"{b}: the rules' queries with money budgets {share['with_ms']} ms, without "
+            f"{share['without_ms']} ms (median, taken in turn): {share['ratio']}x"
         )
     return "\n".join(lines)
 

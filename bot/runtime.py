@@ -31,18 +31,22 @@ from .moderation.service import Moderation
 from .moderation.store import ModerationStore
 from .mps.client import MpsClient
 from .mps.signer import Credentials
+from .rules.budgets import BudgetBook
 from .rules.quotas import QuotaBook
 from .rules.rulebook import Rulebook
 from .rules.server_settings_store import ServerSettingsStore
 from .rules.settings_sync import SettingsSync
 from .services.admin import ServerAdmin
+from .services.budgets import BudgetService
 from .services.jobs import HeadReader, JobService
 from .services.listings import JobListings
 from .services.moderation import ModerationService
 from .services.preferences import PreferenceService
+from .services.spending import Spending
 from .services.styles import StyleService
 from .services.usage import UsageService
 from .storage.base import Database
+from .storage.budget_alerts import BudgetAlertStore
 from .storage.jobs import JobStore
 from .storage.lease import Cluster, cluster_parts
 from .storage.lock import open_locked_database
@@ -62,6 +66,7 @@ class Services:
     usage: UsageService
     styles: StyleService
     preferences: PreferenceService
+    budgets: BudgetService
 
 
 @dataclass
@@ -126,7 +131,13 @@ def server_rules(
     """The tunables' limits, each server's settings on top, and the quotas; call
     `await rules.load()` before the first ask so stored settings apply."""
     settings = settings or ServerSettingsStore(db, tunables)
-    return Rulebook(tunables.limits, settings=settings, quotas=QuotaBook(settings, UsageReader(db)))
+    usage = UsageReader(db)
+    return Rulebook(
+        tunables.limits,
+        settings=settings,
+        quotas=QuotaBook(settings, usage),
+        budgets=BudgetBook(settings, usage, currency=tunables.currency),
+    )
 
 
 def build_services(
@@ -146,6 +157,8 @@ def build_services(
     preferences = PreferenceService(
         store=PreferenceStore(db), settings=settings, styles=styles, tunables=tunables
     )
+    spending = Spending(budgets=engine.rules.budgets, settings=settings, tunables=tunables)
+    admin = ServerAdmin(settings=settings, audit=moderation.store, tunables=tunables)
     return Services(
         jobs=JobService(
             engine=engine,
@@ -155,21 +168,27 @@ def build_services(
             read_head=read_head or partial(read_first_bytes, session),
             styles=styles,
             preferences=preferences,
+            spending=spending,
             # A moderator's warning that could not be sent by DM waits for the member.
-            warnings=moderation.take_warnings,
+            warnings=moderation.pending_warnings,
+            warnings_shown=moderation.warnings_shown,
         ),
         listings=JobListings(engine=engine, store=engine.store, tunables=tunables),
-        admin=ServerAdmin(settings=settings, audit=moderation.store, tunables=tunables),
+        admin=admin,
         moderation=ModerationService(moderation=moderation, settings=settings),
         usage=UsageService(
             quotas=quotas,
             tunables=tunables,
             clock=time.time,
             pending=engine.pending,
+            budgets=engine.rules.budgets,
             engine_here=lambda: engine.running,
         ),
         styles=styles,
         preferences=preferences,
+        budgets=BudgetService(
+            admin=admin, spending=spending, alerts=BudgetAlertStore(db), settings=settings
+        ),
     )
 
 

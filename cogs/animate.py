@@ -81,7 +81,9 @@ class Animate(commands.Cog):
     async def model_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = self.bot.services.jobs.video_model_choices(interaction.guild_id or 0, current)
+        jobs = self.bot.services.jobs
+        guild_id = interaction.guild_id or 0
+        choices = jobs.video_model_choices(guild_id, current, locale_of(interaction))
         return [app_commands.Choice(name=label, value=value) for label, value in choices[:25]]
 
     @animate.autocomplete("style")

@@ -87,8 +87,9 @@ class Imagine(commands.Cog):
     async def model_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """The models and versions this server allows."""
-        choices = self.bot.services.jobs.model_choices(interaction.guild_id or 0, current)
+        """The models and versions this server allows, each with its time and price."""
+        jobs = self.bot.services.jobs
+        choices = jobs.model_choices(interaction.guild_id or 0, current, locale_of(interaction))
         return [app_commands.Choice(name=label, value=value) for label, value in choices[:25]]
 
     @imagine.autocomplete("style")

@@ -3,9 +3,10 @@
 The group is assembled here from its commands, one module per part: limits and
 overrides (`settings_limits`), models and the AI mark (`settings_models`), moderation
 (`settings_moderation`), styles (`settings_styles`), spoiler channels
-(`settings_spoilers`), and the small ones below. Each command only translates its
-options into a `ServerAdmin` call and draws the answer; the service checks the permission
-(a server can let other members see the group) and every value.
+(`settings_spoilers`), money budgets (`settings_budget`), and the small ones below. Each
+command only translates its options into a `ServerAdmin` call and draws the answer; the
+service checks the permission (a server can let other members see the group) and every
+value.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from discord import app_commands
 from bot.discord_app.admin_views import channel_list, settings_embed
 from bot.discord_app.client import ImagineBot, bot_of
 from bot.discord_app.interactions import member_of, say
+from cogs.settings_budget import budget
 from cogs.settings_limits import limits, role_limit, user_limit
 from cogs.settings_models import ai_mark, models
 from cogs.settings_moderation import moderation
@@ -36,10 +38,10 @@ BUTTON_CHOICES = [
 async def show(interaction: discord.Interaction) -> None:
     """Every setting of this server and where it comes from."""
     member = member_of(interaction)
-    server = bot_of(interaction).services.admin.show(member)
-    await interaction.response.send_message(
-        embed=settings_embed(member.locale, server), ephemeral=True
-    )
+    bot = bot_of(interaction)
+    server = bot.services.admin.show(member)
+    embed = settings_embed(member.locale, server, bot.tunables.currency)
+    await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 channels = app_commands.Group(name="channels", description="Where /imagine may be used")
@@ -125,6 +127,7 @@ def settings_group() -> app_commands.Group:
         timezone,
         styles,
         spoilers,
+        budget,
     ):
         group.add_command(command)
     return group

@@ -57,7 +57,7 @@ async def limits(
         return
     await interaction.response.send_message(
         say(interaction, "admin.saved"),
-        embed=settings_embed(member.locale, server),
+        embed=settings_embed(member.locale, server, bot_of(interaction).tunables.currency),
         ephemeral=True,
     )
 

@@ -41,7 +41,7 @@ async def models(
         return
     await interaction.response.send_message(
         say(interaction, "admin.saved"),
-        embed=settings_embed(member.locale, server),
+        embed=settings_embed(member.locale, server, bot_of(interaction).tunables.currency),
         ephemeral=True,
     )
 
@@ -78,6 +78,6 @@ async def ai_mark(interaction: discord.Interaction, enabled: bool) -> None:
     server = await bot_of(interaction).services.admin.set_ai_mark(member, enabled)
     await interaction.response.send_message(
         say(interaction, "admin.saved"),
-        embed=settings_embed(member.locale, server),
+        embed=settings_embed(member.locale, server, bot_of(interaction).tunables.currency),
         ephemeral=True,
     )

@@ -30,7 +30,8 @@ sets their timings, failures, buckets and the 7-day window, and
 `emulator.service.tools.settled()` waits until every result being made is made.
 
 Broken results: Download faults or `EmulatorConfig.bad_results` serve garbage, truncated_png,
-bomb_png or empty bodies (bad_results.py); `result_http_500s` makes each URL fail first.
+bomb_png or empty bodies, or the picture as BMP or TIFF labelled PNG (bad_results.py);
+`result_http_500s` makes each URL fail first.
 
 Default credentials (accepted when no others are configured; they are the public example
 values of MPS-API.md, not secrets):

@@ -6,16 +6,21 @@ What each kind serves (always HTTP 200, behind a valid signed URL):
   bomb_png       a valid 20000x20000 grayscale PNG of about 400 KB that inflates to 400 MB,
                  labelled image/png (Pillow refuses to open it: DecompressionBombError)
   empty          a 0-byte body labelled with the result's content type
+  bmp, tiff      the real picture re-encoded as BMP or TIFF, labelled image/png (a whole,
+                 valid image in a format the client did not ask for)
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import random
 import struct
 import zlib
 
-BAD_RESULT_KINDS = ("garbage", "truncated_png", "bomb_png", "empty")
+BAD_RESULT_KINDS = ("garbage", "truncated_png", "bomb_png", "empty", "bmp", "tiff")
+# The kinds that are the real picture in another format.
+RECODED_KINDS = {"bmp": "BMP", "tiff": "TIFF"}
 
 BOMB_SIDE = 20000
 GARBAGE_BYTES = 64 * 1024
@@ -26,6 +31,16 @@ def garbage(seed: str) -> bytes:
     data = random.Random(hashlib.sha256(seed.encode()).digest()).randbytes(GARBAGE_BYTES)
     # Never start like a real image, so a client cannot get lucky sniffing magic numbers.
     return b"\x00GARBAGE" + data
+
+
+def recoded(data: bytes, kind: str) -> bytes:
+    """The picture in `data` re-encoded as `kind` (bmp, tiff). Blocking: use a thread."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        out = io.BytesIO()
+        image.convert("RGB").save(out, RECODED_KINDS[kind])
+        return out.getvalue()
 
 
 def truncated(data: bytes) -> bytes:

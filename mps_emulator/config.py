@@ -11,6 +11,7 @@ from typing import Literal
 
 from bot.mps.signer import Credentials
 
+from .bad_results import BAD_RESULT_KINDS
 from .tool_config import ToolConfig
 
 DEFAULT_SECRET_ID = "AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE"
@@ -52,7 +53,7 @@ ACCOUNT_ERRORS = (
 
 ImageMode = Literal["gradient", "noise"]
 VideoMode = Literal["gradient", "noise"]
-BadResult = Literal["garbage", "truncated_png", "bomb_png", "empty"]
+BadResult = Literal["garbage", "truncated_png", "bomb_png", "empty", "bmp", "tiff"]
 Range = tuple[float, float]
 
 
@@ -150,8 +151,8 @@ class EmulatorConfig:
             raise ValueError("video_mode must be 'gradient' or 'noise'")
         if not 0.0 < self.video_scale <= 1.0:
             raise ValueError("video_scale must be in (0, 1]")
-        if self.bad_results not in (None, "garbage", "truncated_png", "bomb_png", "empty"):
-            raise ValueError("bad_results must be garbage, truncated_png, bomb_png or empty")
+        if self.bad_results not in (None, *BAD_RESULT_KINDS):
+            raise ValueError(f"bad_results must be one of {', '.join(BAD_RESULT_KINDS)}")
         if self.result_http_500s < 0:
             raise ValueError("result_http_500s must not be negative")
         if self.account_error is not None and self.account_error not in ACCOUNT_ERRORS:

@@ -59,7 +59,8 @@ async def serve_object(service: MpsService, request: web.Request) -> web.StreamR
     data, content_type = stored.data, stored.content_type
     if fault is not None and fault.kind in bad_results.BAD_RESULT_KINDS:
         data = _spoiled(fault.kind, data)
-        content_type = "image/png" if fault.kind == "bomb_png" else content_type
+        odd = fault.kind == "bomb_png" or fault.kind in bad_results.RECODED_KINDS
+        content_type = "image/png" if odd else content_type
         if fault.kind == "bomb_png":
             data = await service.files.produce("bomb_png", bad_results.bomb_png)
     counts["served"] += 1
@@ -75,4 +76,6 @@ def _spoiled(kind: str, data: bytes) -> bytes:
         return b""
     if kind == "truncated_png":
         return bad_results.truncated(data)
+    if kind in bad_results.RECODED_KINDS:
+        return bad_results.recoded(data, kind)
     return data

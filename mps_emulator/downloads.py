@@ -93,6 +93,9 @@ async def _bad_result(
         return bad_results.garbage(f"{task.task_id}/{index}"), content_type
     if kind == "empty":
         return b"", content_type
+    if kind in bad_results.RECODED_KINDS:
+        data = await files.get(task, index)
+        return await asyncio.to_thread(bad_results.recoded, data, kind), "image/png"
     if kind == "bomb_png":
         return await files.produce("bomb_png", bad_results.bomb_png), "image/png"
     assert kind == "truncated_png", kind

@@ -197,7 +197,7 @@ class MpsEmulator:
     ) -> None:
         """Make the next `count` requests of `action` ("*" for any API action, "Download" for
         result files) fail as `kind`: internal_error, error (needs code), http_500, drop or
-        slow (delay seconds); for Download also garbage, truncated_png, bomb_png or empty
+        slow (delay seconds); for Download also garbage, truncated_png, bomb_png, empty, bmp or tiff
         (bad_results.py). Kind "fail_task" is fail_next_task() for a Create action (for
         ProcessImage: the next result FAILs with `code`, `message`), and "block_output" makes
         the next tasks FAIL with OUTPUT_BLOCKED_MESSAGE ("*" means an image task)."""
@@ -313,6 +313,8 @@ class MpsEmulator:
             await asyncio.sleep(fault.delay)
         if fault is not None and fault.kind == "drop":
             return drop_connection(request)
+        if action.startswith("Create") and response.status == 200:
+            _answered(service, response)
         return response
 
     async def _index(self, request: web.Request) -> web.Response:
@@ -320,6 +322,17 @@ class MpsEmulator:
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         return await serve_result(self.service, request)
+
+
+def _answered(service: MpsService, response: web.Response) -> None:
+    """Note when a Create's answer left (see `Task.answered_at`)."""
+    try:
+        task_id = json.loads(response.body)["Response"].get("TaskId")  # type: ignore[arg-type]
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return
+    task = service.store.get(task_id) if task_id else None
+    if task is not None:
+        task.answered_at = service.clock()
 
 
 def _check_version_and_action(headers: dict[str, str], action: str) -> None:

@@ -102,6 +102,7 @@ def task_dict(task: Task, now: float) -> dict[str, Any]:
         "status": task.status(now),
         "outcome": task.outcome,
         "created_at": task.created_at,
+        "answered_at": task.answered_at,
         "final_at": task.final_at,  # when it will be (or became) final
         "done_at": task.final_at if final else None,  # only once it has become final
         "describe_calls": task.describe_calls,

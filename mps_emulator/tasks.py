@@ -70,6 +70,9 @@ class Task:
     url_lifetime: float
     epoch: int  # stats epoch the task was created in (see MpsEmulator.reset)
     describe_calls: int = 0
+    # When the Create's answer left for the client (after any `slow` delay); None while
+    # it has not (or was dropped): a task the client may never have heard of.
+    answered_at: float | None = None
     first_final_seen_at: float | None = None
     downloads: int = 0
     # What the Create asked, as received (its JSON parameters), and the SHA-256 of each

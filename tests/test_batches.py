@@ -114,9 +114,9 @@ async def _database_at(
     target, version: int, rows: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A database migrated to `version` only, holding jobs written before the next."""
-    good = migrations_module.migrations
+    good = migrations_module.numbered_scripts
     with monkeypatch.context() as patch:
-        patch.setattr(migrations_module, "migrations", lambda d=SQLITE: good(d)[:version])
+        patch.setattr(migrations_module, "numbered_scripts", lambda d=SQLITE: good(d)[:version])
         db = await open_database(target)
     try:
         for kind, options in rows:

@@ -395,10 +395,21 @@ async def test_tasks_much_faster_than_the_prior_are_discovered(tmp_path) -> None
         model = h.engine.durations.model(TaskKind.IMAGE, "Hunyuan")
         assert model.learned
         assert model.earliest() < 0.2  # the prior said no sooner than 0.4 s
+        # What the engine decides, not how fast a busy machine carries it out: each new
+        # task's first look is planned before the prior's low, where the tasks now end.
+        planned: list[float] = []
+        plan = model.first_look
+
+        def first_look(task, start: float) -> float:
+            due = plan(task, start)
+            planned.append(due - start)
+            return due
+
+        model.first_look = first_look  # type: ignore[method-assign]
         later = [await h.submit(guild=1, user=1) for _ in range(5)]
-        started = h.engine._clock()
-        await h.wait_until(lambda: all(h.terminal(i) for i in later), within=5)
-        assert h.engine._clock() - started < 0.35
+        await h.wait_until(lambda: all(h.terminal(i) for i in later), within=20)
+        assert len(planned) == 5
+        assert max(planned) < 0.4
 
 
 def test_scaled_priors_are_the_product_defaults() -> None:

@@ -26,6 +26,8 @@ def test_the_storage_benchmark_measures_both_databases(tmp_path: Path) -> None:
     result = json.loads(out.read_text())
     for backend in ("sqlite", "postgresql"):
         figures = result[backend]
+        assert figures["baseline_schema"] == 7  # the baseline runs on the schema it had
+        assert figures["budgets"]["with_ms"] > 0 and figures["budgets"]["without_ms"] > 0
         assert set(figures["now"]) == {
             "admission",
             "admission_write",
@@ -38,3 +40,4 @@ def test_the_storage_benchmark_measures_both_databases(tmp_path: Path) -> None:
         assert figures["now"]["admission"]["loop_block_ms"] >= 0
     assert "/usage days:366, big server" in done.stdout
     assert "PostgreSQL baseline" in done.stdout
+    assert "the rules' queries with money budgets" in done.stdout

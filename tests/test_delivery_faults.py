@@ -7,6 +7,8 @@ import asyncio
 import time
 from dataclasses import replace
 
+import pytest
+
 from bot.engine.events import ErrorCategory
 from bot.storage.jobs import JobState
 
@@ -111,3 +113,41 @@ async def test_staged_files_of_ended_jobs_are_swept_after_retention(tmp_path) ->
         assert removed == 2
         assert not (results / str(old)).exists() and not orphan.exists()
         assert (results / str(recent)).exists() and (results / str(running)).exists()
+
+
+@pytest.mark.parametrize(
+    ("token", "retry_after", "code"),
+    [
+        # Through the interaction token discord.py sleeps through any retry_after.
+        ("alive", 20.0, "Timeout"),
+        # Through the bot token it sleeps up to its max_ratelimit_timeout (30 s), and
+        # raises beyond it; an hour is past the patience at once.
+        ("expired", 3600.0, "429"),
+    ],
+)
+async def test_a_long_rate_limit_during_delivery_is_bounded_by_its_patience(
+    tmp_path, token: str, retry_after: float, code: str
+) -> None:
+    config = {"discord": {**PATIENT["discord"], "delivery_patience": 1.0}}
+    async with bot_stack(tmp_path, config=config) as stack:
+        fake = stack.fake
+        interaction = await fake.slash_command(
+            fake.guild.id, "general", "alice", "imagine", options={"prompt": "stormy sea"}
+        )
+        await interaction.wait_for_original(lambda m: m.embeds)
+        if token == "expired":
+            fake.expire_token(interaction.token)
+        edit = ORIGINAL if token == "alive" else r"^/channels/\d+/messages/\d+$"
+        limited = fake.fail_next("PATCH", edit, status=429, retry_after=retry_after)
+        # Well before the retry_after is over: the patience (1 s) decides.
+        async with asyncio.timeout(10):
+            row = await wait_for_state(stack, JobState.FAILED)
+        assert limited.remaining == 0
+        assert row["error_category"] == ErrorCategory.DELIVERY_FAILED
+        assert row["error_code"] == code
+        assert not attachment_messages(fake)
+        # The member is told, on the job's message.
+        await fake.wait_for_message(
+            lambda m: m.id == interaction.response_message_id and "Discord" in str(m.embeds),
+            timeout=10,
+        )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image
 
-from bot.reports.chart import BAR, BOTTOM, HEIGHT, LEFT, RIGHT, WIDTH
+from bot.reports.chart import HEIGHT, IMAGES, WIDTH, plot_box
 from tests.fakes.discord import MANAGE_GUILD
 from tests.fakes.discord.models import default_guild
 
@@ -38,6 +38,19 @@ def text_of(message) -> str:
         parts += [embed.get("title") or "", embed.get("description") or ""]
         parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
     return "\n".join(parts)
+
+
+def image_heights(image, days: int, colour=IMAGES) -> list[int]:
+    """Pixels of `colour` in each day's column of the usage chart (left of the column's
+    middle, clear of the spend line's points)."""
+    pixels = image.convert("RGBA").load()
+    left, top, right, bottom = plot_box()
+    column = (right - left) / days
+    heights = []
+    for day in range(days):
+        x = int(left + (day + 0.3) * column)
+        heights.append(sum(1 for y in range(top, bottom) if pixels[x, y] == colour))
+    return heights
 
 
 async def settings_rows(stack) -> list[tuple]:
@@ -323,12 +336,7 @@ async def test_usage_draws_the_days_in_a_png_with_totals_and_cost(tmp_path) -> N
         (attachment,) = message.attachments
         image = Image.open(io.BytesIO(attachment.data))
         assert image.format == "PNG" and image.size == (WIDTH, HEIGHT)
-        pixels = image.convert("RGB").load()
-        column = (WIDTH - LEFT - RIGHT) / 7
-        heights = []
-        for day in range(7):
-            x = int(LEFT + (day + 0.5) * column)
-            heights.append(sum(1 for y in range(HEIGHT - BOTTOM) if pixels[x, y] == BAR))
+        heights = image_heights(image, 7)
         assert heights[0:4] == [0, 0, 0, 0] and heights[5] == 0
         assert heights[4] > 0 and heights[6] > 0
         assert abs(heights[4] / heights[6] - 3) < 0.05

@@ -207,9 +207,12 @@ async def test_usage_is_summed_by_the_database_per_local_day(db) -> None:
     inside = [(w, j) for w, j in seeded if w.date() >= first]
     per_day = Counter(w.date() for w, j in inside for _ in range(j.units) if j.kind == "image")
     days = [first + dt.timedelta(days=i) for i in range(7)]
-    assert report.days == [(day, per_day[day]) for day in days]
+    assert [(d.day, d.images) for d in report.days] == [(day, per_day[day]) for day in days]
+    videos = Counter(w.date() for w, j in inside for _ in range(j.units) if j.kind == "video")
+    assert [d.videos for d in report.days] == [videos[day] for day in days]
     # Just before and at midnight; the 23-hour day holds 2 + 3 + 1 images.
-    assert report.days[3] == (dt.date(2026, 3, 7), 1) and report.days[4][1] == 6
+    assert (report.days[3].day, report.days[3].images) == (dt.date(2026, 3, 7), 1)
+    assert report.days[4].images == 6
     per_model = Counter()
     per_user = Counter()
     for _, job in inside:

@@ -190,7 +190,7 @@ async def test_remix_keeps_the_options_and_info_shows_the_parent(tmp_path):
         assert remix.options["parent_id"] == parent.id and remix.user_id == BOB.user_id
         info = await listings.info(ALICE, remix.id)
         assert info.parent is not None and info.parent.id == parent.id
-        assert (info.images, info.cost, info.waited) == (0, None, None)  # not sent yet
+        assert (info.images, info.cost, info.waited) == (0, 0.0, None)  # not sent: nothing spent
         # Another server's member finds nothing.
         stranger = replace(BOB, guild_id=GUILD + 1)
         assert (await refusal(listings.info(stranger, remix.id))).key == "error.job_not_found"
@@ -281,7 +281,11 @@ async def test_info_estimates_the_cost_of_what_was_billed_and_remixes_videos(tmp
         assert fields["预估费用"].startswith("0.25") and fields["风格"] == "动漫"
         assert (fields["排队"], fields["生成"]) == ("0:03", "1:00")
         # Without a price, no estimate is shown.
-        plain = info_embed(await w.services.listings.info(ALICE, first.id), "en-US", None)
+        unpriced = {name: replace(spec, price_per_image=None) for name, spec in priced.items()}
+        listings = JobListings(
+            engine=listings.engine, store=store, tunables=replace(tunables, models=unpriced)
+        )
+        plain = info_embed(await listings.info(ALICE, first.id), "en-US", None)
         assert "Estimated cost" not in [f.name for f in plain.fields]
         # A video is remixed like an image: its options kept, its prompt changed.
         video = await jobs.launch(

@@ -11,10 +11,11 @@ call, and `python -m bot.asks.catalogue_table` writes it out as docs/models.md.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..mps.models import TaskKind
 from ..refusal import Refusal
+from .prices import IMAGE_PRICES, VIDEO_PRICES
 
 # Every image aspect ratio the documentation names (ExtraParameters.AspectRatio, 14753).
 ASPECTS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9")
@@ -76,7 +77,8 @@ class ModelSpec:
     negative_prompt: bool = True
     # ExtraParameters.LogoAdd (14757): 0 or 1, no model restriction.
     logo: bool = True
-    # What one created task costs on the Tencent bill, for /usage's estimate; None: unknown.
+    # What one image costs on the Tencent bill (CNY), an estimate the operator corrects in
+    # BOT_CONFIG (see `prices.py`); None: unknown, and the model cannot count to a budget.
     price_per_image: float | None = None
 
     def version(self, version: str) -> ImageVersion:
@@ -124,6 +126,9 @@ class VideoModelSpec:
     negative_prompt: bool = True
     # PixVerse names each reference image in a `Text` field (24509).
     reference_names: bool = False
+    # What one second of video costs on the Tencent bill (CNY; video is billed by the
+    # second of what was made), an estimate as for images; None: unknown.
+    price_per_second: float | None = None
 
     def version(self, version: str) -> VideoVersion:
         return self.versions[version]
@@ -196,6 +201,7 @@ def default_image_models() -> dict[str, ModelSpec]:
             "wand-vega-image", {"1.0-lite": WAND, "1.0-flash": WAND, "1.0-pro": WAND}, "1.0-lite"
         ),
     ]
+    specs = [replace(spec, price_per_image=IMAGE_PRICES.get(spec.name)) for spec in specs]
     return {spec.name: spec for spec in specs}
 
 
@@ -338,4 +344,5 @@ def default_video_models() -> dict[str, VideoModelSpec]:
         # Hunyuan 1.5: no duration, resolution, aspect, frame or reference documented.
         VideoModelSpec("Hunyuan", {"1.5": VideoVersion()}, "1.5"),
     ]
+    specs = [replace(spec, price_per_second=VIDEO_PRICES.get(spec.name)) for spec in specs]
     return {spec.name: spec for spec in specs}

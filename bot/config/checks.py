@@ -92,7 +92,11 @@ RANGES: dict[str, Range] = {
     "video.keep_hours": _POSITIVE,
     "video.min_short_side": Range(16),
     "video.min_video_kbps": Range(1),
+    "video.transcode_workers": Range(1, high=32),
+    "video.transcode_seconds": _POSITIVE,
     "models.*.price_per_image": Range(0),
+    "video_models.*.price_per_second": Range(0),
+    "tool_prices.*": Range(0),
 }
 _DEFAULT_RANGE = Range(0)
 

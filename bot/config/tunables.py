@@ -25,6 +25,7 @@ from .catalogue import (
     default_image_models,
     default_video_models,
 )
+from .prices import CURRENCY, ToolPrices
 
 __all__ = [
     "ASPECTS",
@@ -38,6 +39,7 @@ __all__ = [
     "VIDEO_RESOLUTIONS",
     "ImageVersion",
     "ModelSpec",
+    "ToolPrices",
     "Tunables",
     "VideoModelSpec",
     "VideoVersion",
@@ -55,6 +57,10 @@ class Video:
     # side in pixels, and the video bitrate in kbit/s.
     min_short_side: int = 240
     min_video_kbps: int = 150
+    # Transcodes run in worker processes: at most this many at once, each stopped after
+    # `transcode_seconds` (a 6-s 720p clip takes a few seconds of one core).
+    transcode_workers: int = 1
+    transcode_seconds: float = 300.0
     # First and last frames: 10 MB, as the documentation recommends (24505, 24507).
     max_frame_bytes: int = 10 * 1024 * 1024
 
@@ -189,4 +195,8 @@ class Tunables:
     # At shutdown, how long Creates already on the wire may take to answer. With the
     # Discord close it must fit Docker's default 10 s stop timeout.
     shutdown_grace: float = 6.0
+    # Prices are estimates (see `prices.py`): the currency they are in, and each image
+    # tool's price per use; models carry their own.
+    currency: str = CURRENCY
+    tool_prices: ToolPrices = field(default_factory=ToolPrices)
     cluster: Cluster = field(default_factory=Cluster)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import discord
 
 from ..reports.usage import UsageReport
+from ..rules.budgets import BudgetLine
 from ..rules.quotas import QuotaReport
 from ..rules.server_settings import ServerSettings
 from ..text.i18n import t
+from .budget_views import budget_lines, budget_settings
 
 COLOUR = discord.Colour.blurple()
 
@@ -96,7 +98,7 @@ def _line(locale: str, server: ServerSettings, name: str) -> str:
     )
 
 
-def settings_embed(locale: str, server: ServerSettings) -> discord.Embed:
+def settings_embed(locale: str, server: ServerSettings, currency: str) -> discord.Embed:
     embed = discord.Embed(title=t(locale, "admin.settings.title"), colour=COLOUR)
     embed.add_field(
         name=t(locale, "admin.settings.limits"),
@@ -132,6 +134,9 @@ def settings_embed(locale: str, server: ServerSettings) -> discord.Embed:
         name=t(locale, "admin.settings.overrides"),
         value="\n".join(overrides)[:1024] or t(locale, "admin.settings.no_overrides"),
         inline=False,
+    )
+    embed.add_field(
+        name=t(locale, "budget.settings.title"), value=budget_settings(locale, server, currency)
     )
     embed.set_footer(text=t(locale, "admin.settings.footer"))
     return embed
@@ -169,7 +174,14 @@ def quota_embed(locale: str, report: QuotaReport, now: float) -> discord.Embed:
     return embed
 
 
-def usage_embed(locale: str, report: UsageReport, days: int, chart_name: str) -> discord.Embed:
+def usage_embed(
+    locale: str,
+    report: UsageReport,
+    days: int,
+    chart_name: str,
+    budgets: list[BudgetLine] | None = None,
+    currency: str = "¥",
+) -> discord.Embed:
     embed = discord.Embed(
         title=t(locale, "admin.usage.title", days=days),
         colour=COLOUR,
@@ -192,5 +204,11 @@ def usage_embed(locale: str, report: UsageReport, days: int, chart_name: str) ->
     else:
         cost = t(locale, "admin.usage.cost_unknown", models=", ".join(report.unpriced))
     embed.add_field(name=t(locale, "admin.usage.cost"), value=cost, inline=False)
+    standing = "\n".join(budget_lines(locale, budgets or [], currency))
+    embed.add_field(
+        name=t(locale, "budget.usage.title"),
+        value=standing or t(locale, "budget.usage.none"),
+        inline=False,
+    )
     embed.set_image(url=f"attachment://{chart_name}")
     return embed

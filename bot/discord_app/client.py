@@ -40,6 +40,9 @@ EXTENSIONS = (
     "cogs.usage",
 )
 
+# Seconds discord.py may sleep on a 429 inside a request (30 is the least it takes).
+MAX_RATELIMIT_WAIT = 30.0
+
 NO_RUNTIME = "the bot was built to register its commands only (python -m bot sync)"
 
 
@@ -78,6 +81,9 @@ class ImagineBot(commands.AutoShardedBot):
             help_command=None,
             # User text is data: nothing the bot sends pings anyone unless a message asks to.
             allowed_mentions=discord.AllowedMentions.none(),
+            # A 429 asking for more than this (discord.py's least) raises RateLimited
+            # instead of sleeping inside the request; delivery bounds shorter ones itself.
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
             shard_count=shard_count,
             shard_ids=list(shard_ids) if shard_ids is not None else None,
         )
@@ -100,6 +106,9 @@ class ImagineBot(commands.AutoShardedBot):
                 dm=lambda user_id: self.create_dm(discord.Object(user_id)),
                 guild_locale=self.guild_locale,
                 log_channels=runtime.settings.log_channels,
+                budgets=runtime.services.budgets,
+                guild_owner=self.guild_owner,
+                ready=self.wait_until_ready,
             )
 
     @property
@@ -123,6 +132,11 @@ class ImagineBot(commands.AutoShardedBot):
     def moderation_buttons(self) -> ModerationActions:
         """What the moderation buttons call (see `mod_buttons.moderation_actions`)."""
         return self.frontend.moderation
+
+    def guild_owner(self, guild_id: int) -> int | None:
+        """Who owns a server (told by direct message what its log channel would be)."""
+        guild = self.get_guild(guild_id)
+        return guild.owner_id if guild else None
 
     def guild_locale(self, guild_id: int) -> str:
         """The server's language, for what the bot posts there unasked (the moderation log)."""

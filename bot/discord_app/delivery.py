@@ -2,6 +2,11 @@
 
 Results are on disk until the job is marked delivered, so delivery can be retried; files
 over the server's upload limit are re-encoded to fit (in a worker thread).
+
+Each ending is shown once: a job posted is recorded as delivered even when the bot is
+stopping (the recording is not cancelled with the delivery, and `close` waits for it), a
+resumed job whose message already holds its results is recorded without posting again,
+and a failure is recorded as shown (`job_notices`) only once its message says so.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ import discord
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
+from ..media.transcode_pool import TranscodePool
 from ..services.listings import is_video
 from ..storage.jobs import Job, JobState, JobStore
 from ..text.i18n import t
 from . import render
-from .buttons import result_view
-from .messenger import JobMessenger
+from .buttons import RerollButton, result_view
+from .messenger import JobMessenger, nonce
 from .uploads import UploadError, as_spoilers, prepare_uploads
 
 log = logging.getLogger(__name__)
@@ -37,6 +43,20 @@ DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 # A connection reset or a dropped answer. discord.py retries a reset only for the
 # Windows/BSD errno, so on Linux (ECONNRESET, 104) it reaches us.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientConnectionError, OSError)
+
+
+class OutOfPatience(TimeoutError):
+    """Discord kept a request waiting (a long 429, a slow answer) past the patience."""
+
+
+# What a request to Discord may meet that is Discord's doing, not ours: an error answer,
+# a rate limit longer than discord.py waits (`max_ratelimit_timeout`), a dropped
+# connection, the patience running out.
+DISCORD_TROUBLE: tuple[type[BaseException], ...] = (
+    discord.HTTPException,
+    discord.RateLimited,
+    *CONNECTION_ERRORS,
+)
 
 T = TypeVar("T")
 
@@ -54,6 +74,10 @@ def transient(exc: BaseException) -> bool:
 
 def failure_of(exc: BaseException) -> tuple[str, str]:
     """(code, message) recorded on a job whose delivery failed: no paths, no URLs."""
+    if isinstance(exc, OutOfPatience):
+        return "Timeout", "Discord did not take the result within the delivery patience"
+    if isinstance(exc, discord.RateLimited):
+        return "429", f"Discord asked to wait {exc.retry_after:.0f} s, past the delivery patience"
     if isinstance(exc, discord.HTTPException):
         return str(exc.code or exc.status), exc.text or f"HTTP {exc.status}"
     if isinstance(exc, CONNECTION_ERRORS):
@@ -69,26 +93,64 @@ class Delivery:
         store: JobStore,
         messenger: JobMessenger,
         tunables: Tunables,
+        transcodes: TranscodePool,
     ) -> None:
         self.engine = engine
         self.store = store  # read only: the engine writes jobs
         self.messenger = messenger
         self.tunables = tunables
+        self.transcodes = transcodes
+        self._recording: set[asyncio.Future] = set()
 
-    async def _patiently(self, job: Job, send: Callable[[], Awaitable[T]]) -> T:
+    async def close(self, grace: float) -> None:
+        """Let the recording of results already posted finish (for at most `grace` s)."""
+        if self._recording:
+            await asyncio.wait(set(self._recording), timeout=grace)
+
+    async def _shown(self, job: Job) -> None:
+        await self.messenger.messages.shown(job.batch_key)
+
+    async def _uncancelled(self, work: Awaitable[None]) -> None:
+        """Run `work` to its end even if the caller is cancelled (a stop after the post)."""
+        task = asyncio.ensure_future(work)
+        self._recording.add(task)
+        task.add_done_callback(_settled(self._recording))
+        await asyncio.shield(task)
+
+    async def _patiently(
+        self, job: Job, send: Callable[[], Awaitable[T]], *, any_error: bool = False
+    ) -> T:
         """Send, waiting out rate limits, server errors and connection resets with backoff
-        (jittered) for up to `delivery_patience`; other errors, and the last one, raise."""
+        (jittered) for up to `delivery_patience`; other errors, and the last one, raise.
+
+        The patience bounds every wait, the request's own included: discord.py sleeps
+        through a 429's `retry_after` inside the request (an interaction token's always, the
+        bot token's up to `max_ratelimit_timeout`), so the request is cut off when the
+        patience runs out (`OutOfPatience`). Cutting a request off is safe: edits are
+        idempotent and new messages carry a nonce. `any_error`: every error Discord answers
+        is waited out too (a notice without files has nothing to shrink or change)."""
         settings = self.tunables.discord
         first, most = settings.delivery_backoff
         give_up = time.monotonic() + settings.delivery_patience
         tries = 0
+        last: Exception | None = None  # what was waited out last: the reason given up
         while True:
+            left = give_up - time.monotonic()
+            if left <= 0:
+                raise last or OutOfPatience()
+            window = asyncio.timeout(left)
             try:
-                return await send()
+                async with window:
+                    return await send()
             except Exception as exc:
-                if not transient(exc):
+                if isinstance(exc, TimeoutError) and window.expired():
+                    raise (last or OutOfPatience()) from None
+                last = exc
+                if not (transient(exc) or (any_error and isinstance(exc, DISCORD_TROUBLE))):
                     raise
                 delay = random.uniform(0.5, 1.0) * min(most, first * 2**tries)
+                if isinstance(exc, discord.RateLimited):
+                    delay = max(delay, exc.retry_after)
                 if time.monotonic() + delay > give_up:
                     raise
                 tries += 1
@@ -102,39 +164,58 @@ class Delivery:
         job = jobs[0]
         embed = render.failure_embed(jobs, job_locale(job), self.tunables.polling.timeout_seconds)
         try:
-            await self._patiently(job, lambda: self.messenger.edit(job, embed=embed, view=None))
-        except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+            await self._patiently(
+                job, lambda: self.messenger.edit(job, embed=embed, view=None), any_error=True
+            )
+        except DISCORD_TROUBLE as exc:
+            # Not recorded as shown: the next start shows it.
             log.warning("job %d: could not show its failure: %r", job.id, exc)
+        else:
+            await self._uncancelled(self._shown(job))
         self.messenger.forget(job.id)
 
     async def mark_posted(self, jobs: list[Job]) -> None:
         """The batch's message holds its results already (a stop came between posting and
         recording it): record the rest as delivered, post nothing again."""
-        for job in jobs:
-            if job.state is JobState.READY:
-                await self.engine.mark_delivered(job.id)
+        ready = [job for job in jobs if job.state is JobState.READY]
+        await self._uncancelled(self._record_delivered(ready, jobs[0]))
         self.messenger.forget(jobs[0].id)
 
-    async def posted_before(self, jobs: list[Job]) -> bool:
-        """After a restart or a takeover: the batch's message shows its results already
-        (asked of Discord; unknown counts as no, and the results are posted)."""
-        try:
-            return await self.messenger.shows_results(jobs[0])
-        except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
-            log.info("job %d: could not read its message: %r", jobs[0].id, exc)
-            return False
-
-    async def deliver(self, jobs: list[Job], *, answered_elsewhere: bool = False) -> None:
+    async def deliver(
+        self, jobs: list[Job], *, resumed: bool = False, answered_elsewhere: bool = False
+    ) -> None:
         """Post the results of a batch's jobs as attachments on its message (with a line
-        for those that failed), then mark each delivered. `answered_elsewhere`: another
-        process answered the command (this one never had its token).
+        for those that failed), then mark each delivered. `resumed` (after a restart or a
+        takeover): the message is looked at first, and results it already holds are not
+        posted again. `answered_elsewhere`: another process answered the command (this one
+        never had its token).
 
         Whatever goes wrong, its jobs end delivered or failed with a message saying why."""
         try:
+            if resumed and await self._already_posted(jobs[0]):
+                log.info("job %d: its results were posted before the stop", jobs[0].id)
+                return await self.mark_posted(jobs)
             await self._deliver(jobs, answered_elsewhere)
         except Exception as exc:
             log.error("job %d: delivery failed unexpectedly", jobs[0].id, exc_info=exc)
             await self._failed(jobs, *failure_of(exc))
+
+    async def _already_posted(self, job: Job) -> bool:
+        """Whether the batch's message holds its results: attachments, and the buttons
+        only a result carries (a stop came between the post and its recording)."""
+        try:
+            message = await self._patiently(job, lambda: self.messenger.current(job))
+        except DISCORD_TROUBLE as exc:
+            log.warning("job %d: could not look at its message: %r", job.id, exc)
+            return False
+        if message is None or not message.attachments:
+            return False
+        marker = f"{RerollButton.prefix}:{job.id}"
+        return any(
+            getattr(child, "custom_id", None) == marker
+            for row in message.components
+            for child in getattr(row, "children", ())
+        )
 
     async def _failed(self, jobs: list[Job], code: str, message: str) -> None:
         for job in jobs:
@@ -157,7 +238,9 @@ class Delivery:
         message = None
         for attempt_limit in (limit, DEFAULT_UPLOAD_LIMIT // 2):
             try:
-                uploads = await prepare_uploads(job, files, attempt_limit, self.tunables.video)
+                uploads = await prepare_uploads(
+                    job, files, attempt_limit, self.tunables.video, self.transcodes
+                )
             except UploadError as exc:
                 return await self._failed(
                     ready, "ResultUnreadable", t(locale, exc.key, **exc.params)
@@ -174,7 +257,7 @@ class Delivery:
                 send = partial(self.messenger.edit, job, embed=embed, view=view, uploads=uploads)
                 message = await self._patiently(job, send)
                 break
-            except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+            except DISCORD_TROUBLE as exc:
                 if not isinstance(exc, discord.HTTPException) or (
                     exc.code not in TOO_LARGE and exc.status != 413
                 ):
@@ -187,8 +270,7 @@ class Delivery:
                 )
         if message is None:
             return await self._failed(ready, "TooLarge", t(locale, "discord.upload_refused"))
-        for done in ready:
-            await self.engine.mark_delivered(done.id)
+        await self._uncancelled(self._record_delivered(ready, job))
         self.messenger.forget(job.id)
         if not token_was_alive:
             # Edits do not notify anyone: after a long wait, tell the owner it is ready.
@@ -196,7 +278,23 @@ class Delivery:
             key = "video.ready_ping" if is_video(job) else "discord.ready_ping"
             try:
                 await self.messenger.notify(
-                    message.channel, t(locale, key, user=f"<@{job.user_id}>", link=link)
+                    message.channel,
+                    t(locale, key, user=f"<@{job.user_id}>", link=link),
+                    once=nonce(job.id, "ready"),
                 )
-            except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+            except DISCORD_TROUBLE as exc:
                 log.warning("job %d: could not notify its owner: %r", job.id, exc)
+
+    async def _record_delivered(self, ready: list[Job], job: Job) -> None:
+        for done in ready:
+            await self.engine.mark_delivered(done.id)
+        await self._shown(job)
+
+
+def _settled(pending: set[asyncio.Future]) -> Callable[[asyncio.Future], None]:
+    def done(task: asyncio.Future) -> None:
+        pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("recording a delivery failed", exc_info=task.exception())
+
+    return done

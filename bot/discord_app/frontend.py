@@ -16,17 +16,20 @@ word), and starts the rest the moment it takes the engine over.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
 from ..engine.tasks import OwnedTasks
+from ..media.transcode_pool import TranscodePool
 from ..moderation.service import Moderation
+from ..services.budgets import BudgetService
 from ..services.jobs import JobService
 from ..services.listings import JobListings
 from ..services.moderation import ModerationService
 from ..storage.jobs import Job, JobStore
 from ..storage.messages import JobMessages
+from .budget_notices import BudgetNotices
 from .delivery import Delivery
 from .job_actions import JobActions
 from .listings import ListingViews
@@ -55,12 +58,23 @@ class FrontEnd:
         dm: DmOpener,
         guild_locale: Callable[[int], str],
         log_channels: Callable[[], dict[int, int]],
+        budgets: BudgetService,
+        guild_owner: Callable[[int], int | None],
+        ready: Callable[[], Awaitable[None]],
     ) -> None:
         self.engine = engine
         self.tunables = tunables
         self.messenger = JobMessenger(channels, messages, tunables.discord)
+        # Video transcodes, in processes of their own (see transcode_pool).
+        self.transcodes = TranscodePool(
+            workers=tunables.video.transcode_workers, time_limit=tunables.video.transcode_seconds
+        )
         self.delivery = Delivery(
-            engine=engine, store=store, messenger=self.messenger, tunables=tunables
+            engine=engine,
+            store=store,
+            messenger=self.messenger,
+            tunables=tunables,
+            transcodes=self.transcodes,
         )
         self.tracker = JobTracker(
             engine=engine,
@@ -77,6 +91,7 @@ class FrontEnd:
             listings=listings,
             views=self.views,
             tunables=tunables,
+            transcodes=self.transcodes,
         )
         self.modlog = ModerationLog(
             moderation=moderation, channels=channels, guild_locale=guild_locale
@@ -90,7 +105,15 @@ class FrontEnd:
             channels=channels,
             guild_locale=guild_locale,
         )
-
+        self.budget_notices = BudgetNotices(
+            budgets=budgets,
+            currency=tunables.currency,
+            channels=channels,
+            dm=dm,
+            guild_owner=guild_owner,
+            guild_locale=guild_locale,
+            ready=ready,
+        )
         self._waiting = OwnedTasks("frontend")
         if engine.cluster is not None:
             # Jobs another process wrote, once this process's engine took them up.
@@ -116,6 +139,7 @@ class FrontEnd:
     async def _lead(self) -> None:
         self.modlog.catch_up()
         self.outage_notices.start()
+        self.budget_notices.start()
         await self.tracker.resume()
 
     def _adopted(self, job: Job) -> None:
@@ -126,4 +150,7 @@ class FrontEnd:
         await self._waiting.cancel()
         await self.modlog.close()
         await self.outage_notices.close()
+        await self.budget_notices.close()
         await self.tracker.close()
+        # Results already posted are recorded as delivered before the session goes.
+        await self.delivery.close(grace=1.0)

@@ -9,6 +9,7 @@ privately, and the listings' buttons. Each button calls one method here by name.
 from __future__ import annotations
 
 import io
+import logging
 import time
 from functools import partial
 from pathlib import Path
@@ -18,6 +19,7 @@ import discord
 from ..asks.images import ImageOptions
 from ..asks.videos import VideoOptions
 from ..config.tunables import Tunables
+from ..media.transcode_pool import TranscodePool
 from ..mps.models import TaskKind
 from ..refusal import Refusal
 from ..services.jobs import JobService, Ticket
@@ -36,6 +38,8 @@ from .video_rescue import rescue_upload
 
 REFRESH_URLS = "/attachments/refresh-urls"
 
+log = logging.getLogger(__name__)
+
 
 class JobActions:
     def __init__(
@@ -47,8 +51,10 @@ class JobActions:
         listings: JobListings,
         views: ListingViews,
         tunables: Tunables,
+        transcodes: TranscodePool,
     ) -> None:
         self.jobs = jobs
+        self.transcodes = transcodes
         self.messenger = messenger
         self.tracker = tracker
         self.listings = listings
@@ -87,8 +93,12 @@ class JobActions:
             # Its edits go through the token while it lives. (On a standby the engine's
             # holder edits it through the channel; nothing here would ever forget it.)
             self.messenger.remember(job.id, interaction)
-        await self._tell_privately(interaction, member, job, ticket.notes)
         self.tracker.track(job.id)
+        # Optional: a follow-up that fails never stands between the job and its delivery.
+        try:
+            await self._tell_privately(interaction, member, job, ticket.notes)
+        except Exception as exc:
+            log.warning("job %d: the private follow-up failed: %r", job.id, exc)
         return job
 
     async def _tell_privately(
@@ -100,20 +110,28 @@ class JobActions:
     ) -> None:
         """A moderator's warnings waiting for the member, and the preferences this ask
         left out (one line each), in one private message."""
-        texts = await self.jobs.take_warnings(member)
+        warnings = await self.jobs.pending_warnings(member)
         lines = [t(member.locale, note.key, **note.params) for note in notes]
-        if not texts and not lines:
+        if not warnings and not lines:
             return
-        # The job's message first (a follow-up to a bare deferral would replace it), then
-        # the warning, privately.
-        progress = self.listings.progress(job.id)
-        if progress is not None:
-            await interaction.edit_original_response(
-                embed=render.progress_embed(job, progress, member.locale)
-            )
-        warning = [say(interaction, "moderation.warning_header"), *texts] if texts else []
-        parts = ["\n\n".join(warning), "\n".join(lines)]
-        await interaction.followup.send("\n\n".join(p for p in parts if p), ephemeral=True)
+        shown = False
+        try:
+            # The job's message first (a follow-up to a bare deferral would replace it),
+            # then the warning, privately.
+            progress = self.listings.progress(job.id)
+            if progress is not None:
+                await interaction.edit_original_response(
+                    embed=render.progress_embed(job, progress, member.locale)
+                )
+            texts = [text for _, text in warnings]
+            header = say(interaction, "moderation.warning_header")
+            warning = [header, *texts] if texts else []
+            parts = ["\n\n".join(warning), "\n".join(lines)]
+            await interaction.followup.send("\n\n".join(p for p in parts if p), ephemeral=True)
+            shown = True
+        finally:
+            # Marked shown only once shown; otherwise it waits for the next ask.
+            await self.jobs.warnings_shown([i for i, _ in warnings], shown=shown)
 
     # -- buttons on a result ---------------------------------------------------------------
 
@@ -241,7 +259,9 @@ class JobActions:
         job = await self.jobs.downloadable(member_of(interaction), job_id, time.time())
         files = [(Path(r.path), r.filename) for r in job.results]
         await interaction.response.defer(ephemeral=True, thinking=True)
-        upload = await rescue_upload(files, interaction.filesize_limit, self.tunables.video)
+        upload = await rescue_upload(
+            files, interaction.filesize_limit, self.tunables.video, self.transcodes
+        )
         await interaction.followup.send(
             say(interaction, "video.download_ready", job=job.id),
             file=discord.File(io.BytesIO(upload.data), filename=upload.filename),

@@ -140,32 +140,38 @@ class JobMessenger:
                 view=view or discord.utils.MISSING,
                 files=[_file(u) for u in uploads] if uploads else discord.utils.MISSING,
                 allowed_mentions=discord.AllowedMentions(users=True),
+                # A retry after a lost answer (5xx, reset) gets the message Discord made.
+                nonce=nonce(job.id, "result" if uploads else "post"),
             )
         await self._remember(job, message)
         return message
 
-    async def shows_results(self, job: Job) -> bool:
-        """Whether the job's message carries attachments already: its results were posted,
-        and the process that posted them stopped before recording it."""
-        known = await self.messages.get(job.id)
-        message_id = known.message_id if known else job.frontend.get("message_id")
-        if not message_id:
-            return False
-        channel = self._channels(job.frontend["channel_id"], job.guild_id)
-        try:
-            message = await channel.fetch_message(message_id)
-        except discord.NotFound:
-            return False
-        return bool(message.attachments)
-
-    async def notify(self, channel: discord.abc.Messageable, text: str) -> discord.Message:
+    async def notify(
+        self, channel: discord.abc.Messageable, text: str, *, once: str | None = None
+    ) -> discord.Message:
         """Post a message in a job's channel (e.g. "your result is ready"), within the
-        channel's budget for new messages."""
+        channel's budget for new messages. `once` (a nonce, see `nonce`) makes a retry of
+        a post whose answer was lost return the message Discord already made."""
         channel_id = getattr(channel, "id", None)
         lease = FREE if channel_id is None else await self._lease((SEND, channel_id), None, False)
         assert lease is not None
         with lease:
-            return await channel.send(text, allowed_mentions=discord.AllowedMentions(users=True))
+            return await channel.send(
+                text, allowed_mentions=discord.AllowedMentions(users=True), nonce=once
+            )
+
+    async def current(self, job: Job) -> discord.Message | None:
+        """The job's message as Discord has it now (through the bot token), or None when
+        it is unknown or gone."""
+        known = await self.messages.get(job.id)
+        message_id = known.message_id if known else job.frontend.get("message_id")
+        if not message_id:
+            return None
+        channel = self._channels(job.frontend["channel_id"], job.guild_id)
+        try:
+            return await channel.fetch_message(message_id)
+        except discord.NotFound:
+            return None
 
     def progress_retry_in(self, job: Job) -> float | None:
         """After a dropped progress edit: seconds until one may find room (None: unknown)."""
@@ -201,6 +207,13 @@ def budget_from(tunables: DiscordTunables) -> EditBudget | None:
         # A refused job asks again within a progress interval; twice that and it is gone.
         stale=2 * max(tunables.progress_interval, tunables.channel_edit_window),
     )
+
+
+def nonce(job_id: int, purpose: str) -> str:
+    """The nonce of one new message about a job: Discord (with `enforce_nonce`, which
+    discord.py sets with every nonce) makes one message per nonce within a few minutes, so
+    a post retried after its answer was lost is not posted twice. At most 25 characters."""
+    return f"{purpose[:6]}-{job_id}"[:25]
 
 
 def _file(upload: Upload) -> discord.File:

@@ -20,7 +20,7 @@ from ..engine.tasks import OwnedTasks
 from ..moderation.models import Appeal, AppealStatus, Incident, IncidentStatus
 from ..moderation.service import Moderation
 from ..text.i18n import t
-from .delivery import CONNECTION_ERRORS, transient
+from .delivery import DISCORD_TROUBLE, transient
 from .messenger import ChannelOpener
 from .mod_buttons import appeal_decision_view, incident_view
 from .mod_render import appeal_embed, decision_text, incident_content, incident_embed
@@ -71,7 +71,7 @@ async def with_retries(what: str, call: Callable[[], Awaitable[T]]) -> T | None:
     for delay in (*RETRY_DELAYS, None):
         try:
             return await call()
-        except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+        except DISCORD_TROUBLE as exc:
             if delay is None or not transient(exc):
                 log.warning("%s: %r", what, exc)
                 return None

@@ -18,7 +18,7 @@ from ..engine.outage import AccountOutage
 from ..engine.tasks import OwnedTasks
 from ..storage.outages import Outage
 from ..text.i18n import t
-from .delivery import CONNECTION_ERRORS, transient
+from .delivery import DISCORD_TROUBLE, transient
 from .messenger import ChannelOpener
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class OutageNotices:
             try:
                 await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
                 return True
-            except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+            except DISCORD_TROUBLE as exc:
                 if delay is None or not transient(exc):
                     log.warning("server %d: outage notice not posted: %r", guild_id, exc)
                     return False

@@ -12,7 +12,7 @@ from ..storage.jobs import Job, JobState
 from ..storage.messages import JobMessage
 from ..text.formatting import bar, elapsed, plain
 from ..text.i18n import t
-from ..text.wording import status_line
+from ..text.wording import duration_estimate, status_line
 from .video_details import job_failure_text, video_fields
 
 PROMPT_PREVIEW = 200
@@ -69,6 +69,10 @@ def progress_embed(job: Job, progress: Progress, locale: str) -> discord.Embed:
             bar(fraction // 0.05 * 0.05),
             t(locale, "discord.running_for", time=elapsed((progress.running_for or 0) // 5 * 5)),
         ]
+        # From the model's usual time here, the same figure its autocomplete shows.
+        if progress.eta:
+            left = duration_estimate(locale, progress.eta)
+            lines.append(t(locale, "budget.progress.left", time=left))
     embed.description = "\n".join(lines)
     return embed
 

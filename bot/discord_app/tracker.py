@@ -16,21 +16,21 @@ import logging
 import random
 import time
 
-import discord
-
 from ..config.tunables import Tunables
 from ..engine.bus import BatchFollower
 from ..engine.engine import JobEngine
 from ..engine.tasks import OwnedTasks
 from ..storage.jobs import JobState, JobStore
 from . import render
-from .delivery import CONNECTION_ERRORS, Delivery, job_locale
+from .delivery import DISCORD_TROUBLE, Delivery, job_locale
 from .messenger import JobMessenger
 
 log = logging.getLogger(__name__)
 
 # States in which a job's part of its batch is over (READY: its results wait to be posted).
 ENDED = (JobState.READY, JobState.DELIVERED, JobState.FAILED, JobState.CANCELLED)
+# How far back a start looks for failures never shown to their member.
+NOTICE_WINDOW = 7 * 24 * 3600.0
 
 
 class JobTracker:
@@ -74,12 +74,19 @@ class JobTracker:
 
     async def resume(self) -> None:
         """After a restart: follow every unfinished job that came from Discord (by its
-        batch), each one's first edit at a random moment of `resume_spread` (no burst of
-        edits at once)."""
+        batch), and every failure its member was never shown, each one's first edit at a
+        random moment of `resume_spread` (no burst of edits at once)."""
         spread = self.tunables.discord.resume_spread
         for job in await self.store.unfinished():
             if job.frontend.get("channel_id"):
                 self.track(job.batch_key, delay=random.uniform(0, spread), resumed=True)
+        messages = self.messenger.messages
+        for key in await messages.unshown_failures(time.time() - NOTICE_WINDOW):
+            job = await self.store.get(key)
+            if job is not None and job.frontend.get("channel_id"):
+                self.track(key, delay=random.uniform(0, spread), resumed=True)
+            else:
+                await messages.shown(key)  # not asked from Discord: nothing to show here
 
     async def close(self) -> None:
         self._closed = True
@@ -100,17 +107,15 @@ class JobTracker:
         last_edit = float("-inf")
         while True:
             jobs = follower.latest
-            if not jobs or all(j.state is JobState.DELIVERED for j in jobs):
+            if not jobs:
                 return
             # A batch is shown when every job of it has ended: its images in one message.
             if all(j.state in ENDED for j in jobs):
-                if any(j.state is JobState.DELIVERED for j in jobs) or (
-                    resumed and await self.delivery.posted_before(jobs)
-                ):
+                if any(j.state is JobState.DELIVERED for j in jobs):
                     # Posted before a stop cut the marking short: finish marking.
                     await self.delivery.mark_posted(jobs)
                 elif any(j.state is JobState.READY for j in jobs):
-                    await self.delivery.deliver(jobs, answered_elsewhere=elsewhere)
+                    await self.delivery.deliver(jobs, resumed=resumed, answered_elsewhere=elsewhere)
                 else:
                     await self.delivery.show_failure(jobs)
                 return
@@ -128,7 +133,7 @@ class JobTracker:
                             retry = interval / 5 if retry is None else retry
                         else:
                             last_shown, last_edit = embed.to_dict(), now
-                    except (discord.HTTPException, *CONNECTION_ERRORS) as exc:
+                    except DISCORD_TROUBLE as exc:
                         # A progress edit may fail; the next one or the result will follow.
                         log.warning("job %d: progress edit failed: %s", job.id, exc)
             if retry is not None:

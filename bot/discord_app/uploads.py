@@ -1,7 +1,8 @@
 """Fit result images under Discord's upload limits, re-encoding only when needed.
 
-Pillow work is CPU-bound: callers run `fit_uploads` in a worker thread. Every failure is an
-`UploadError`, whose message is fit to show a user (no file path).
+Pillow work is CPU-bound: callers run `fit_uploads` in a worker thread. Videos are
+transcoded in the `TranscodePool`'s processes, never in asyncio's thread pool. Every failure
+is an `UploadError`, whose message is fit to show a user (no file path).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from PIL import Image
 
 from ..config.tunables import Video
 from ..media.imaging import PILLOW_ERRORS
-from ..media.transcode import Floor, TranscodeError, fit_video
+from ..media.transcode import Floor, TranscodeError
+from ..media.transcode_pool import TranscodePool
 from ..mps.models import TaskKind
 from ..storage.jobs import Job
 from ..text.i18n import DEFAULT_LOCALE, t
@@ -153,15 +155,19 @@ def _read(path: Path) -> bytes:
 
 
 async def prepare_uploads(
-    job: Job, paths: list[tuple[Path, str]], per_file: int, video: Video
+    job: Job,
+    paths: list[tuple[Path, str]],
+    per_file: int,
+    video: Video,
+    transcodes: TranscodePool,
 ) -> list[Upload]:
-    """A job's result files ready to post under `per_file` bytes each, prepared in a worker
-    thread: images through `fit_uploads`, a video transcoded when it is too big."""
+    """A job's result files ready to post under `per_file` bytes each: images through
+    `fit_uploads` in a worker thread, a video transcoded (in `transcodes`) when too big."""
     if job.kind is not TaskKind.VIDEO:
         return await asyncio.to_thread(fit_uploads, paths, per_file)
     floor = Floor(video.min_short_side, video.min_video_kbps * 1000)
     try:
-        return await asyncio.to_thread(fit_video_uploads, paths, per_file, floor)
+        return await fit_video_uploads(paths, per_file, floor, transcodes)
     except TranscodeError as exc:
         # The file stays on disk: /history offers it again for `keep_hours`.
         raise UploadError(
@@ -169,17 +175,19 @@ async def prepare_uploads(
         ) from None
 
 
-def fit_video_uploads(paths: list[tuple[Path, str]], per_file: int, floor: Floor) -> list[Upload]:
+async def fit_video_uploads(
+    paths: list[tuple[Path, str]], per_file: int, floor: Floor, transcodes: TranscodePool
+) -> list[Upload]:
     """Each video as it is when it fits, else transcoded to fit. Raises TranscodeError."""
     out = []
     budget = min(per_file, REQUEST_LIMIT // max(1, len(paths[:MAX_FILES])))
     for path, name in paths[:MAX_FILES]:
-        size = _size(Path(path))
-        if size <= budget:
-            out.append(Upload(name, _read(Path(path))))
+        if _size(Path(path)) <= budget:
+            out.append(Upload(name, await asyncio.to_thread(_read, Path(path))))
             continue
         stem = name.rsplit(".", 1)[0]
-        out.append(Upload(f"{stem}.mp4", fit_video(Path(path), budget, floor), reencoded=True))
+        fitted = await transcodes.fit(Path(path), budget, floor)
+        out.append(Upload(f"{stem}.mp4", fitted, reencoded=True))
     return out
 
 

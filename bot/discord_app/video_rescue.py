@@ -6,11 +6,11 @@ current upload limit with a lower floor than delivery accepts: small and soft be
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from ..config.tunables import Video
 from ..media.transcode import Floor, TranscodeError
+from ..media.transcode_pool import TranscodePool
 from ..refusal import Refusal
 from .uploads import Upload, fit_video_uploads
 
@@ -18,8 +18,10 @@ from .uploads import Upload, fit_video_uploads
 RESCUE_FLOOR = Floor(short_side=144, video_bps=48_000)
 
 
-async def rescue_upload(files: list[tuple[Path, str]], limit: int, video: Video) -> Upload:
-    """The job's video, fitted under `limit` in a worker thread; Refusal when it cannot be."""
+async def rescue_upload(
+    files: list[tuple[Path, str]], limit: int, video: Video, transcodes: TranscodePool
+) -> Upload:
+    """The job's video, fitted under `limit` (in `transcodes`); Refusal when it cannot be."""
     present = [(path, name) for path, name in files if path.is_file()]
     if not present:
         raise Refusal("video.error.download_gone")
@@ -28,8 +30,10 @@ async def rescue_upload(files: list[tuple[Path, str]], limit: int, video: Video)
         min(video.min_video_kbps * 1000, RESCUE_FLOOR.video_bps),
     )
     try:
-        (upload,) = await asyncio.to_thread(fit_video_uploads, present[:1], limit, floor)
+        (upload,) = await fit_video_uploads(present[:1], limit, floor, transcodes)
     except TranscodeError as exc:
+        if exc.key == "video.transcode_timeout":
+            raise Refusal("video.error.download_timeout", **exc.params) from None
         raise Refusal(
             "video.error.download_cannot_fit" if exc.key == "video.cannot_fit" else exc.key,
             max=f"{limit / 2**20:.1f}",

@@ -239,7 +239,12 @@ class Dispatcher:
             )
 
     async def _store_accepted(self, live: LiveJob, state: JobState, changes: dict) -> None:
-        if not await self.store.transition(live.job_id, [JobState.SUBMITTING], state, **changes):
+        # A billed task's id is the one write that must not wait behind the others: on the
+        # database's own connection for it, committed at once (a stop right after the
+        # answer then leaves the task known, polled and delivered at the next start).
+        if not await self.store.transition(
+            live.job_id, [JobState.SUBMITTING], state, urgent=True, **changes
+        ):
             # The job moved on meanwhile (polled, finished): the TaskId must be there anyway.
             await self.store.update(live.job_id, task_id=changes["task_id"])
 

@@ -1,7 +1,8 @@
 """Fetch result files as soon as a task is DONE: MPS keeps them for 12 hours only.
 
 Each file is checked to be the image or video it claims to be before it is kept; that
-check, like the writing, runs in a worker thread.
+check, like the writing, runs in a worker thread. An image in a format Discord does not
+show (BMP or TIFF, whatever its Content-Type says) is kept as PNG, or fails clearly.
 """
 
 from __future__ import annotations
@@ -117,6 +118,9 @@ def write_results(
     for data, header_type in fetched:
         content_type, ext = sniff(data, header_type)
         verify_result(data, content_type, limits.max_pixels)
+        if ext == "bin":
+            # A whole image, but not one of the formats a chat client shows.
+            data, content_type, ext = as_png(data), "image/png", "png"
         typed.append((data, content_type, ext))
     try:
         return _write(typed, directory, stem)
@@ -179,6 +183,24 @@ def _verify_image(data: bytes, max_pixels: int) -> None:
         raise DownloadError("invalid", "the JPEG image is truncated")
     if data.startswith(b"RIFF") and int.from_bytes(data[4:8], "little") + 8 > len(data):
         raise DownloadError("invalid", "the WebP image is truncated")
+
+
+def as_png(data: bytes) -> bytes:
+    """An image Pillow reads (checked by `verify_result` first: its size is known to be
+    under the pixel limit) re-encoded as PNG. Blocking."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            keep = image.mode in ("1", "L", "LA", "P", "RGB", "RGBA")
+            has_alpha = "A" in image.getbands() or "transparency" in image.info
+            picture = image if keep else image.convert("RGBA" if has_alpha else "RGB")
+            out = io.BytesIO()
+            picture.save(out, "PNG")
+    except PILLOW_ERRORS as exc:
+        raise DownloadError(
+            "invalid", f"the image cannot be turned into PNG ({type(exc).__name__})"
+        ) from None
+    return out.getvalue()
 
 
 def _verify_mp4(data: bytes) -> None:

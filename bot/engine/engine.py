@@ -16,7 +16,6 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -156,8 +155,8 @@ class JobEngine:
         return self.started.is_set()
 
     def lead(self, lease: EngineLease, signals: Signals) -> None:
-        """In a cluster: run the engine while this process holds the lease (see
-        `leadership.py`); until then jobs asked here are signalled to whoever holds it."""
+        """In a cluster: run the engine while holding the lease (see `leadership.py`)."""
+        polls, downloads = self._poller.polls, self._downloader.downloads
         self.cluster = Leadership(
             lease,
             signals,
@@ -166,11 +165,7 @@ class JobEngine:
             outcomes=self._outcomes,
             started=self.started,
             start=self.start,
-            halts=(
-                self.stop_submitting,
-                self._poller.polls.cancel,
-                self._downloader.downloads.cancel,
-            ),
+            halts=(self.stop_submitting, polls.cancel, downloads.cancel),
             wall=self._wall,
             sweep=self.tunables.cluster.adopt_sweep,
         )
@@ -250,7 +245,7 @@ class JobEngine:
         if waiting + self._reservations.count(ask.guild_id, ask.user_id) >= limit:
             raise QueueLimitError(limit)
         reservations = self._reservations
-        admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units)
+        admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units, ask.cost)
         admission.ask = ask
         pending = reservations.by_user(ask.guild_id, ask.kind) + self._registry.unsubmitted(
             ask.guild_id, ask.kind
@@ -259,6 +254,7 @@ class JobEngine:
             user=pending[ask.user_id],
             guild=sum(pending.values()),
             user_reserved=reservations.places_of(ask.guild_id, ask.user_id, ask.kind),
+            cost=reservations.cost(ask.guild_id),
         )
         try:
             await self.rules.check(ask, snapshot)
@@ -292,9 +288,12 @@ class JobEngine:
         try:
             jobs = await self.store.create_batch(
                 [request.row(index, None) for index in range(request.tasks)],
-                confirm=partial(self.rules.confirm, ask)
-                if self.cluster is None or self.running
-                else self.cluster.confirm_waiting(ask, self.rules),
+                confirm=admission.confirming(
+                    self.rules.confirm
+                    if self.cluster is None or self.running
+                    else self.cluster.confirm_waiting(self.rules),
+                    ask,
+                ),
             )
         except BaseException:
             admission.release()

@@ -68,6 +68,7 @@ class JobRequest:
     # of a model that makes one per task is that many jobs, one batch.
     units: int = 1
     tasks: int = 1
+    cost: float | None = None  # each task's, estimated from the price list
 
     def row(self, index: int, lead: int | None) -> dict[str, Any]:
         """The job row of its `index`th task (`lead`: the batch's first job's id)."""
@@ -85,6 +86,7 @@ class JobRequest:
             "batch_id": lead,
             "batch_index": index,
             "batch_size": self.tasks,
+            "cost": self.cost,
         }
 
 

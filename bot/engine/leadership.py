@@ -116,12 +116,12 @@ class Leadership:
         except Exception as exc:
             log.warning("job %d: could not signal the engine (%r)", job.id, exc)
 
-    def confirm_waiting(self, ask: Ask, rules: Rulebook) -> Callable[[Database], Awaitable[None]]:
+    def confirm_waiting(self, rules: Rulebook) -> Callable[[Ask, Database], Awaitable[None]]:
         """The last word on a standby, where the queue is the holder's: the member's
         waiting asks counted in the database (under the server's admission lock, as the
         quotas are), then the rules' own."""
 
-        async def confirm(db: Database) -> None:
+        async def confirm(ask: Ask, db: Database) -> None:
             limit = rules.queued_limit(ask)
             if await waiting_asks(db, ask.guild_id, ask.user_id) >= limit:
                 raise QueueLimitError(limit)

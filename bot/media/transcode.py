@@ -100,7 +100,8 @@ def fit_video(path: Path, target_bytes: int, floor: Floor = Floor()) -> bytes:
     least_short = min(floor.short_side, short)  # never upscale to reach the floor
     # Fewer pixels at a low bitrate look better than many starved ones: about 0.1 bit per
     # pixel per frame is where H.264 stops smearing.
-    pixels_ok = video_bps / (0.1 * float(info.fps))
+    # (A target too small for the sound alone leaves no bitrate: the floor refuses it below.)
+    pixels_ok = max(video_bps, 1) / (0.1 * float(info.fps))
     scale = min(1.0, (pixels_ok / (info.width * info.height)) ** 0.5)
     scale = max(scale, least_short / short)
     for attempt in range(MAX_ATTEMPTS):

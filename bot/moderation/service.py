@@ -325,5 +325,9 @@ class Moderation:
         """The member's DMs are closed: show the warning with their next command."""
         await self.store.add_pending_warning(guild_id, user_id, text)
 
-    async def take_warnings(self, guild_id: int, user_id: int) -> list[str]:
-        return await self.store.take_pending_warnings(guild_id, user_id)
+    async def pending_warnings(self, guild_id: int, user_id: int) -> list[tuple[int, str]]:
+        """Warnings waiting for the member, (id, text); marked shown only once shown."""
+        return await self.store.pending_warnings(guild_id, user_id)
+
+    async def warnings_shown(self, ids: list[int]) -> None:
+        await self.store.warnings_shown(ids)

@@ -289,21 +289,24 @@ class ModerationStore:
             (guild_id, user_id, text, self.clock()),
         )
 
-    async def take_pending_warnings(self, guild_id: int, user_id: int) -> list[str]:
-        """The member's unseen warnings, marked seen in the same step (shown once)."""
+    async def pending_warnings(self, guild_id: int, user_id: int) -> list[tuple[int, str]]:
+        """The member's warnings not shown yet, (id, text) oldest first."""
         rows = await self._all(
             "SELECT id, text FROM pending_warnings WHERE guild_id = ? AND user_id = ?"
             " AND shown_at IS NULL ORDER BY id",
             (guild_id, user_id),
         )
-        if not rows:
-            return []
-        marks = ",".join("?" * len(rows))
-        changed = await self.db.write(
+        return [(r[0], r[1]) for r in rows]
+
+    async def warnings_shown(self, ids: list[int]) -> None:
+        """Those warnings reached the member: never shown again."""
+        if not ids:
+            return
+        marks = ",".join("?" * len(ids))
+        await self.db.write(
             f"UPDATE pending_warnings SET shown_at = ? WHERE id IN ({marks}) AND shown_at IS NULL",
-            (self.clock(), *(r[0] for r in rows)),
+            (self.clock(), *ids),
         )
-        return [r[1] for r in rows] if changed == len(rows) else []
 
     # -- audit log -------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""What a server generated over the last days: per day, per model, per member, failures,
-and an estimated cost from the tunables' price per image. Discord-free."""
+"""What a server generated over the last days: per day (images, videos and the estimated
+cost stored with each job), per model, per member, failures, and an estimated cost from
+the tunables' price per image. Discord-free."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from ..engine.events import ErrorCategory
 from ..mps.models import TaskKind
 from ..rules.windows import day_start, day_window, local_day
 from ..storage.usage import UsageReader
+from .chart import ChartDay
 
 
 @dataclass(frozen=True)
 class UsageReport:
-    days: list[tuple[dt.date, int]]  # images accepted per local day, oldest first
+    days: list[ChartDay]  # images, videos and spend per local day, oldest first
     by_model: list[tuple[str, int]]  # images and videos per model, most first
     top_users: list[tuple[int, int]]  # (user id, images and videos), most first
     images: int
@@ -42,7 +44,9 @@ async def build_usage(
     start = day_start(first, timezone)
     local_days = [first + dt.timedelta(days=i) for i in range(days)]
     bounds = [day_start(day, timezone) for day in local_days] + [today.end]
-    daily = await reader.units_per_day(guild_id, TaskKind.IMAGE, bounds)
+    images = await reader.units_per_day(guild_id, TaskKind.IMAGE, bounds)
+    videos = await reader.units_per_day(guild_id, TaskKind.VIDEO, bounds)
+    spent = await reader.spent_per_day(guild_id, bounds)
     totals = await reader.totals(guild_id, start, today.end)
     failed = await reader.failures(guild_id, start, today.end)
     per_model: Counter[str] = Counter()
@@ -58,7 +62,7 @@ async def build_usage(
         else:
             cost += spec.price_per_image * count
     return UsageReport(
-        days=list(zip(local_days, daily, strict=True)),
+        days=[ChartDay(*day) for day in zip(local_days, images, videos, spent, strict=True)],
         by_model=sorted(per_model.items(), key=lambda item: (-item[1], item[0])),
         top_users=totals.top_users,
         images=per_kind[TaskKind.IMAGE],

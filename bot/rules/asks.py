@@ -33,6 +33,10 @@ class Ask:
     roles: tuple[int, ...] = ()
     # Outputs (images or videos) the ask would bill, which the quotas count.
     units: int = 1
+    # What it is estimated to cost (the budgets count it; 0: unknown), and whether it was
+    # switched to the server's fallback model, which budgets let through.
+    cost: float = 0.0
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,3 +49,6 @@ class Pending:
     user: int = 1  # of the asking member
     guild: int = 1  # of the whole server
     user_reserved: int = 1  # the member's asks being checked right now, this one included
+    # The estimated cost of the server's asks being checked right now, this one included
+    # (not written yet: the budgets read what is written from the database).
+    cost: float = 0.0

@@ -15,6 +15,7 @@ from ..mps.models import TaskKind
 from ..refusal import Refusal
 from ..storage.base import Database
 from .asks import Ask, Pending, QueueLimitError
+from .budgets import BudgetBook
 from .quotas import QuotaBook
 from .server_settings import UNLIMITED
 from .server_settings_store import ServerSettingsStore
@@ -42,10 +43,12 @@ class Rulebook:
         *,
         settings: ServerSettingsStore | None = None,
         quotas: QuotaBook | None = None,
+        budgets: BudgetBook | None = None,
     ) -> None:
         self.limits = limits
         self.settings = settings
         self.quotas = quotas
+        self.budgets = budgets
         self._checks: list[Check] = []
 
     def add_check(self, check: Check) -> None:
@@ -99,9 +102,16 @@ class Rulebook:
             await check(ask)
         if self.quotas is not None:
             await self.quotas.check(ask, pending or Pending())
+        if self.budgets is not None:
+            # Other asks being admitted into the server at this moment count as well.
+            others = max(0.0, (pending.cost if pending else ask.cost) - ask.cost)
+            await self.budgets.check(ask, others)
 
     async def confirm(self, ask: Ask, db: Database) -> None:
-        """The last word, inside the transaction that writes the job: the quotas and the
-        cooldown counted from the database alone (what other processes wrote included)."""
+        """The last word, inside the transaction that writes the job: the quotas, the
+        cooldown and the budgets counted from the database alone (what other processes
+        wrote included)."""
         if self.quotas is not None:
             await self.quotas.confirm(ask, db)
+        if self.budgets is not None:
+            await self.budgets.confirm(ask, db)

@@ -151,6 +151,36 @@ def check_text(name: str, value: Any, tunables: Tunables) -> str:
     return str(value)
 
 
+MAX_AMOUNT = 10_000_000
+
+
+def check_amount(name: str, value: Any, tunables: Tunables) -> float:
+    """A budget in the price list's currency: from 0 (no budget) up, cents at most."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Refusal("budget.refused.amount", value=escape_markdown(str(value)), max=MAX_AMOUNT)
+    if not 0 <= value <= MAX_AMOUNT or value != value:  # NaN is not an amount either
+        raise Refusal("budget.refused.amount", value=value, max=f"{MAX_AMOUNT:,}")
+    return round(float(value), 2)
+
+
+def check_fallback(name: str, value: Any, tunables: Tunables) -> str:
+    """An image model (`Name` or `Name:version`) with a price: what asks switch to once a
+    budget is spent. Stored as `Name:version`."""
+    model, _, version = str(value).partition(":")
+    spec = tunables.models[catalogue_model(model, tunables)]
+    version = version.strip() or spec.default_version
+    if version not in spec.versions:
+        raise Refusal(
+            "budget.refused.fallback_version",
+            model=spec.name,
+            version=escape_markdown(version),
+            known=", ".join(spec.versions),
+        )
+    if spec.price_per_image is None:
+        raise Refusal("budget.refused.fallback_unpriced", model=spec.name)
+    return f"{spec.name}:{version}"
+
+
 def check_ids(name: str, value: Any, tunables: Tunables) -> tuple[int, ...]:
     """Channel (or role) ids, sorted, each checked."""
     return tuple(sorted({check_id(name, v, tunables) for v in value}))
@@ -200,6 +230,11 @@ class ServerSettings:
     warning_text: str | None = setting(None, check_text)
     auto_block_count: int = setting(0, between(0, 100))  # 0: never
     auto_block_days: int = setting(7, between(1, 365))
+    # Money budgets, in the price list's currency (0: none), and the cheaper image model
+    # asks switch to once one is spent (None: asks are refused until it resets).
+    budget_monthly: float = setting(0.0, check_amount)
+    budget_daily: float = setting(0.0, check_amount)
+    budget_fallback: str | None = setting(None, check_fallback)
     # Overrides and lists, each stored in its own table.
     role_limits: Mapping[int, int] = field(default_factory=dict)  # role id -> daily images
     user_limits: Mapping[int, int] = field(default_factory=dict)  # user id -> daily images

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from ..asks.images import ImageOptions, validate_image
@@ -35,11 +36,20 @@ from .listings import download_offered
 from .members import Member
 from .offers import model_choices, with_server_defaults
 from .preferences import PreferenceService
+from .spending import Spending
 from .styles import StyleService
-from .tickets import HeadReader, Ticket, UrlRefresher, WarningsReader
+from .tickets import HeadReader, Ticket, UrlRefresher, WarningsReader, WarningsShown
 
-__all__ = ["HeadReader", "JobService", "Ticket", "UrlRefresher", "WarningsReader"]
+__all__ = [
+    "HeadReader",
+    "JobService",
+    "Ticket",
+    "UrlRefresher",
+    "WarningsReader",
+    "WarningsShown",
+]
 Options = TypeVar("Options", ImageOptions, VideoOptions)
+Choice = tuple[str, str]
 
 
 class JobService:
@@ -53,7 +63,9 @@ class JobService:
         read_head: HeadReader,
         styles: StyleService,
         preferences: PreferenceService,
+        spending: Spending | None = None,
         warnings: WarningsReader | None = None,
+        warnings_shown: WarningsShown | None = None,
     ) -> None:
         self.engine = engine
         self.store = store  # read only: the engine writes jobs
@@ -61,8 +73,13 @@ class JobService:
         self.tunables = tunables
         self._read_head = read_head
         self._warnings = warnings
+        self._warnings_shown = warnings_shown
+        # Warnings being shown right now: a second ask at the same moment leaves them out.
+        self._showing: set[int] = set()
         self.styles = styles  # styles by name, the built-in ones and the server's
         self.preferences = preferences  # each member's own defaults
+        # Prices and budgets (without budgets, asks are priced all the same).
+        self.spending = spending or Spending(budgets=None, settings=settings, tunables=tunables)
 
     # -- what a server offers --------------------------------------------------------------
 
@@ -70,14 +87,17 @@ class JobService:
         """The server's default model (and size, for that model) where none was chosen."""
         return with_server_defaults(self.settings.get(guild_id), self.tunables, options)
 
-    def model_choices(self, guild_id: int, typed: str) -> list[tuple[str, str]]:
+    def model_choices(self, guild_id: int, typed: str, locale: str = "en-US") -> list[Choice]:
         """(label, `name:version`) of the image models this server allows matching `typed`."""
-        return model_choices(self.settings.get(guild_id).models, self.tunables.models, typed)
+        details = partial(self.spending.details, self.engine.durations, locale)  # time, price
+        allowed = self.settings.get(guild_id).models
+        return model_choices(allowed, self.tunables.models, typed, details)
 
-    def video_model_choices(self, guild_id: int, typed: str) -> list[tuple[str, str]]:
+    def video_model_choices(self, guild_id: int, typed: str, locale: str = "en-US") -> list[Choice]:
         """The same for the video models this server allows."""
+        details = partial(self.spending.details, self.engine.durations, locale)
         allowed = self.settings.get(guild_id).video_models
-        return model_choices(allowed, self.tunables.video_models, typed)
+        return model_choices(allowed, self.tunables.video_models, typed, details)
 
     # -- references ------------------------------------------------------------------------
 
@@ -120,13 +140,14 @@ class JobService:
     ) -> Ticket:
         """An image asked exactly as `options` say (no preference applied); `parent`: the
         job it was remixed from."""
-        server, style, options = await self._placed(member, options)
-        valid = validate_image(
-            self.with_server_defaults(member.guild_id, options),
-            self.tunables,
-            mark=server.ai_mark,
-            style=style,
+        server, style, asked = await self._placed(member, options)
+        options = self.with_server_defaults(member.guild_id, asked)
+        valid = validate_image(options, self.tunables, mark=server.ai_mark, style=style)
+        priced = await self.spending.image(
+            member.guild_id, options, valid, mark=server.ai_mark, style=style
         )
+        # Kept as asked (server defaults apply again on a re-roll), unless switched.
+        valid, record = priced.valid, priced.options if priced.note else asked
         return await self._admit(
             member,
             TaskKind.IMAGE,
@@ -134,10 +155,12 @@ class JobService:
             prompt=valid.request.prompt,
             negative_prompt=valid.request.negative_prompt,
             request=valid.request.to_api(),
-            record=_linked(valid.record(options), parent),
+            record=_linked(valid.record(record), parent),
             tasks=valid.tasks,
             units=valid.units_per_task,
-            notes=notes,
+            notes=(*notes, priced.note) if priced.note else notes,
+            cost=priced.cost,
+            fallback=priced.fallback,
         )
 
     async def _ask_video(
@@ -152,6 +175,7 @@ class JobService:
         if options.model is None:
             options = dataclasses.replace(options, model=server.video_default_model)
         valid = validate_video(options, self.tunables, mark=server.ai_mark, style=style)
+        cost = await self.spending.video(member.guild_id, valid)
         return await self._admit(
             member,
             TaskKind.VIDEO,
@@ -161,6 +185,7 @@ class JobService:
             request=valid.request.to_api(),
             record=_linked(valid.record(options), parent),
             notes=notes,
+            cost=cost,
         )
 
     async def _placed(
@@ -186,9 +211,12 @@ class JobService:
         tasks: int = 1,
         units: int = 1,
         notes: tuple[Refusal, ...] = (),
+        cost: float = 0.0,
+        fallback: bool = False,
     ) -> Ticket:
         """`prompt` and `negative_prompt` as sent (a style's text included): the rules'
-        blocked words are looked for in what Tencent would be sent."""
+        blocked words are looked for in what Tencent would be sent. `cost`: the whole
+        ask's estimate, which the budgets count."""
         admission = await self.engine.admit(
             Ask(
                 member.guild_id,
@@ -200,17 +228,21 @@ class JobService:
                 channel_id=member.channel_id,
                 roles=member.roles,
                 units=tasks * units,
+                cost=cost,
+                fallback=fallback,
             )
         )
         # The job shows the member's own words; the request holds what was sent.
-        shown = record.get("prompt")
-        return Ticket(member, kind, model, shown, request, record, admission, tasks, units, notes)
+        shown, each = record.get("prompt"), (cost / tasks if cost else None)
+        return Ticket(
+            member, kind, model, shown, request, record, admission, tasks, units, notes, each
+        )
 
     async def launch(self, ticket: Ticket, frontend: Mapping[str, Any] | None = None) -> Job:
         """Write and queue the ticket's jobs (one batch) and return the first; `frontend` is
         what the front end needs to find them again (its channel, say), kept with them."""
         member = ticket.member
-        return await self.engine.submit(
+        job = await self.engine.submit(
             JobRequest(
                 kind=ticket.kind,
                 guild_id=member.guild_id,
@@ -223,15 +255,32 @@ class JobService:
                 locale=member.locale,
                 units=ticket.units,
                 tasks=ticket.tasks,
+                cost=ticket.cost,
             ),
             ticket.admission,
         )
+        self.spending.admitted(member.guild_id)  # a budget's 80 % warning may be due
+        return job
 
-    async def take_warnings(self, member: Member) -> list[str]:
-        """A moderator's warnings that wait for this member, each shown once."""
+    async def pending_warnings(self, member: Member) -> list[tuple[int, str]]:
+        """A moderator's warnings that wait for this member, (id, text), set aside for the
+        caller: pass their ids to `warnings_shown` once shown, or not shown."""
         if self._warnings is None:
             return []
-        return await self._warnings(member.guild_id, member.user_id)
+        found = await self._warnings(member.guild_id, member.user_id)
+        # Set aside in the same step as the filtering (no await between).
+        found = [(i, text) for i, text in found if i not in self._showing]
+        self._showing.update(i for i, _ in found)
+        return found
+
+    async def warnings_shown(self, ids: list[int], *, shown: bool) -> None:
+        """Warnings set aside by `pending_warnings` were shown (recorded: never again), or
+        not (they wait for the member's next ask)."""
+        try:
+            if shown and ids and self._warnings_shown is not None:
+                await self._warnings_shown(ids)
+        finally:
+            self._showing.difference_update(ids)
 
     # -- asking again from a stored job ----------------------------------------------------
 

@@ -4,7 +4,7 @@ the models it allows as choices for autocomplete."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..asks.images import ImageOptions
 from ..config.tunables import ModelSpec, Tunables, VideoModelSpec
@@ -31,18 +31,27 @@ def with_server_defaults(
     return options
 
 
+# Choice labels are at most 100 characters (Discord's limit).
+LABEL_MAX = 100
+
+
 def model_choices(
     allowed: tuple[str, ...],
     catalogue: Mapping[str, ModelSpec] | Mapping[str, VideoModelSpec],
     typed: str,
+    details: Callable[[ModelSpec | VideoModelSpec, str], str] | None = None,
 ) -> list[tuple[str, str]]:
     """(label, value) of the models and versions of `catalogue` in `allowed` (empty: every
-    one) that match what was typed so far; value is `name:version`."""
+    one) that match what was typed so far; value is `name:version`. `details` adds to
+    each label what the version takes and costs (`Hunyuan 3.0 · ~70 s · ¥0.20`)."""
     wanted = typed.lower()
-    return [
-        (f"{spec.name} {version}", f"{spec.name}:{version}")
-        for spec in catalogue.values()
-        if not allowed or spec.name in allowed
-        for version in spec.versions
-        if wanted in f"{spec.name} {version}".lower()
-    ]
+    out = []
+    for spec in catalogue.values():
+        if allowed and spec.name not in allowed:
+            continue
+        for version in spec.versions:
+            name = f"{spec.name} {version}"
+            if wanted in name.lower():
+                label = f"{name} · {details(spec, version)}" if details else name
+                out.append((label[:LABEL_MAX], f"{spec.name}:{version}"))
+    return out

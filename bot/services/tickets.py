@@ -16,8 +16,10 @@ from .members import Member
 # afresh (original -> refreshed; a URL the platform does not know is left out).
 HeadReader = Callable[[str], Awaitable[bytes]]
 UrlRefresher = Callable[[list[str]], Awaitable[Mapping[str, str]]]
-# A member's warnings that could not be sent to them directly, taken once.
-WarningsReader = Callable[[int, int], Awaitable[list[str]]]
+# A member's warnings that could not be sent to them directly, (id, text), and the
+# record that some were shown (by id).
+WarningsReader = Callable[[int, int], Awaitable[list[tuple[int, str]]]]
+WarningsShown = Callable[[list[int]], Awaitable[None]]
 
 
 @dataclass
@@ -35,8 +37,10 @@ class Ticket:
     # How many tasks (jobs, one batch) the ask takes, and the outputs each one bills.
     tasks: int = 1
     units: int = 1
-    # Preferences the server no longer allows, left out of this ask: one line each.
+    # Preferences the server no longer allows, left out of this ask, or the switch to the
+    # budget's fallback model: one line each.
     notes: tuple[Refusal, ...] = ()
+    cost: float | None = None  # each task's, estimated from the price list
 
     def release(self) -> None:
         self.admission.release()

@@ -84,6 +84,13 @@ class Database(ABC):
         """An INSERT, UPDATE or DELETE; how many rows it changed."""
         return (await self._run(sql, tuple(params), returning_id=False)).rowcount
 
+    async def write_now(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """`write`, committed at once on a connection of its own where the backend has one:
+        it does not wait behind the statements queued on the shared connection (or pool).
+        For the few writes that must be durable the moment they can be (a billed task's
+        TaskId); a backend without one writes as `write` does."""
+        return await self.write(sql, params)
+
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """An INSERT into a table with an `id` key; the id of the (last) row it made."""
         outcome = await self._run(sql, tuple(params), returning_id=True)

@@ -73,6 +73,7 @@ class Job:
     batch_id: int | None = None  # the first job of its batch; None when asked alone
     batch_index: int = 0
     batch_size: int = 1
+    cost: float | None = None  # estimated at admission from the price list; None: unknown
 
     @property
     def batch_key(self) -> int:
@@ -107,23 +108,14 @@ class Job:
             batch_id=row["batch_id"],
             batch_index=row["batch_index"],
             batch_size=row["batch_size"],
+            cost=row["cost"],
         )
 
 
 _JSON_COLUMNS = {"request": "request_json", "options": "options_json", "frontend": "frontend_json"}
-_COLUMNS = {
-    "state",
-    "task_id",
-    "mps_status",
-    "error_code",
-    "error_message",
-    "error_category",
-    "submitted_at",
-    "mps_final_at",
-    "finished_at",
-    "locale",
-    "batch_id",
-}
+# (The updatable columns, in the order of the table.)
+_COLUMNS = {"state", "task_id", "mps_status", "error_code", "error_message", "error_category"}
+_COLUMNS |= {"submitted_at", "mps_final_at", "finished_at", "locale", "batch_id"}
 
 
 # The rules' last word before a job is written, inside the transaction that writes it.
@@ -156,9 +148,10 @@ class JobStore:
         batch_id: int | None = None,
         batch_index: int = 0,
         batch_size: int = 1,
+        cost: float | None = None,
         confirm: Confirm | None = None,
     ) -> Job:
-        """Write a queued job; `units` is what its task bills (images or videos).
+        """Write a queued job; `units`: the images or videos its task bills, `cost`: its price.
 
         With `confirm`, the job is written in a transaction that first runs `confirm(tx)`
         (the rules' last word, counted from the database; it raises to refuse) under the
@@ -178,6 +171,7 @@ class JobStore:
             batch_id=batch_id,
             batch_index=batch_index,
             batch_size=batch_size,
+            cost=cost,
         )
         if confirm is None:
             return await self._insert(self.db, row)
@@ -226,6 +220,7 @@ class JobStore:
         batch_id: int | None = None,
         batch_index: int = 0,
         batch_size: int = 1,
+        cost: float | None = None,
     ) -> dict[str, Any]:
         now = self._clock()
         return {
@@ -243,6 +238,7 @@ class JobStore:
             "batch_id": batch_id,
             "batch_index": batch_index,
             "batch_size": batch_size,
+            "cost": cost,
             "created_at": now,
             "updated_at": now,
         }
@@ -280,9 +276,16 @@ class JobStore:
         await self.db.write(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*values, job_id))
 
     async def transition(
-        self, job_id: int, expected: Iterable[JobState], state: JobState, **changes: Any
+        self,
+        job_id: int,
+        expected: Iterable[JobState],
+        state: JobState,
+        *,
+        urgent: bool = False,
+        **changes: Any,
     ) -> bool:
-        """Move to `state` only from one of `expected` (guards races such as cancel vs submit)."""
+        """Move to `state` only from one of `expected` (guards races such as cancel vs submit).
+        `urgent`: committed at once on the database's own connection for it (`write_now`)."""
         allowed = [s.value for s in expected]
         marks = ",".join("?" * len(allowed))
         now = self._clock()
@@ -292,7 +295,7 @@ class JobStore:
                 raise KeyError(f"not an updatable job column: {key}")
             extra_sets.append(f", {key} = ?")
             extra_values.append(value.value if isinstance(value, StrEnum) else value)
-        changed = await self.db.write(
+        changed = await (self.db.write_now if urgent else self.db.write)(
             f"UPDATE jobs SET state = ?, updated_at = ?{''.join(extra_sets)}"
             f" WHERE id = ? AND state IN ({marks})",
             (state.value, now, *extra_values, job_id, *allowed),

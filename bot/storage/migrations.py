@@ -27,7 +27,10 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
 @cache
-def _scripts(dialect: str) -> tuple[str, ...]:
+def numbered_scripts(dialect: str = SQLITE) -> tuple[tuple[int, str], ...]:
+    """(number, script) as `dialect` runs them, in order. Numbers run 1..n with none
+    missing: a database's version is the number of the last script it ran, so a script
+    numbered below it that arrived later would never run."""
     found = sorted(
         (int(m.group(1)), path)
         for path in _MIGRATIONS_DIR.iterdir()
@@ -37,19 +40,19 @@ def _scripts(dialect: str) -> tuple[str, ...]:
     if numbers != list(range(1, len(found) + 1)):
         raise RuntimeError(f"database migrations are not numbered 1..n: {numbers}")
     out = []
-    for _, path in found:
+    for number, path in found:
         twin = path.with_name(f"{path.stem}.{dialect}.sql")
-        out.append((twin if twin.exists() else path).read_text(encoding="utf-8"))
+        out.append((number, (twin if twin.exists() else path).read_text(encoding="utf-8")))
     return tuple(out)
 
 
 def migrations(dialect: str = SQLITE) -> list[str]:
-    """The numbered scripts as `dialect` runs them, in order (numbers run 1, 2, 3…)."""
-    return list(_scripts(dialect))
+    """The numbered scripts as `dialect` runs them, in order."""
+    return [script for _, script in numbered_scripts(dialect)]
 
 
 def known_version() -> int:
-    return len(_scripts(SQLITE))
+    return numbered_scripts(SQLITE)[-1][0]
 
 
 def script_statements(script: str, dialect: str) -> list[str]:
@@ -62,8 +65,10 @@ SetVersion = Callable[[Database, int], Awaitable[None]]
 
 async def migrate(db: Database, version: int, set_version: SetVersion) -> int:
     """Apply every migration after `version`, each in its own transaction."""
-    scripts = migrations(db.dialect)
-    for number, script in enumerate(scripts[version:], start=version + 1):
+    done = version
+    for number, script in numbered_scripts(db.dialect):
+        if number <= version:
+            continue
         log.info("applying database migration %d", number)
         try:
             async with db.transaction() as tx:
@@ -75,6 +80,7 @@ async def migrate(db: Database, version: int, set_version: SetVersion) -> int:
                 raise
             raise MigrationFailed(
                 f"database migration {number} failed ({exc}); the database was left at "
-                f"version {number - 1}"
+                f"version {done}"
             ) from exc
-    return len(scripts)
+        done = number
+    return known_version()

@@ -90,6 +90,17 @@ class PostgresDatabase(Database):
         self.url = url
         # Tables whose INSERT can return a generated `id` (for `insert` and `lastrowid`).
         self.identity_tables: frozenset[str] = frozenset()
+        # `write_now`'s own connection, opened at its first use (outside the pool, which
+        # may be busy with every other statement).
+        self._urgent: asyncpg.Connection | None = None
+        self._urgent_gate = asyncio.Lock()
+
+    async def write_now(self, sql: str, params: Iterable[Any] = ()) -> int:
+        async with self._urgent_gate:
+            if self._urgent is None or self._urgent.is_closed():
+                self._urgent = await _connect(self.url)
+            outcome = await _execute(self._urgent, sql, tuple(params), False, self.identity_tables)
+            return outcome.rowcount
 
     async def _run(self, sql: str, params: Sequence[Any], *, returning_id: bool) -> Outcome:
         async with self.pool.acquire() as conn:
@@ -120,6 +131,9 @@ class PostgresDatabase(Database):
             await conn.executemany(numbered(sql), list(rows))
 
     async def close(self) -> None:
+        if self._urgent is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._urgent.close(), 5)
         try:
             await asyncio.wait_for(self.pool.close(), 10)
         except TimeoutError:

@@ -17,6 +17,8 @@ from ..mps.models import TaskKind
 from .base import Database
 
 _DOUBLE = "DOUBLE PRECISION"
+# Accepted by MPS and not reported failed by it: what the bill counts (index `jobs_spend`).
+_BILLED = " AND submitted_at IS NOT NULL AND (mps_status IS NULL OR mps_status <> 'FAIL')"
 
 
 @dataclass(frozen=True)
@@ -126,3 +128,45 @@ class UsageReader:
             (guild_id, since, until),
         )
         return {r[0]: int(r[1]) for r in rows}
+
+    # -- money: the estimated cost stored with each job at admission -----------------------
+
+    async def spend(
+        self, guild_id: int, periods: Sequence[tuple[float, float]]
+    ) -> tuple[float, list[float]]:
+        """In one round trip: the estimated cost of the server's jobs written and not
+        accepted by MPS yet (what they will add once accepted), and over each period the
+        estimated cost of its tasks MPS accepted then; a task MPS reported failed made
+        nothing, and is not billed."""
+        billed = (
+            f"(SELECT CAST(COALESCE(SUM(cost), 0) AS {_DOUBLE}) FROM jobs"
+            f" WHERE guild_id = ?{_BILLED} AND submitted_at >= ? AND submitted_at < ?)"
+        )
+        waiting = (
+            f"(SELECT CAST(COALESCE(SUM(cost), 0) AS {_DOUBLE}) FROM jobs WHERE guild_id = ?"
+            " AND submitted_at IS NULL AND state IN ('queued', 'submitting'))"
+        )
+        args: list[object] = [guild_id]
+        for since, until in periods:
+            args += [guild_id, since, until]
+        row = await self.db.fetchone(
+            "SELECT " + ", ".join([waiting, *[billed] * len(periods)]), args
+        )
+        assert row is not None
+        return float(row[0]), [float(row[i + 1]) for i in range(len(periods))]
+
+    async def spent_per_day(self, guild_id: int, bounds: Sequence[float]) -> list[float]:
+        """`spent` per day, the days cut by the caller as for `units_per_day`."""
+        days = ", ".join(
+            f"({i}, CAST({float(a)!r} AS {_DOUBLE}), CAST({float(b)!r} AS {_DOUBLE}))"
+            for i, (a, b) in enumerate(pairwise(bounds))
+        )
+        rows = await self.db.fetchall(
+            f"WITH days (i, since, until) AS (VALUES {days})"
+            f" SELECT i, (SELECT CAST(COALESCE(SUM(cost), 0) AS {_DOUBLE}) FROM jobs"
+            f" WHERE guild_id = ?{_BILLED}"
+            " AND submitted_at >= days.since AND submitted_at < days.until)"
+            " FROM days ORDER BY i",
+            (guild_id,),
+        )
+        return [float(r[1]) for r in rows]

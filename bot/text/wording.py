@@ -74,3 +74,13 @@ def failure_text(
         message=shorten(job.error_message, message_limit),
         minutes=int(timeout_seconds // 60),
     )
+
+
+def duration_estimate(locale: str, seconds: float) -> str:
+    """`~7 s`, `~70 s`, `~4 min`: a typical duration as a person would say it (seconds to
+    the unit under 10, to 5 under 2 minutes, then minutes)."""
+    if seconds < 10:
+        return t(locale, "budget.time.seconds", n=max(1, round(seconds)))
+    if seconds < 120:
+        return t(locale, "budget.time.seconds", n=int(5 * round(seconds / 5)))
+    return t(locale, "budget.time.minutes", n=round(seconds / 60))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -29,7 +30,10 @@ def new_fault(
     is_global: bool,
     body: dict | None,
     disconnect: bool,
+    when: str = "before",
 ) -> FaultRule:
+    if when not in ("before", "after", "hold"):
+        raise ValueError("when must be before, after or hold")
     return FaultRule(
         method and method.upper(),
         re.compile(path),
@@ -39,6 +43,7 @@ def new_fault(
         is_global,
         body,
         disconnect,
+        when,
     )
 
 
@@ -79,7 +84,21 @@ def middleware(fake: FakeDiscord):
         try:
             body = await read_body(request, fake.max_request_size)
             request[BODY] = body
-            if rule := _take_fault(fake, request.method, path):
+            rule = _take_fault(fake, request.method, path)
+            if rule is not None and rule.when != "before":
+                # Discord applies the request; its answer is lost (or never comes).
+                injected = True
+                await handler(request)
+                if rule.when == "hold":
+                    fake.held.append(request.path)
+                    fake.notify()
+                    await asyncio.Event().wait()  # until the client gives up or the fake stops
+                if rule.disconnect:
+                    dropped = True
+                    response = _drop(request)
+                else:
+                    raise _fault_error(rule, route)
+            elif rule is not None:
                 injected = True
                 if rule.disconnect:
                     dropped = True

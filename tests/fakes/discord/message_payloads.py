@@ -72,6 +72,8 @@ def message_payload(fake: FakeDiscord, message: FakeMessage) -> dict:
     }
     if message.guild_id is not None:
         data["guild_id"] = str(message.guild_id)
+    if message.nonce is not None:
+        data["nonce"] = message.nonce
     if message.reference:
         data["message_reference"] = {
             "type": 0,

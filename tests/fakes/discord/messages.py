@@ -212,6 +212,7 @@ async def create_message(
         interaction_id=interaction_id,
         webhook_id=fake.application_id if interaction_id is not None else None,
         reference=data.get("message_reference"),
+        nonce=None if data.get("nonce") is None else str(data["nonce"]),
     )
     message.attachments = _attachments(channel_id, data.get("attachments"), files, [])
     for attachment in message.attachments:

@@ -117,6 +117,7 @@ class FakeMessage:
     interaction_id: int | None = None  # the interaction whose response or follow-up this is
     webhook_id: int | None = None
     reference: dict | None = None  # the message_reference a reply was sent with
+    nonce: str | None = None  # as sent; with enforce_nonce, a second create returns this one
     edited_at: float | None = None
     deleted: bool = False
     history: list[MessageRevision] = field(default_factory=list, repr=False)
@@ -301,6 +302,10 @@ class FaultRule:
     is_global: bool = False
     body: dict | None = None
     disconnect: bool = False  # close the socket without answering instead
+    # When the fault strikes: "before" the request is handled (nothing applied), "after"
+    # it was applied (the answer is lost, as when Discord's edge fails on the way back),
+    # or "hold": applied, and the answer never comes.
+    when: str = "before"
 
     def matches(self, method: str, path: str) -> bool:
         if self.remaining <= 0:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 # Callback types each interaction type accepts (2 command, 3 component, 4 autocomplete, 5 modal
 # submit): a modal (9) answers neither a modal submit nor an autocomplete.
+# How long Discord remembers a nonce for enforce_nonce ("the past few minutes").
+NONCE_WINDOW = 300.0
+
 ALLOWED_CALLBACKS = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
 
 
@@ -256,6 +259,9 @@ class MessageRoutes:
         if permissions & needed != needed:
             raise DiscordError(403, 50013, "Missing Permissions")
         validate(data, body.files, guild.attachment_size_limit, creating=True)
+        if twin := self._same_nonce(channel.id, data):
+            # Discord's enforce_nonce: the message this nonce made lately, not a second one.
+            return json_response(message_payload(fake, twin))
         message = await create_message(
             fake,
             channel_id=channel.id,
@@ -266,6 +272,22 @@ class MessageRoutes:
             message_type=19 if data.get("message_reference") else 0,
         )
         return json_response(message_payload(fake, message))
+
+    def _same_nonce(self, channel_id: int, data: dict) -> FakeMessage | None:
+        nonce = data.get("nonce")
+        if nonce is None or not data.get("enforce_nonce"):
+            return None
+        since = self.fake.monotonic() - NONCE_WINDOW
+        for message in self.fake.messages.values():
+            if (
+                message.channel_id == channel_id
+                and message.nonce == str(nonce)
+                and message.author_id == self.fake.bot_user.id
+                and message.created_at >= since
+                and not message.deleted
+            ):
+                return message
+        return None
 
     async def get_channel_message(self, request: web.Request) -> web.Response:
         return json_response(message_payload(self.fake, self._channel_message(request)))

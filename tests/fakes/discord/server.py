@@ -127,6 +127,7 @@ class FakeDiscord(
         self.rate_limits = RateLimits(self.monotonic, enabled=rate_limits)
         self.dm_channels: dict[int, FakeDMChannel] = {}
         self.internal_errors: list[BaseException] = []  # bugs in the fake itself
+        self.held: list[str] = []  # paths applied whose answer is held back (``when="hold"``)
         self.identifies = 0
         self.gateway = Gateway(self)
         self._offset = 0.0
@@ -294,18 +295,27 @@ class FakeDiscord(
         is_global: bool = False,
         body: dict | None = None,
         disconnect: bool = False,
+        when: str = "before",
     ) -> FaultRule:
         """Answer the next ``count`` requests whose path (relative to the API base) matches the
         regular expression ``path`` with ``status`` instead of handling them: 429 (with
         ``retry_after``), any 5xx, 413 (Discord's 40005 upload refusal) or another status with
-        ``body``. With ``disconnect`` the connection is reset without an answer instead."""
-        rule = new_fault(method, path, status, count, retry_after, is_global, body, disconnect)
+        ``body``. With ``disconnect`` the connection is reset without an answer instead.
+
+        ``when="after"`` applies the request first and then fails its answer (the client
+        cannot know it went through); ``when="hold"`` applies it and never answers."""
+        rule = new_fault(
+            method, path, status, count, retry_after, is_global, body, disconnect, when
+        )
         self.faults.append(rule)
         return rule
 
-    def drop_next(self, method: str | None, path: str, *, count: int = 1) -> FaultRule:
-        """Reset the connection of the next ``count`` matching requests (no HTTP answer)."""
-        return self.fail_next(method, path, 0, count=count, disconnect=True)
+    def drop_next(
+        self, method: str | None, path: str, *, count: int = 1, when: str = "before"
+    ) -> FaultRule:
+        """Reset the connection of the next ``count`` matching requests (no HTTP answer);
+        ``when="after"``: once each was applied."""
+        return self.fail_next(method, path, 0, count=count, disconnect=True, when=when)
 
     def enable_rate_limits(self, enabled: bool = True, *, time_scale: float = 1.0) -> RateLimits:
         """Enforce Discord-like per-route limits (see ``ratelimits``); off by default.
