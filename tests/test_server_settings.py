@@ -216,3 +216,58 @@ async def test_video_models_are_set_apart_from_image_models(admin: ServerAdmin):
     mark = await admin.set_ai_mark(ADMIN, True)
     assert mark.ai_mark and mark.source("ai_mark") == "server"
     assert (await refused(admin.set_ai_mark(MEMBER, False))).key == "admin.refused.manage_guild"
+
+
+async def test_probation_needs_a_log_channel_and_this_servers_role(admin: ServerAdmin):
+    # Without a log channel held results would have nowhere to wait: refused, unchanged.
+    for change, role_guild in (({"probation_days": 3}, None), ({"probation_role_id": 9}, GUILD)):
+        needs = await refused(
+            admin.set_moderation(ADMIN, change, None, probation_role_guild_id=role_guild)
+        )
+        assert needs.key == "admin.refused.probation_needs_log"
+    assert not admin.settings.get(GUILD).probation
+    for elsewhere in (GUILD + 1, None):
+        foreign = await refused(
+            admin.set_moderation(
+                ADMIN,
+                {"log_channel_id": 555, "probation_role_id": 9},
+                None,
+                log_channel_guild_id=GUILD,
+                probation_role_guild_id=elsewhere,
+            )
+        )
+        assert foreign.key == "admin.refused.foreign_role"
+    bad = await refused(admin.set_moderation(ADMIN, {"probation_days": 366}, None))
+    assert bad.key == "admin.refused.between"
+    # In one command with the log channel, it is taken.
+    server = await admin.set_moderation(
+        ADMIN,
+        {"log_channel_id": 555, "probation_role_id": 9, "probation_days": 3},
+        None,
+        log_channel_guild_id=GUILD,
+        probation_role_guild_id=GUILD,
+    )
+    assert (server.probation_role_id, server.probation_days) == (9, 3)
+    # The log channel cannot go while probation is on; probation can, then the channel.
+    kept = await refused(admin.set_moderation(ADMIN, {}, "log_channel"))
+    assert kept.key == "admin.refused.probation_needs_log"
+    assert admin.settings.get(GUILD).log_channel_id == 555
+    server = await admin.set_moderation(ADMIN, {}, "probation")
+    assert (server.probation_role_id, server.probation_days, server.probation) == (None, 0, False)
+    server = await admin.set_moderation(ADMIN, {}, "log_channel")
+    assert server.log_channel_id is None
+
+
+def test_who_is_on_probation() -> None:
+    now = 1_000_000.0
+    day = 86400.0
+    server = ServerSettings(GUILD, probation_role_id=9, probation_days=7, moderator_role_id=4)
+    assert server.on_probation((9,), now - 100 * day, now)  # the role, whenever they joined
+    assert server.on_probation((), now - 6.9 * day, now)  # joined less than 7 days ago
+    assert not server.on_probation((), now - 7.1 * day, now)
+    assert not server.on_probation((), None, now)  # unknown join date, no role
+    # Moderators are never held: they would approve their own results.
+    assert not server.on_probation((9,), now, now, manage_messages=True)
+    assert not server.on_probation((9, 4), now, now)
+    nobody = ServerSettings(GUILD)
+    assert not nobody.probation and not nobody.on_probation((9,), now, now)

@@ -7,6 +7,7 @@ what the services admit, refuse, write and read back.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -219,3 +220,38 @@ async def test_listings_show_a_members_own_jobs(tmp_path):
         assert queue.counts.queued == 2
         with pytest.raises(Refusal):
             listings.check_history_owner(BOB, ALICE.user_id)
+
+
+async def test_probation_is_judged_at_each_ask_from_who_asks(tmp_path):
+    async with world(tmp_path) as w:
+        await w.services.admin.set_moderation(
+            ALICE,
+            {"log_channel_id": 555, "probation_role_id": 7, "probation_days": 2},
+            None,
+            log_channel_guild_id=GUILD,
+            probation_role_guild_id=GUILD,
+        )
+        day = 86400.0
+        newcomer = replace(BOB, roles=(7,))
+        joined_today = replace(BOB, user_id=3, joined_at=time.time() - 0.5 * day)
+        settled = replace(BOB, user_id=4, joined_at=time.time() - 30 * day)
+        held = await w.launched(newcomer, ImageOptions(prompt="a harbour"))
+        assert held.options["probation"] is True
+        assert (await w.launched(joined_today, ImageOptions(prompt="x"))).options["probation"]
+        assert "probation" not in (await w.launched(settled, ImageOptions(prompt="y"))).options
+        # A moderator (Manage Messages) is never held, even with the role.
+        moderator = replace(newcomer, user_id=5, manage_messages=True)
+        assert "probation" not in (await w.launched(moderator, ImageOptions(prompt="z"))).options
+
+        async def refresh(urls: list[str]) -> dict[str, str]:
+            return {}
+
+        # A re-roll of a held result by a member not on probation is not held, and the
+        # other way round.
+        ticket = await w.services.jobs.ask_reroll(settled, held.id, refresh)
+        assert "probation" not in ticket.record
+        ticket.release()
+        free = await w.launched(settled, ImageOptions(prompt="free"))
+        ticket = await w.services.jobs.ask_reroll(newcomer, free.id, refresh)
+        assert ticket.record["probation"] is True
+        ticket.release()

@@ -117,7 +117,7 @@ class Delivery:
         task.add_done_callback(_settled(self._recording))
         await asyncio.shield(task)
 
-    async def _patiently(
+    async def patiently(
         self, job: Job, send: Callable[[], Awaitable[T]], *, any_error: bool = False
     ) -> T:
         """Send, waiting out rate limits, server errors and connection resets with backoff
@@ -164,7 +164,7 @@ class Delivery:
         job = jobs[0]
         embed = render.failure_embed(jobs, job_locale(job), self.tunables.polling.timeout_seconds)
         try:
-            await self._patiently(
+            await self.patiently(
                 job, lambda: self.messenger.edit(job, embed=embed, view=None), any_error=True
             )
         except DISCORD_TROUBLE as exc:
@@ -198,13 +198,13 @@ class Delivery:
             await self._deliver(jobs, answered_elsewhere)
         except Exception as exc:
             log.error("job %d: delivery failed unexpectedly", jobs[0].id, exc_info=exc)
-            await self._failed(jobs, *failure_of(exc))
+            await self.fail(jobs, *failure_of(exc))
 
     async def _already_posted(self, job: Job) -> bool:
         """Whether the batch's message holds its results: attachments, and the buttons
         only a result carries (a stop came between the post and its recording)."""
         try:
-            message = await self._patiently(job, lambda: self.messenger.current(job))
+            message = await self.patiently(job, lambda: self.messenger.current(job))
         except DISCORD_TROUBLE as exc:
             log.warning("job %d: could not look at its message: %r", job.id, exc)
             return False
@@ -217,7 +217,9 @@ class Delivery:
             for child in getattr(row, "children", ())
         )
 
-    async def _failed(self, jobs: list[Job], code: str, message: str) -> None:
+    async def fail(self, jobs: list[Job], code: str, message: str) -> None:
+        """The batch's jobs still waiting to be posted fail with `message`, which its
+        message then shows."""
         for job in jobs:
             if job.state is JobState.READY:
                 await self.engine.fail_delivery(job.id, code, message)
@@ -242,9 +244,7 @@ class Delivery:
                     job, files, attempt_limit, self.tunables.video, self.transcodes
                 )
             except UploadError as exc:
-                return await self._failed(
-                    ready, "ResultUnreadable", t(locale, exc.key, **exc.params)
-                )
+                return await self.fail(ready, "ResultUnreadable", t(locale, exc.key, **exc.params))
             # A spoiler's picture is not put in the embed, which would show it uncovered.
             spoiler = bool(job.options.get("spoiler"))
             if spoiler:
@@ -255,21 +255,21 @@ class Delivery:
             view = result_view(job, len(uploads), locale)
             try:
                 send = partial(self.messenger.edit, job, embed=embed, view=view, uploads=uploads)
-                message = await self._patiently(job, send)
+                message = await self.patiently(job, send)
                 break
             except DISCORD_TROUBLE as exc:
                 if not isinstance(exc, discord.HTTPException) or (
                     exc.code not in TOO_LARGE and exc.status != 413
                 ):
                     log.warning("job %d: delivery failed: %r", job.id, exc)
-                    return await self._failed(ready, *failure_of(exc))
+                    return await self.fail(ready, *failure_of(exc))
                 log.info(
                     "job %d: upload refused as too large at %d bytes; shrinking",
                     job.id,
                     attempt_limit,
                 )
         if message is None:
-            return await self._failed(ready, "TooLarge", t(locale, "discord.upload_refused"))
+            return await self.fail(ready, "TooLarge", t(locale, "discord.upload_refused"))
         await self._uncancelled(self._record_delivered(ready, job))
         self.messenger.forget(job.id)
         if not token_was_alive:

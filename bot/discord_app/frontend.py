@@ -31,6 +31,7 @@ from ..storage.jobs import Job, JobStore
 from ..storage.messages import JobMessages
 from .budget_notices import BudgetNotices
 from .delivery import Delivery
+from .held_results import HeldResults
 from .job_actions import JobActions
 from .listings import ListingViews
 from .messenger import ChannelOpener, JobMessenger
@@ -76,11 +77,21 @@ class FrontEnd:
             tunables=tunables,
             transcodes=self.transcodes,
         )
+        self.held = HeldResults(
+            holds=moderation.holds.records,
+            settings=moderation.settings,
+            delivery=self.delivery,
+            messenger=self.messenger,
+            channels=channels,
+            guild_locale=guild_locale,
+            tunables=tunables,
+        )
         self.tracker = JobTracker(
             engine=engine,
             store=store,
             messenger=self.messenger,
             delivery=self.delivery,
+            held=self.held,
             tunables=tunables,
         )
         self.views = ListingViews(listings=listings, messages=messages, tunables=tunables)
@@ -97,7 +108,11 @@ class FrontEnd:
             moderation=moderation, channels=channels, guild_locale=guild_locale
         )
         self.moderation = ModerationActions(
-            moderation=moderation_service, modlog=self.modlog, dm=dm
+            moderation=moderation_service,
+            modlog=self.modlog,
+            dm=dm,
+            jobs=store,
+            track=self.tracker.track,
         )
         self.outage_notices = OutageNotices(
             outage=engine.outage,

@@ -36,6 +36,7 @@ def member_of(interaction: discord.Interaction) -> Member:
     user = interaction.user
     roles = tuple(role.id for role in user.roles) if isinstance(user, discord.Member) else ()
     permissions = interaction.permissions
+    joined = user.joined_at if isinstance(user, discord.Member) else None
     return Member(
         guild_id=interaction.guild_id,
         user_id=user.id,
@@ -45,6 +46,7 @@ def member_of(interaction: discord.Interaction) -> Member:
         manage_guild=permissions.manage_guild,
         manage_messages=permissions.manage_messages,
         upload_limit=interaction.filesize_limit,
+        joined_at=joined.timestamp() if joined is not None else None,
     )
 
 

@@ -110,7 +110,7 @@ class JobActions:
     ) -> None:
         """A moderator's warnings waiting for the member, and the preferences this ask
         left out (one line each), in one private message."""
-        warnings = await self.jobs.pending_warnings(member)
+        warnings = await self.jobs.warnings.take(member)
         lines = [t(member.locale, note.key, **note.params) for note in notes]
         if not warnings and not lines:
             return
@@ -131,7 +131,7 @@ class JobActions:
             shown = True
         finally:
             # Marked shown only once shown; otherwise it waits for the next ask.
-            await self.jobs.warnings_shown([i for i, _ in warnings], shown=shown)
+            await self.jobs.warnings.settle([i for i, _ in warnings], shown=shown)
 
     # -- buttons on a result ---------------------------------------------------------------
 

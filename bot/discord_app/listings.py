@@ -127,7 +127,7 @@ def job_details(
     rows = [(t(locale, key), value, key != "discord.field_negative") for key, value in asked]
     rows += [(name, value, True) for name, value in video_fields(job, locale) if is_video(job)]
     ended = [
-        ("discord.field_state", t(locale, render.STATE_NAMES[job.state])),
+        ("discord.field_state", render.state_name(job, locale)),
         ("discord.field_created", f"<t:{int(job.created_at)}:f>"),
         (
             "discord.field_error",

@@ -12,7 +12,6 @@ tracker tries again with the latest state), a final edit waits for a slot ahead 
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from collections.abc import Callable
@@ -217,4 +216,4 @@ def nonce(job_id: int, purpose: str) -> str:
 
 
 def _file(upload: Upload) -> discord.File:
-    return discord.File(io.BytesIO(upload.data), filename=upload.filename)
+    return upload.as_file()

@@ -14,12 +14,20 @@ from ..moderation.models import AuditAction, AuditEntry, IncidentStatus
 from ..rules.server_settings import ServerSettings
 from ..services.members import Member
 from ..services.moderation import ModerationService
+from ..storage.jobs import JobStore
 from ..text.formatting import plain
 from ..text.i18n import t
 from .errors import answers_errors
 from .interactions import guild_locale_of, member_of, say
 from .mod_buttons import IncidentsPageButton, block_end
-from .mod_render import appeal_embed, appeals_page, decision_text, incident_embed, spoiler
+from .mod_render import (
+    appeal_embed,
+    appeals_page,
+    decision_text,
+    incident_embed,
+    review_embed,
+    spoiler,
+)
 from .modlog import ModerationLog
 
 log = logging.getLogger(__name__)
@@ -43,16 +51,26 @@ AUDIT_ACTIONS = {
     AuditAction.APPEAL_ACCEPTED: "moderation.action.appeal_accepted",
     AuditAction.APPEAL_REJECTED: "moderation.action.appeal_rejected",
     AuditAction.SETTINGS: "moderation.action.settings",
+    AuditAction.RESULT_APPROVED: "moderation.action.result_approved",
+    AuditAction.RESULT_REJECTED: "moderation.action.result_rejected",
 }
 
 
 class ModerationActions:
     def __init__(
-        self, *, moderation: ModerationService, modlog: ModerationLog, dm: DmOpener
+        self,
+        *,
+        moderation: ModerationService,
+        modlog: ModerationLog,
+        dm: DmOpener,
+        jobs: JobStore,
+        track: Callable[[int], None],
     ) -> None:
         self.moderation = moderation
         self.modlog = modlog
         self._dm = dm
+        self.jobs = jobs  # read only: a held result's job, to draw its post again
+        self._track = track  # the tracker takes a decided batch on from there
 
     # -- buttons in the log channel --------------------------------------------------------
 
@@ -74,6 +92,27 @@ class ModerationActions:
             )
             key = "moderation.warned_dm" if delivered else "moderation.warned_later"
             await interaction.followup.send(say(interaction, key), ephemeral=True)
+
+    @answers_errors
+    async def decide_held(
+        self, interaction: discord.Interaction, job_id: int, approve: bool
+    ) -> None:
+        """Approve / Reject on a held result's post: the decision is recorded (once), the
+        post shows it without its buttons (the files stay), and the tracker posts the
+        result where it was asked, or tells the member it was not approved."""
+        member = member_of(interaction)
+        hold = await self.moderation.decide_held(member, job_id, approve=approve)
+        locale = guild_locale_of(interaction)
+        action = "approve" if approve else "reject"
+        text = decision_text(locale, action, member.user_id, hold.decided_at or 0)
+        job = await self.jobs.get(job_id)
+        try:
+            if job is not None:
+                embed = review_embed(job, locale, text)
+                await interaction.response.edit_message(embed=embed, view=None)
+        finally:
+            # Recorded: whatever became of the post, the decision is carried out.
+            self._track(job_id)
 
     async def send_warning(self, guild_id: int, user_id: int, server: str, text: str) -> bool:
         """By DM; when the member's DMs are closed it waits for their next command."""
@@ -252,6 +291,7 @@ def moderation_settings_embed(settings: ServerSettings, locale: str) -> discord.
         ),
         ("moderation.field_blocked_words", plain(", ".join(settings.blocked_words), 1000) or none),
         ("moderation.field_warning_text", plain(settings.warning_text, 1000) or none),
+        ("probation.field_probation", _probation_shown(settings, locale)),
         (
             "moderation.field_auto_block",
             t(
@@ -267,3 +307,12 @@ def moderation_settings_embed(settings: ServerSettings, locale: str) -> discord.
     for key, value in rows:
         embed.add_field(name=t(locale, key), value=value, inline=False)
     return embed
+
+
+def _probation_shown(settings: ServerSettings, locale: str) -> str:
+    parts = []
+    if settings.probation_role_id is not None:
+        parts.append(t(locale, "probation.by_role", role=f"<@&{settings.probation_role_id}>"))
+    if settings.probation_days:
+        parts.append(t(locale, "probation.by_days", days=settings.probation_days))
+    return "\n".join(parts) or t(locale, "moderation.auto_block_off")

@@ -35,6 +35,9 @@ class ModerationButtonActions(Protocol):
     async def decide_listed_appeal(
         self, interaction: discord.Interaction, appeal_id: int, accept: bool, page: int, status: str
     ) -> None: ...
+    async def decide_held(
+        self, interaction: discord.Interaction, job_id: int, approve: bool
+    ) -> None: ...
 
 
 @runtime_checkable
@@ -206,6 +209,36 @@ class ListedAppealButton(
         )
 
 
+class HeldResultButton(
+    ui.DynamicItem[ui.Button], template=r"^held:(?P<choice>approve|reject):(?P<job>\d+)$"
+):
+    """Approve / Reject on a result of a member on probation, held in the log channel;
+    the id carries the batch's first job."""
+
+    def __init__(
+        self,
+        choice: str,
+        job_id: int,
+        *,
+        label: str = "",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
+        super().__init__(
+            ui.Button(label=label or None, style=style, custom_id=f"held:{choice}:{job_id}")
+        )
+        self.choice, self.job_id = choice, job_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]
+    ) -> HeldResultButton:
+        return cls(match["choice"], int(match["job"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        approve = self.choice == "approve"
+        await moderation_actions(interaction).decide_held(interaction, self.job_id, approve)
+
+
 # The blocks offered on an incident, by duration, with their labels.
 BLOCK_BUTTONS = {
     "24h": "moderation.button.block_24h",
@@ -220,6 +253,7 @@ MODERATION_BUTTONS = (
     IncidentsPageButton,
     AppealsPageButton,
     ListedAppealButton,
+    HeldResultButton,
 )
 
 
@@ -249,6 +283,16 @@ def appeal_decision_view(appeal_id: int, locale: str) -> ui.View:
     view.add_item(
         AppealDecisionButton("keep", appeal_id, label=t(locale, "moderation.button.keep"))
     )
+    return view
+
+
+def held_view(job_id: int, locale: str) -> ui.View:
+    view = ui.View(timeout=None)
+    approve, reject = discord.ButtonStyle.success, discord.ButtonStyle.danger
+    label = t(locale, "probation.button.approve")
+    view.add_item(HeldResultButton("approve", job_id, label=label, style=approve))
+    label = t(locale, "probation.button.reject")
+    view.add_item(HeldResultButton("reject", job_id, label=label, style=reject))
     return view
 
 

@@ -1,6 +1,6 @@
 """How moderation looks in Discord: an incident or an appeal in the log channel, before and
 after a decision, the line above an incident that counts repeated attempts, and the pages
-of `/moderation appeals`. Pure renderers."""
+of `/moderation appeals`, a held result of a member on probation. Pure renderers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import discord
 from discord import ui
 
 from ..moderation.models import Appeal, AppealStatus, Attempt, Block, Incident
+from ..storage.jobs import Job
 from ..text.formatting import plain
 from ..text.i18n import t
 from .mod_buttons import AppealsPageButton, ListedAppealButton, block_end
@@ -54,6 +55,8 @@ DECIDED = {
     "block:perm": "moderation.decided.block_perm",
     "lift": "moderation.decided.lift",
     "keep": "moderation.decided.keep",
+    "approve": "probation.decided.approve",
+    "reject": "probation.decided.reject",
 }
 
 
@@ -154,3 +157,20 @@ def appeals_page(
             button.row = 4
             view.add_item(button)
     return embed, view
+
+
+def review_embed(job: Job, locale: str, decision: str | None = None) -> discord.Embed:
+    """A held result in the log channel: who asked, where, and what (behind a spoiler)."""
+    embed = discord.Embed(
+        title=t(locale, "probation.review_title", job=job.id),
+        description=spoiler(job.options.get("prompt") or job.prompt, 1000),
+        colour=COLOUR_DONE if decision else COLOUR_OPEN,
+    )
+    embed.add_field(name=t(locale, "moderation.field_member"), value=f"<@{job.user_id}>")
+    channel = job.frontend.get("channel_id")
+    if channel:
+        embed.add_field(name=t(locale, "probation.field_channel"), value=f"<#{channel}>")
+    embed.add_field(name=t(locale, "discord.field_model"), value=plain(job.model, 100))
+    if decision:
+        embed.add_field(name=t(locale, "moderation.field_decision"), value=decision, inline=False)
+    return embed

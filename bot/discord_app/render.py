@@ -30,6 +30,15 @@ def _base(job: Job, locale: str, colour: discord.Colour, *, show_prompt: bool = 
     return embed
 
 
+def notice_embed(
+    job: Job, locale: str, text: str, colour: discord.Colour = COLOUR_NEUTRAL
+) -> discord.Embed:
+    """The job's message with one line of news (e.g. its result waits for a moderator)."""
+    embed = _base(job, locale, colour)
+    embed.description = text
+    return embed
+
+
 def _model_label(job: Job) -> str:
     version = job.request.get("ModelVersion")
     return f"{job.model} {version}" if version else job.model
@@ -178,12 +187,21 @@ def jump_url(job: Job, message: JobMessage | None) -> str | None:
     return message_link(job.guild_id, channel, legacy)
 
 
+def state_name(job: Job, locale: str, state: JobState | None = None) -> str:
+    """A job's state as a member reads it: a held result is waiting for review, not being
+    posted."""
+    current = state or job.state
+    if current is JobState.READY and job.options.get("probation"):
+        return t(locale, "probation.state_held")
+    return t(locale, STATE_NAMES[current])
+
+
 def history_line(
     job: Job, locale: str, message: JobMessage | None, batch: JobState | None = None
 ) -> str:
     """One ask in /history; `batch` is how its batch stands, when it asked for several."""
     current = batch or job.state
-    state = t(locale, STATE_NAMES[current])
+    state = state_name(job, locale, current)
     if is_video(job):
         state = f"🎬 {state}"
     elif job.batch_size > 1:

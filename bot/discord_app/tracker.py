@@ -23,6 +23,7 @@ from ..engine.tasks import OwnedTasks
 from ..storage.jobs import JobState, JobStore
 from . import render
 from .delivery import DISCORD_TROUBLE, Delivery, job_locale
+from .held_results import HeldResults
 from .messenger import JobMessenger
 
 log = logging.getLogger(__name__)
@@ -41,14 +42,19 @@ class JobTracker:
         store: JobStore,
         messenger: JobMessenger,
         delivery: Delivery,
+        held: HeldResults,
         tunables: Tunables,
     ) -> None:
         self.engine = engine
         self.store = store  # read only: the engine writes jobs
         self.messenger = messenger
         self.delivery = delivery
+        self.held = held  # results of members on probation go here instead
         self.tunables = tunables
         self._tracking: set[int] = set()
+        # Batches asked for again while followed: followed once more afterwards (a held
+        # result decided while its post was being made).
+        self._again: set[int] = set()
         self._tasks = OwnedTasks("track")
         self._closed = False
         self._quiet_until = 0.0  # monotonic: no edit before (see `hold_edits`)
@@ -61,16 +67,19 @@ class JobTracker:
     def track(
         self, job_id: int, *, delay: float = 0.0, resumed: bool = False, elsewhere: bool = False
     ) -> None:
-        """Follow a job's batch (`job_id` is its first job's id) on its one message;
-        `resumed` after a restart or a takeover, `elsewhere`: another process answered it."""
+        """Follow a job's batch (`job_id` is its first job's id) on its one message; asked
+        while it is followed, it is followed once more afterwards, from its latest state.
+        `resumed`: it was left unfinished by an earlier run (or a takeover); `elsewhere`:
+        another process answered it."""
         # Closed: Discord's session is going away; the job is tracked again at next start.
         # Not running the engine: its holder tracks it (it heard of the job).
-        if job_id in self._tracking or self._closed or not self.engine.running:
+        if self._closed or not self.engine.running:
+            return
+        if job_id in self._tracking:
+            self._again.add(job_id)
             return
         self._tracking.add(job_id)
-        run = self._run(job_id, delay, resumed, elsewhere)
-        task = self._tasks.spawn(run, f"track-{job_id}")
-        task.add_done_callback(lambda _: self._tracking.discard(job_id))
+        self._tasks.spawn(self._run(job_id, delay, resumed, elsewhere), f"track-{job_id}")
 
     async def resume(self) -> None:
         """After a restart: follow every unfinished job that came from Discord (by its
@@ -93,11 +102,20 @@ class JobTracker:
         await self._tasks.cancel()
 
     async def _run(self, job_id: int, delay: float, resumed: bool, elsewhere: bool) -> None:
-        delay = max(delay, self._quiet_until - time.monotonic())
-        if delay > 0:
-            await asyncio.sleep(delay)
-        with await self.engine.follow_batch(job_id) as follower:
-            await self._follow(follower, resumed, elsewhere)
+        try:
+            delay = max(delay, self._quiet_until - time.monotonic())
+            if delay > 0:
+                await asyncio.sleep(delay)
+            while True:
+                self._again.discard(job_id)
+                with await self.engine.follow_batch(job_id) as follower:
+                    await self._follow(follower, resumed, elsewhere)
+                # No await between this check and the discard below: a `track` call is
+                # either seen here or starts a follower of its own.
+                if job_id not in self._again:
+                    return
+        finally:
+            self._tracking.discard(job_id)
 
     async def _follow(
         self, follower: BatchFollower, resumed: bool = False, elsewhere: bool = False
@@ -115,7 +133,12 @@ class JobTracker:
                     # Posted before a stop cut the marking short: finish marking.
                     await self.delivery.mark_posted(jobs)
                 elif any(j.state is JobState.READY for j in jobs):
-                    await self.delivery.deliver(jobs, resumed=resumed, answered_elsewhere=elsewhere)
+                    if jobs[0].options.get("probation"):
+                        await self.held.settle(jobs)
+                    else:
+                        await self.delivery.deliver(
+                            jobs, resumed=resumed, answered_elsewhere=elsewhere
+                        )
                 else:
                     await self.delivery.show_failure(jobs)
                 return

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import discord
 from PIL import Image
 
 from ..config.tunables import Video
@@ -51,6 +52,10 @@ class Upload:
     filename: str
     data: bytes
     reencoded: bool = False
+
+    def as_file(self) -> discord.File:
+        """A fresh file to send (a failed upload may have read an earlier one)."""
+        return discord.File(io.BytesIO(self.data), filename=self.filename)
 
 
 # Discord hides an attachment behind a spoiler when its file name starts with this.

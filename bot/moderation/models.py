@@ -41,6 +41,8 @@ class AuditAction(StrEnum):
     APPEAL_ACCEPTED = "appeal_accepted"
     APPEAL_REJECTED = "appeal_rejected"
     SETTINGS = "settings"
+    RESULT_APPROVED = "result_approved"
+    RESULT_REJECTED = "result_rejected"
 
 
 @dataclass(frozen=True)

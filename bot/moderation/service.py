@@ -27,6 +27,7 @@ from ..text.formatting import plain
 from .appeal_store import AppealStore
 from .appeals import Appeals
 from .attempts import BlockedWordRule
+from .holds import Holds, HoldStore
 from .models import (
     DAY,
     DURATIONS,
@@ -102,6 +103,7 @@ class Moderation:
         self._tasks = OwnedTasks("moderation")
         self.words = BlockedWordRule(store=store, settings=settings, recorder=self, clock=clock)
         self.appeals = Appeals(appeals=AppealStore(store.db, store.clock), store=store, clock=clock)
+        self.holds = Holds(holds=HoldStore(store.db, store.clock), store=store)
         # The jobs of one ask (a batch) fail together: one incident is recorded for them.
         self._recording = asyncio.Lock()
 

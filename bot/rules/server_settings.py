@@ -235,6 +235,10 @@ class ServerSettings:
     budget_monthly: float = setting(0.0, check_amount)
     budget_daily: float = setting(0.0, check_amount)
     budget_fallback: str | None = setting(None, check_fallback)
+    # Probation: results of members with this role, or who joined less than this many days
+    # ago (0: nobody by date), wait for a moderator's Approve in the log channel.
+    probation_role_id: int | None = setting(None, check_id)
+    probation_days: int = setting(0, between(0, 365))
     # Overrides and lists, each stored in its own table.
     role_limits: Mapping[int, int] = field(default_factory=dict)  # role id -> daily images
     user_limits: Mapping[int, int] = field(default_factory=dict)  # user id -> daily images
@@ -288,6 +292,29 @@ class ServerSettings:
         return manage_messages or (
             self.moderator_role_id is not None and self.moderator_role_id in roles
         )
+
+    @property
+    def probation(self) -> bool:
+        """Whether any member can be on probation here."""
+        return self.probation_role_id is not None or self.probation_days > 0
+
+    def on_probation(
+        self,
+        roles: tuple[int, ...],
+        joined_at: float | None,
+        now: float,
+        *,
+        manage_messages: bool = False,
+    ) -> bool:
+        """Whether a member's results wait for a moderator: they have the probation role,
+        or joined less than `probation_days` ago. Moderators are never on probation (they
+        would approve their own results)."""
+        if self.is_moderator(manage_messages, roles):
+            return False
+        if self.probation_role_id is not None and self.probation_role_id in roles:
+            return True
+        recent = now - self.probation_days * 86400.0
+        return self.probation_days > 0 and joined_at is not None and joined_at > recent
 
 
 class ServerSettingsReader(Protocol):

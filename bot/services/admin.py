@@ -9,6 +9,7 @@ written to the moderation audit log.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -45,6 +46,8 @@ MODERATION_SETTINGS = (
     "warning_text",
     "auto_block_count",
     "auto_block_days",
+    "probation_role_id",
+    "probation_days",
 )
 # `/settings moderation clear:<name>`: the settings that go back to their defaults.
 CLEARABLE: dict[str, tuple[str, ...]] = {
@@ -53,6 +56,7 @@ CLEARABLE: dict[str, tuple[str, ...]] = {
     "blocked_words": ("blocked_words",),
     "warning_text": ("warning_text",),
     "auto_block": ("auto_block_count",),
+    "probation": ("probation_role_id", "probation_days"),
 }
 
 
@@ -68,7 +72,8 @@ class ServerAdmin:
         self.audit = audit  # the moderation audit log
         self.tunables = tunables
         # A list setting is read, changed and written whole: one change at a time, so two
-        # admins adding a channel each keep both.
+        # admins adding a channel each keep both; settings that depend on each other
+        # (probation and its log channel) are checked and written as one, likewise.
         self._lists = asyncio.Lock()
 
     def require(self, member: Member) -> None:
@@ -237,10 +242,12 @@ class ServerAdmin:
         *,
         log_channel_guild_id: int | None = None,
         moderator_role_guild_id: int | None = None,
+        probation_role_guild_id: int | None = None,
     ) -> ServerSettings:
         """Change the moderation settings given (None: left as they are) and put `clear`'s
-        back to its default; the change goes to the audit log. A log channel or moderator
-        role comes with the server it belongs to (None: unknown), and must be this one."""
+        back to its default; the change goes to the audit log. A log channel or a role
+        comes with the server it belongs to (None: unknown), and must be this one.
+        Probation needs a log channel: held results are reviewed there."""
         self.require(member)
         values = {k: v for k, v in changes.items() if v is not None}
         if set(values) - set(MODERATION_SETTINGS):
@@ -249,11 +256,30 @@ class ServerAdmin:
             raise Refusal("admin.refused.foreign_channel")
         if "moderator_role_id" in values and moderator_role_guild_id != member.guild_id:
             raise Refusal("admin.refused.foreign_role")
+        if "probation_role_id" in values and probation_role_guild_id != member.guild_id:
+            raise Refusal("admin.refused.foreign_role")
         if clear:
             values.update(dict.fromkeys(CLEARABLE[clear]))
         if not values:
             return self.settings.get(member.guild_id)
-        server = await self.change(member, values)
+        # Checked against what the settings would be (None: the default) and written under
+        # the one-change-at-a-time lock: two admins (one clearing the log channel, one
+        # setting probation) cannot together leave probation without its log channel.
+        async with self._lists:
+            defaults = ServerSettings.defaults(member.guild_id, self.tunables)
+            after = dataclasses.replace(
+                self.settings.get(member.guild_id),
+                **{
+                    name: getattr(defaults, name)
+                    if v is None
+                    else check_setting(name, v, self.tunables)
+                    for name, v in values.items()
+                },
+            )
+            if after.probation and after.log_channel_id is None:
+                # Held results would have nowhere to wait for a moderator.
+                raise Refusal("admin.refused.probation_needs_log")
+            server = await self.change(member, values)
         await self.audit.audit(
             member.guild_id,
             member.user_id,

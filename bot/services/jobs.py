@@ -16,6 +16,7 @@ front end then shows it is working (Discord defers) and `launch`es the ticket, o
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -32,6 +33,7 @@ from ..refusal import Refusal
 from ..rules.rulebook import Ask
 from ..rules.server_settings import ServerSettings, ServerSettingsReader
 from ..storage.jobs import Job, JobState, JobStore
+from .again import linked, options_like
 from .listings import download_offered
 from .members import Member
 from .offers import model_choices, with_server_defaults
@@ -39,6 +41,7 @@ from .preferences import PreferenceService
 from .spending import Spending
 from .styles import StyleService
 from .tickets import HeadReader, Ticket, UrlRefresher, WarningsReader, WarningsShown
+from .warnings import PendingWarnings
 
 __all__ = [
     "HeadReader",
@@ -72,10 +75,7 @@ class JobService:
         self.settings = settings
         self.tunables = tunables
         self._read_head = read_head
-        self._warnings = warnings
-        self._warnings_shown = warnings_shown
-        # Warnings being shown right now: a second ask at the same moment leaves them out.
-        self._showing: set[int] = set()
+        self.warnings = PendingWarnings(warnings, warnings_shown)  # a moderator's, per member
         self.styles = styles  # styles by name, the built-in ones and the server's
         self.preferences = preferences  # each member's own defaults
         # Prices and budgets (without budgets, asks are priced all the same).
@@ -155,7 +155,7 @@ class JobService:
             prompt=valid.request.prompt,
             negative_prompt=valid.request.negative_prompt,
             request=valid.request.to_api(),
-            record=_linked(valid.record(record), parent),
+            record=linked(valid.record(record), parent),
             tasks=valid.tasks,
             units=valid.units_per_task,
             notes=(*notes, priced.note) if priced.note else notes,
@@ -183,7 +183,7 @@ class JobService:
             prompt=valid.request.prompt,
             negative_prompt=valid.request.negative_prompt,
             request=valid.request.to_api(),
-            record=_linked(valid.record(options), parent),
+            record=linked(valid.record(options), parent),
             notes=notes,
             cost=cost,
         )
@@ -234,9 +234,20 @@ class JobService:
         )
         # The job shows the member's own words; the request holds what was sent.
         shown, each = record.get("prompt"), (cost / tasks if cost else None)
+        record = self._with_probation(member, record)
         return Ticket(
             member, kind, model, shown, request, record, admission, tasks, units, notes, each
         )
+
+    def _with_probation(self, member: Member, record: dict[str, Any]) -> dict[str, Any]:
+        """The job's record, marked when its results must wait for a moderator. Judged at
+        each ask from who asks: a re-roll of a held result by someone else is theirs."""
+        server = self.settings.get(member.guild_id)
+        held = server.on_probation(
+            member.roles, member.joined_at, time.time(), manage_messages=member.manage_messages
+        )
+        record = {k: v for k, v in record.items() if k != "probation"}
+        return {**record, "probation": True} if held else record
 
     async def launch(self, ticket: Ticket, frontend: Mapping[str, Any] | None = None) -> Job:
         """Write and queue the ticket's jobs (one batch) and return the first; `frontend` is
@@ -261,26 +272,6 @@ class JobService:
         )
         self.spending.admitted(member.guild_id)  # a budget's 80 % warning may be due
         return job
-
-    async def pending_warnings(self, member: Member) -> list[tuple[int, str]]:
-        """A moderator's warnings that wait for this member, (id, text), set aside for the
-        caller: pass their ids to `warnings_shown` once shown, or not shown."""
-        if self._warnings is None:
-            return []
-        found = await self._warnings(member.guild_id, member.user_id)
-        # Set aside in the same step as the filtering (no await between).
-        found = [(i, text) for i, text in found if i not in self._showing]
-        self._showing.update(i for i, _ in found)
-        return found
-
-    async def warnings_shown(self, ids: list[int], *, shown: bool) -> None:
-        """Warnings set aside by `pending_warnings` were shown (recorded: never again), or
-        not (they wait for the member's next ask)."""
-        try:
-            if shown and ids and self._warnings_shown is not None:
-                await self._warnings_shown(ids)
-        finally:
-            self._showing.difference_update(ids)
 
     # -- asking again from a stored job ----------------------------------------------------
 
@@ -353,28 +344,11 @@ class JobService:
         changes: Mapping[str, Any] | None = None,
         parent: int | None = None,
     ) -> Ticket:
-        """A new job asked exactly as `job` was (but for `changes`), image or video, its
-        uploaded images' URLs signed afresh (they expire after about a day; a re-roll may
-        come much later)."""
-        if job.kind is TaskKind.VIDEO:
-            video = dataclasses.replace(VideoOptions.from_record(job.options), **(changes or {}))
-            frames = [url for url in (video.first_frame, video.last_frame) if url]
-            frames += video.references
-            fresh = await refresh(frames) if frames else {}
-            video = dataclasses.replace(
-                video,
-                first_frame=fresh.get(video.first_frame or "", video.first_frame),
-                last_frame=fresh.get(video.last_frame or "", video.last_frame),
-                references=tuple(fresh.get(url, url) for url in video.references),
-            )
-            return await self._ask_video(member, video, parent=parent)
-        image = dataclasses.replace(ImageOptions.from_record(job.options), **(changes or {}))
-        if image.references:
-            fresh = await refresh(list(image.references))
-            image = dataclasses.replace(
-                image, references=tuple(fresh.get(url, url) for url in image.references)
-            )
-        return await self._ask_image(member, image, parent=parent)
+        """A new job asked exactly as `job` was (but for `changes`), image or video."""
+        options = await options_like(job, refresh, changes)
+        if isinstance(options, VideoOptions):
+            return await self._ask_video(member, options, parent=parent)
+        return await self._ask_image(member, options, parent=parent)
 
     # -- who may do what with a job --------------------------------------------------------
 
@@ -417,8 +391,3 @@ class JobService:
         if not download_offered(job, self.tunables.video.keep_hours, now):
             raise Refusal("video.error.download_gone")
         return job
-
-
-def _linked(record: dict[str, Any], parent: int | None) -> dict[str, Any]:
-    """A job's record with the job it was remixed from, if any."""
-    return {**record, "parent_id": parent} if parent is not None else record

@@ -14,7 +14,8 @@ class Member:
     The Discord layer builds it from an interaction (`discord_app.interactions.member_of`),
     the CLI for itself. `roles` are role ids (to the rules, groups the member belongs to);
     `manage_guild` and `manage_messages` are the member's permissions where they asked;
-    `upload_limit` is the largest file they may be sent there, in bytes (None: unknown)."""
+    `upload_limit` is the largest file they may be sent there, in bytes (None: unknown);
+    `joined_at` is when they joined the server, in epoch seconds (None: unknown)."""
 
     guild_id: int
     user_id: int
@@ -24,3 +25,4 @@ class Member:
     manage_guild: bool = False
     manage_messages: bool = False
     upload_limit: int | None = None
+    joined_at: float | None = None

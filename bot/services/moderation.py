@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..moderation.appeals import Appealed
+from ..moderation.holds import Hold
 from ..moderation.models import Appeal, AppealStatus, AuditEntry, Block, Incident
 from ..moderation.service import Decision, Moderation
 from ..refusal import Refusal
@@ -74,6 +75,13 @@ class ModerationService:
         """How many blocks were lifted (0: the member was not blocked)."""
         self.require_moderator(member)
         return await self.moderation.unblock(member.guild_id, user_id, member.user_id)
+
+    async def decide_held(self, member: Member, job_id: int, *, approve: bool) -> Hold:
+        """Approve or reject the held result of a member on probation, here."""
+        self.require_moderator(member)
+        return await self.moderation.holds.decide(
+            member.guild_id, job_id, member.user_id, approve=approve
+        )
 
     async def keep_warning(self, guild_id: int, user_id: int, text: str) -> None:
         """A warning that could not reach the member: shown with their next request."""
