@@ -51,6 +51,7 @@ from tests.bot_stack import Stack, bot_stack
 CREATE = "CreateAigcImageTask"
 DESCRIBE = "DescribeAigcImageTask"
 USERS = ("alice", "bob", "carol")
+CHANNELS = ("general", "images")  # the fake server's text channels
 FINAL = ("delivered", "failed", "cancelled")
 # The colour of a failure on a job's message (render.COLOUR_FAILED, as Discord gets it).
 FAILED_COLOUR = 0xE74C3C
@@ -122,10 +123,13 @@ async def _all_told(stack: Stack, within: float) -> bool:
     return False
 
 
-async def _ask(stack: Stack, prompt: str, rng: random.Random) -> None:
+async def _ask(stack: Stack, prompt: str, rng: random.Random, channels: int = 1) -> None:
     fake = stack.fake
+    # A channel takes about one result a second (Discord's 5 edits per 5 s): a bigger run
+    # spreads its asks over the server's channels.
+    channel = rng.choice(CHANNELS[:channels])
     await fake.slash_command(
-        fake.guild.id, "general", rng.choice(USERS), "imagine", options={"prompt": prompt}
+        fake.guild.id, channel, rng.choice(USERS), "imagine", options={"prompt": prompt}
     )
 
 
@@ -225,6 +229,7 @@ async def crash_run(
     jobs_per_kill: int = 3,
     seed: int = 1,
     stretch_creates: bool = True,
+    channels: int = 1,
 ) -> Verdict:
     await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -251,7 +256,7 @@ async def crash_run(
                 stack.fake.fail_next("PATCH", r"/messages/", status=429, retry_after=1.0)
             for _ in range(rng.randint(1, jobs_per_kill)):
                 prompts += 1
-                await _ask(stack, f"chaos {prompts}", rng)
+                await _ask(stack, f"chaos {prompts}", rng, channels)
             await asyncio.sleep(rng.uniform(0.1, 2.5))
             verdict.kills_at.append(stack.emulator.now())
             await stack.bots[-1].stop(signal.SIGKILL)
@@ -427,6 +432,7 @@ async def main_async(args: argparse.Namespace) -> list[Verdict]:
                 jobs_per_kill=args.jobs_per_kill,
                 seed=args.seed,
                 stretch_creates=not args.no_create_stretch,
+                channels=args.channels,
             )
             verdict.extra["create_window"] = await create_window()
             verdicts.append(verdict)
@@ -446,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=60, help="jobs in the fault run")
     p.add_argument(
         "--jobs-per-kill", type=int, default=3, help="crash run: at most this many asks per kill"
+    )
+    p.add_argument(
+        "--channels", type=int, choices=(1, 2), default=1, help="crash run: channels asked in"
     )
     p.add_argument(
         "--no-create-stretch",

@@ -101,6 +101,13 @@ class Delivery:
         self.tunables = tunables
         self.transcodes = transcodes
         self._recording: set[asyncio.Future] = set()
+        self._delivering: set[asyncio.Task] = set()  # tasks inside `deliver`
+
+    async def drain(self, grace: float) -> None:
+        """At a stop: let the deliveries under way finish (for at most `grace` s), so a
+        result Discord has just taken is recorded, not cut off between the two."""
+        if self._delivering:
+            await asyncio.wait(set(self._delivering), timeout=grace)
 
     async def close(self, grace: float) -> None:
         """Let the recording of results already posted finish (for at most `grace` s)."""
@@ -191,6 +198,9 @@ class Delivery:
         never had its token).
 
         Whatever goes wrong, its jobs end delivered or failed with a message saying why."""
+        delivering = asyncio.current_task()
+        if delivering is not None:
+            self._delivering.add(delivering)
         try:
             if resumed and await self._already_posted(jobs[0]):
                 log.info("job %d: its results were posted before the stop", jobs[0].id)
@@ -199,6 +209,8 @@ class Delivery:
         except Exception as exc:
             log.error("job %d: delivery failed unexpectedly", jobs[0].id, exc_info=exc)
             await self.fail(jobs, *failure_of(exc))
+        finally:
+            self._delivering.discard(delivering)
 
     async def _already_posted(self, job: Job) -> bool:
         """Whether the batch's message holds its results: attachments, and the buttons

@@ -163,9 +163,12 @@ class FrontEnd:
 
     async def close(self) -> None:
         await self._waiting.cancel()
+        # Results on their way out get a moment to be posted and recorded (within the
+        # launcher's 2 s for Discord's close).
+        await self.delivery.drain(grace=0.5)
         await self.modlog.close()
         await self.outage_notices.close()
         await self.budget_notices.close()
         await self.tracker.close()
         # Results already posted are recorded as delivered before the session goes.
-        await self.delivery.close(grace=1.0)
+        await self.delivery.close(grace=0.5)

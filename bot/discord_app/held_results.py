@@ -31,7 +31,7 @@ from ..storage.jobs import Job, JobState
 from ..text.i18n import t
 from . import render
 from .delivery import DEFAULT_UPLOAD_LIMIT, DISCORD_TROUBLE, Delivery, failure_of, job_locale
-from .messenger import ChannelOpener, JobMessenger
+from .messenger import ChannelOpener, JobMessenger, nonce
 from .mod_buttons import held_view
 from .mod_render import review_embed
 from .uploads import UploadError, as_spoilers, prepare_uploads
@@ -157,7 +157,11 @@ class HeldResults:
             try:
                 await self.delivery.patiently(
                     job,
-                    lambda: self.messenger.notify(self._channels(channel_id, job.guild_id), text),
+                    lambda: self.messenger.notify(
+                        self._channels(channel_id, job.guild_id),
+                        text,
+                        once=nonce(job.id, "reject"),  # a retried post is not posted twice
+                    ),
                 )
             except DISCORD_TROUBLE as exc:
                 log.warning("job %d: could not tell its owner: %r", job.id, exc)

@@ -54,6 +54,7 @@ class TranscodePool:
             *self._command,
             *args,
             str(floor.video_bps),
+            str(self.time_limit),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
         )
