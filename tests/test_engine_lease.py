@@ -92,11 +92,13 @@ async def test_signals_reach_the_holder_in_its_schema_only(db) -> None:
     await holder.listen(heard.put_nowait)
     other = await open_database(postgresql_url())  # another bot, in another schema
     try:
+        sender = Signals(db)
         await Signals(other).send(Signal("job", 99))
-        await Signals(db).send(Signal("job", 7))
-        await Signals(db).send(Signal("cancel", 8))
-        assert await asyncio.wait_for(heard.get(), 5) == Signal("job", 7)
-        assert await asyncio.wait_for(heard.get(), 5) == Signal("cancel", 8)
+        await sender.send(Signal("job", 7))
+        await sender.send(Signal("cancel", 8))
+        # Each says which process sent it (a process hears its own signals too).
+        assert await asyncio.wait_for(heard.get(), 5) == Signal("job", 7, sender.origin)
+        assert await asyncio.wait_for(heard.get(), 5) == Signal("cancel", 8, sender.origin)
         assert heard.empty()
         # The other bot has its own lease: both are held at once.
         theirs = lease(other, "theirs")

@@ -10,6 +10,7 @@ checked before they get here (`server_settings.check_setting`, by the admin serv
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -34,6 +35,7 @@ class ServerSettingsStore:
         self._servers: dict[int, ServerSettings] = {}
         # Told of each server whose settings changed here (other processes reload it).
         self.announce: Callable[[int], Awaitable[None]] | None = None
+        self._reloading = asyncio.Lock()
 
     def get(self, guild_id: int) -> ServerSettings:
         found = self._servers.get(guild_id)
@@ -110,8 +112,10 @@ class ServerSettingsStore:
             await self.announce(guild_id)
 
     async def reload(self, guild_id: int) -> None:
-        """Read one server's settings again (another process changed them)."""
-        self._servers[guild_id] = await self._read(guild_id)
+        """Read one server's settings again (another process changed them). One read at a
+        time, so two changes heard in a row land in their order."""
+        async with self._reloading:
+            self._servers[guild_id] = await self._read(guild_id)
 
     # -- changes ---------------------------------------------------------------------------
 

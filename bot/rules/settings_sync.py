@@ -42,7 +42,9 @@ class SettingsSync:
             log.warning("server %d: could not signal its settings change (%r)", guild_id, exc)
 
     def _heard(self, signal: Signal) -> None:
-        if signal.kind == SETTINGS:
+        # Its own changes are in its memory already; read again, a change racing a later
+        # one of its own could put the older back.
+        if signal.kind == SETTINGS and signal.origin != self.signals.origin:
             self._spawn(self._reload(signal.key))
 
     async def _reload(self, guild_id: int) -> None:

@@ -27,8 +27,9 @@ import contextlib
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .base import lock_key
 from .postgres import PostgresConnection, PostgresDatabase
@@ -51,16 +52,17 @@ class Signal:
 
     kind: str
     key: int
+    origin: str = ""  # the sending process (`Signals.origin`)
 
     def encode(self) -> str:
-        return json.dumps({"kind": self.kind, "key": self.key})
+        return json.dumps({"kind": self.kind, "key": self.key, "origin": self.origin})
 
     @classmethod
     def decode(cls, payload: str) -> Signal | None:
         try:
             data = json.loads(payload)
-            return cls(str(data["kind"]), int(data["key"]))
-        except (ValueError, KeyError, TypeError):
+            return cls(str(data["kind"]), int(data["key"]), str(data.get("origin", "")))
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
 
@@ -180,12 +182,15 @@ class Signals:
 
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
+        # Who sent a signal: a process hears its own too, and may have nothing to do.
+        self.origin = uuid.uuid4().hex
         self._channel: str | None = None
 
     async def send(self, signal: Signal) -> None:
         if self._channel is None:
             _, self._channel = _names(str(await self.db.fetchval("SELECT current_schema()")))
-        await self.db.fetchval("SELECT pg_notify(?, ?)", (self._channel, signal.encode()))
+        signed = replace(signal, origin=self.origin)
+        await self.db.fetchval("SELECT pg_notify(?, ?)", (self._channel, signed.encode()))
 
 
 class Listener:
