@@ -7,6 +7,7 @@ Examples::
     python -m bench --profile bursty --json out/bursty.json
     python -m bench --profile discord    # the real bot against a fake Discord and the emulator
     python -m bench --profile storage    # a year of history on SQLite and PostgreSQL
+    python -m bench --profile cluster    # three processes on PostgreSQL; the engine killed
     MPS_ENDPOINT=http://127.0.0.1:8765 python -m bench --profile small --k 1
 
 Without --endpoint (or MPS_ENDPOINT) the benchmark starts its own emulator per variant with
@@ -21,6 +22,7 @@ import os
 import sys
 from pathlib import Path
 
+from .cluster_run import PROFILES as CLUSTER_PROFILES
 from .discord_profile import PROFILES as DISCORD_PROFILES
 from .profiles import PROFILES
 from .report import render
@@ -36,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--profile",
-        choices=sorted([*PROFILES, *DISCORD_PROFILES, *STORAGE_PROFILES]),
+        choices=sorted([*PROFILES, *DISCORD_PROFILES, *STORAGE_PROFILES, *CLUSTER_PROFILES]),
         default="default",
     )
     p.add_argument(
@@ -67,7 +69,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--database-url",
-        help="storage profiles: the PostgreSQL server to make the benchmark's database on "
+        help="storage and cluster profiles: the PostgreSQL server to make the benchmark's "
+        "database on "
         "(default $BENCH_DATABASE_URL, else $TEST_DATABASE_URL, else 127.0.0.1:5432)",
     )
     p.add_argument("--no-postgresql", action="store_true", help="storage profiles: SQLite only")
@@ -80,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         from .storage_run import main_storage
 
         return main_storage(args)
+    if args.profile in CLUSTER_PROFILES:
+        from .cluster_run import main_cluster
+
+        return main_cluster(args)
     if args.profile in DISCORD_PROFILES:
         from .discord_run import main_discord
 

@@ -29,12 +29,13 @@ from .mps import errors
 from .mps.client import MpsClient
 from .mps.signer import mask
 from .refusal import Refusal
-from .runtime import Runtime, open_runtime
+from .runtime import Runtime, cluster_of, open_runtime
 from .services.members import Member
 from .services.tools import SeenImage
 from .storage.base import Database
 from .storage.database import DatabaseError, DatabaseUrl, open_read_only, schema_version
 from .storage.jobs import Job, JobState
+from .storage.lease import lease_holder
 from .storage.lock import DatabaseInUse, open_locked_database
 from .storage.outages import OutageStore
 from .text.formatting import bar, elapsed
@@ -67,22 +68,40 @@ def _unreachable(job: Job) -> bool:
 
 
 async def imagine(environment: Environment, options: ImageOptions, out: Path, locale: str) -> int:
-    # The engine starts once the ask is admitted: a refused ask resumes no earlier job.
+    """On PostgreSQL the command line runs the engine only if it can take the engine lease
+    at once (no bot holds it), and holds it until it is done."""
     async with open_runtime(environment, start_engine=False) as rt:
-        jobs = rt.services.jobs
-        try:
-            ticket = await jobs.ask_image(Member(CLI_GUILD, CLI_USER, locale=locale), options)
-        except Refusal as exc:
-            print(t(locale, exc.key, **exc.params), file=sys.stderr)
+        cluster = cluster_of(rt.db, environment.tunables)
+        if cluster is not None and not await cluster.lease.try_once():
+            # A bot runs the engine on this database: a second engine would send its jobs'
+            # Creates again.
+            holder = await lease_holder(rt.db) or "?"
+            print(t(locale, "cli.engine_elsewhere", holder=holder), file=sys.stderr)
+            await cluster.lease.close()
             return 2
         try:
-            await rt.engine.start()
-            job = await jobs.launch(ticket)
-        except BaseException:
-            ticket.release()
-            raise
-        with await rt.engine.follow_batch(job.id) as follower:
-            return await _follow(rt, follower, out, locale)
+            return await _imagine(rt, options, out, locale)
+        finally:
+            if cluster is not None:
+                await cluster.lease.close()
+
+
+async def _imagine(rt: Runtime, options: ImageOptions, out: Path, locale: str) -> int:
+    # The engine starts once the ask is admitted: a refused ask resumes no earlier job.
+    jobs = rt.services.jobs
+    try:
+        ticket = await jobs.ask_image(Member(CLI_GUILD, CLI_USER, locale=locale), options)
+    except Refusal as exc:
+        print(t(locale, exc.key, **exc.params), file=sys.stderr)
+        return 2
+    try:
+        await rt.engine.start()
+        job = await jobs.launch(ticket)
+    except BaseException:
+        ticket.release()
+        raise
+    with await rt.engine.follow_batch(job.id) as follower:
+        return await _follow(rt, follower, out, locale)
 
 
 async def use_tool(environment: Environment, tool: Tool, url: str, out: Path, locale: str) -> int:
@@ -246,6 +265,10 @@ async def _database_state(db: Database, where: DatabaseUrl, locale: str, *, in_u
     else:
         version = await schema_version(db)
         print(t(locale, "doctor.database", path=where.shown, kind=where.dialect, version=version))
+    if where.dialect == "postgresql":
+        holder = await lease_holder(db)
+        key = "doctor.engine_held" if holder else "doctor.engine_free"
+        print(t(locale, key, holder=holder or ""))
     outage = await OutageStore(db).current()
     if outage is not None:
         since = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outage.started_at))

@@ -9,6 +9,9 @@ process shares the account's per-second quotas.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +37,7 @@ from .rules.budgets import BudgetBook
 from .rules.quotas import QuotaBook
 from .rules.rulebook import Rulebook
 from .rules.server_settings_store import ServerSettingsStore
+from .rules.settings_sync import SettingsSync
 from .services.admin import ServerAdmin
 from .services.budgets import BudgetService
 from .services.jobs import HeadReader, JobService
@@ -47,6 +51,7 @@ from .services.usage import UsageService
 from .storage.base import Database
 from .storage.budget_alerts import BudgetAlertStore
 from .storage.jobs import JobStore
+from .storage.lease import Cluster, cluster_parts
 from .storage.lock import open_locked_database
 from .storage.preferences import PreferenceStore
 from .storage.styles import StyleStore
@@ -184,6 +189,7 @@ def build_services(
             clock=time.time,
             pending=engine.pending,
             budgets=engine.rules.budgets,
+            engine_here=lambda: engine.running,
         ),
         styles=styles,
         preferences=preferences,
@@ -192,6 +198,28 @@ def build_services(
         ),
         tools=ToolService(engine=engine, jobs=jobs, storage=tool_storage),
     )
+
+
+def cluster_of(db: Database, tunables: Tunables) -> Cluster | None:
+    """On PostgreSQL several processes may share the database: the one holding the engine
+    lease runs the engine, the others wait as standbys (see `storage/lease.py`). None on
+    SQLite, where the process runs the engine alone."""
+    return cluster_parts(
+        db,
+        retry=tunables.cluster.lease_retry,
+        check=tunables.cluster.lease_check,
+        holder=f"{socket.gethostname()}:{os.getpid()}",
+    )
+
+
+async def _started(engine: JobEngine) -> None:
+    """Until the engine runs, or its lease task died (the launcher hears of that too)."""
+    started = asyncio.ensure_future(engine.started.wait())
+    died = asyncio.ensure_future(engine.first_death())
+    await asyncio.wait({started, died}, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in (started, died):
+        waiter.cancel()
+    await asyncio.gather(started, died, return_exceptions=True)
 
 
 @asynccontextmanager
@@ -207,6 +235,12 @@ async def open_runtime(
     ):
         tunables = environment.tunables
         settings = ServerSettingsStore(db, tunables)
+        cluster = cluster_of(db, tunables)
+        sync = None
+        if cluster is not None:
+            # Listening before the settings are read: a change made meanwhile is heard.
+            sync = SettingsSync(settings, listener=cluster.listener, signals=cluster.signals)
+            sync.start()
         engine = build_engine(
             session=session,
             db=db,
@@ -222,9 +256,20 @@ async def open_runtime(
         # from the engine's events.
         moderation = Moderation(ModerationStore(db), settings)
         moderation.attach(engine)
-        await moderation.catch_up(engine.store)
+        if cluster is None or not start_engine:
+            await moderation.catch_up(engine.store)
         await engine.learn_from_history(tools=tuple(tool.value for tool in Tool))
-        if start_engine:
+        if start_engine and cluster is not None:
+            free = await cluster.lease.try_once()
+            engine.lead(cluster.lease, cluster.signals)
+            assert engine.cluster is not None
+            # What a stopped process left unrecorded is recorded once: by the holder.
+            engine.cluster.starting.append(partial(moderation.catch_up, engine.store))
+            if free:
+                # The only process so far: its engine runs before Discord connects, as a
+                # single process's does (a standby's starts whenever it takes over).
+                await _started(engine)
+        elif start_engine:
             await engine.start()
         services = build_services(
             engine=engine,
@@ -248,3 +293,5 @@ async def open_runtime(
         finally:
             await engine.close()
             await moderation.close()
+            if sync is not None:
+                await sync.close()

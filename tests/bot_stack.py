@@ -63,6 +63,8 @@ class Stack:
     bots: list[BotProcess] = field(default_factory=list)
     # Environment variables of the bot beside the stack's own (the tools' bucket, say).
     environ: dict[str, str] = field(default_factory=dict)
+    # A PostgreSQL URL every process of this stack uses, whatever the run's database.
+    database_url: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -71,7 +73,7 @@ class Stack:
     @property
     def database(self) -> Path | str:
         """The bot's database: the SQLite file, or its PostgreSQL schema's URL."""
-        return test_database(self.db_path)
+        return self.database_url or test_database(self.db_path)
 
     async def rows(self, sql: str, *params: object) -> list[tuple]:
         """Rows of the bot's database, read beside the running bot."""
@@ -119,14 +121,16 @@ class Stack:
             code, out = await self.run_cli("sync", "--guild", str(guild.id))
             assert code == 0, out
 
-    async def start_bot(self) -> BotProcess:
+    async def start_bot(self, **env: str) -> BotProcess:
+        """Start one more bot process (`env`: variables of its own, e.g. SHARD_IDS) and
+        wait for its gateway session."""
         log = self.home / f"bot-{len(self.bots)}.log"
         with log.open("wb") as sink:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
                 "bot",
-                env=self.env(),
+                env={**self.env(), **env},
                 cwd=self.home,
                 stdout=sink,
                 stderr=asyncio.subprocess.STDOUT,
@@ -153,6 +157,7 @@ async def bot_stack(
     config: dict[str, Any] | None = None,
     start: bool = True,
     environ: dict[str, str] | None = None,
+    database_url: str | None = None,
     **fake_options: Any,
 ) -> AsyncIterator[Stack]:
     emulator = MpsEmulator(
@@ -162,6 +167,7 @@ async def bot_stack(
     fake = FakeDiscord(**({"guilds": guilds} if guilds else {}), **fake_options)
     await fake.start()
     stack = Stack(fake, emulator, home, _merge(FAST_CONFIG, config or {}), environ=environ or {})
+    stack.database_url = database_url
     try:
         await stack.sync()
         if start:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import aiohttp
 
+from mps_emulator import EmulatorConfig
+
 from .bot_stack import bot_stack
 
 
@@ -46,7 +48,10 @@ async def test_imagine_defers_shows_progress_and_delivers_the_images(tmp_path) -
 
 
 async def test_chinese_user_sees_chinese_queue_position_and_result(tmp_path) -> None:
-    async with bot_stack(tmp_path) as stack:
+    # The first task runs long enough that the second's queued state is shown even on a
+    # busy machine (its message is edited at most once a second).
+    slow = EmulatorConfig(image_wait=(0.2, 0.3), image_run=(2.5, 2.5), seed=3)
+    async with bot_stack(tmp_path, emulator_config=slow) as stack:
         fake = stack.fake
         first = await fake.slash_command(
             fake.guild.id, "general", "bob", "imagine", options={"prompt": "山水画"}, locale="zh-CN"

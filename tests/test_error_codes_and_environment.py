@@ -137,3 +137,24 @@ def test_database_url_names_sqlite_or_postgresql_and_hides_the_password() -> Non
         with pytest.raises(ConfigError) as caught:
             load_environment({**BASE, "DATABASE_URL": bad})
         assert "DATABASE_URL" in str(caught.value)
+
+
+def test_shards_default_to_all_and_are_checked() -> None:
+    s = load_environment(BASE)
+    assert (s.shard_count, s.shard_ids) == (None, None)  # what Discord recommends, all
+    s = load_environment({**BASE, "SHARD_COUNT": "4"})
+    assert (s.shard_count, s.shard_ids) == (4, None)
+    s = load_environment({**BASE, "SHARD_COUNT": "8", "SHARD_IDS": "5, 0-2"})
+    assert (s.shard_count, s.shard_ids) == (8, (0, 1, 2, 5))
+    refused = {
+        ("", "0"): "SHARD_IDS needs SHARD_COUNT",
+        ("0", ""): "SHARD_COUNT must be a whole number of at least 1",
+        ("two", ""): "SHARD_COUNT must be a whole number of at least 1",
+        ("2", "2"): "SHARD_IDS must name shards from 0 to 1",
+        ("4", "3-1"): "SHARD_IDS must name shards from 0 to 3",
+        ("4", "a"): "SHARD_IDS must list shard numbers",
+    }
+    for (count, ids), message in refused.items():
+        with pytest.raises(ConfigError) as caught:
+            load_environment({**BASE, "SHARD_COUNT": count, "SHARD_IDS": ids})
+        assert message in str(caught.value)

@@ -76,6 +76,7 @@ RANGES: dict[str, Range] = {
     "discord.delivery_backoff": _POSITIVE,
     # Docker stops a container 10 s after SIGTERM; Discord's close needs the rest.
     "shutdown_grace": Range(0, high=8),
+    "cluster.*": _POSITIVE,
     "max_prompt_chars": Range(1),
     "max_reference_bytes": Range(1),
     "max_count": Range(1, high=10),

@@ -67,6 +67,10 @@ class Environment:
     log_level: str = "INFO"
     # The image tools' output bucket (MPS_OUTPUT_COS_*); None turns the tools off.
     tool_storage: ToolStorage | None = None
+    # Gateway shards: how many the bot has (None: what Discord recommends) and which of
+    # them this process runs (None: all of them).
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log filter that keeps them out of the logs."""
@@ -171,6 +175,7 @@ def load_environment(
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 
+    shard_count, shard_ids = _shards(env)
     return Environment(
         secret_id=secret_id,
         secret_key=Secret(secret_key) if secret_key else None,
@@ -185,4 +190,31 @@ def load_environment(
         discord_gateway_url=_ws_url(env, "DISCORD_GATEWAY_URL"),
         log_level=level,
         tool_storage=tool_storage,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
+
+
+def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT (a number) and SHARD_IDS (`0,2`, `0-3` or both mixed, each under the
+    count); SHARD_IDS needs SHARD_COUNT, since every process must agree on it."""
+    count_text, ids_text = _clean(env, "SHARD_COUNT"), _clean(env, "SHARD_IDS")
+    if count_text is None:
+        if ids_text is not None:
+            raise ConfigError("SHARD_IDS needs SHARD_COUNT (the same in every process)")
+        return None, None
+    if not count_text.isdigit() or int(count_text) < 1:
+        raise ConfigError("SHARD_COUNT must be a whole number of at least 1")
+    count = int(count_text)
+    if ids_text is None:
+        return count, None
+    ids: set[int] = set()
+    for part in ids_text.replace(" ", "").split(","):
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise ConfigError("SHARD_IDS must list shard numbers such as 0,1 or 0-3")
+        first, last = int(low), int(high or low)
+        if first > last or last >= count:
+            raise ConfigError(f"SHARD_IDS must name shards from 0 to {count - 1}")
+        ids.update(range(first, last + 1))
+    return count, tuple(sorted(ids))

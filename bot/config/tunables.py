@@ -158,6 +158,21 @@ class DiscordTunables:
 
 
 @dataclass(frozen=True)
+class Cluster:
+    """Several processes on one PostgreSQL: one holds the engine lease, the others wait."""
+
+    # A standby asks for the engine lease this often: a dead holder's engine is taken over
+    # within about this long after PostgreSQL notices its connection closed.
+    lease_retry: float = 2.0
+    # The holder checks its lease connection this often (and at once when it closes); a
+    # connection that does not answer within this long is lost, and the engine stops.
+    lease_check: float = 2.0
+    # The holder looks this often for waiting jobs it was not told of (a standby wrote one
+    # and its signal was lost): nothing waits for the next takeover.
+    adopt_sweep: float = 30.0
+
+
+@dataclass(frozen=True)
 class Tunables:
     models: dict[str, ModelSpec] = field(default_factory=default_image_models)
     default_model: str = "Hunyuan"
@@ -186,3 +201,4 @@ class Tunables:
     # tool's price per use; models carry their own.
     currency: str = CURRENCY
     tool_prices: ToolPrices = field(default_factory=ToolPrices)
+    cluster: Cluster = field(default_factory=Cluster)

@@ -59,12 +59,21 @@ class CogLoadFailed(Exception):
         super().__init__(f"the cog {name} could not be loaded ({self.reason})")
 
 
-class ImagineBot(commands.Bot):
+class ImagineBot(commands.AutoShardedBot):
     """Built with a `Runtime` to run; without one (`python -m bot sync`) it has only its
-    command tree, and asking for its services raises RuntimeError."""
+    command tree, and asking for its services raises RuntimeError.
+
+    It runs the gateway shards it is given (`shard_ids` of `shard_count`; by default every
+    shard Discord recommends) and answers the interactions of their servers."""
 
     def __init__(
-        self, tunables: Tunables, runtime: Runtime | None = None, *, tools: bool | None = None
+        self,
+        tunables: Tunables,
+        runtime: Runtime | None = None,
+        *,
+        shard_count: int | None = None,
+        shard_ids: tuple[int, ...] | None = None,
+        tools: bool | None = None,
     ) -> None:
         # Slash commands and buttons need no privileged intents; guilds keeps channel info.
         intents = discord.Intents.none()
@@ -79,6 +88,8 @@ class ImagineBot(commands.Bot):
             # A 429 asking for more than this (discord.py's least) raises RateLimited
             # instead of sleeping inside the request; delivery bounds shorter ones itself.
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+            shard_count=shard_count,
+            shard_ids=list(shard_ids) if shard_ids is not None else None,
         )
         self.tunables = tunables
         self._runtime = runtime

@@ -194,10 +194,14 @@ class Delivery:
         await self._uncancelled(self._record_delivered(ready, jobs[0]))
         self.messenger.forget(jobs[0].id)
 
-    async def deliver(self, jobs: list[Job], *, resumed: bool = False) -> None:
+    async def deliver(
+        self, jobs: list[Job], *, resumed: bool = False, answered_elsewhere: bool = False
+    ) -> None:
         """Post the results of a batch's jobs as attachments on its message (with a line
-        for those that failed), then mark each delivered. `resumed` (after a restart): the
-        message is looked at first, and results it already holds are not posted again.
+        for those that failed), then mark each delivered. `resumed` (after a restart or a
+        takeover): the message is looked at first, and results it already holds are not
+        posted again. `answered_elsewhere`: another process answered the command (this one
+        never had its token).
 
         Whatever goes wrong, its jobs end delivered or failed with a message saying why."""
         delivering = asyncio.current_task()
@@ -207,7 +211,7 @@ class Delivery:
             if resumed and await self._already_posted(jobs[0]):
                 log.info("job %d: its results were posted before the stop", jobs[0].id)
                 return await self.mark_posted(jobs)
-            await self._deliver(jobs)
+            await self._deliver(jobs, answered_elsewhere)
         except Exception as exc:
             log.error("job %d: delivery failed unexpectedly", jobs[0].id, exc_info=exc)
             await self.fail(jobs, *failure_of(exc))
@@ -243,13 +247,17 @@ class Delivery:
                 await self.engine.fail_delivery(job.id, code, message)
         await self.show_failure(await self.store.batch(jobs[0].batch_key))
 
-    async def _deliver(self, jobs: list[Job]) -> None:
+    async def _deliver(self, jobs: list[Job], answered_elsewhere: bool) -> None:
         job = jobs[0]  # the message is its batch's first job's
         locale = job_locale(job)
         ready = [j for j in jobs if j.state is JobState.READY]
+        # Whether its token is alive (or would be, had this process answered it): after
+        # that long the owner may have left, and is told the result is ready.
+        token_was_alive = self.messenger.token_alive(job.id) or (
+            answered_elsewhere and self.messenger.token_would_live(job)
+        )
         if result_text(job) is not None and not job.results:
-            return await self._deliver_text(job)
-        token_was_alive = self.messenger.token_alive(job.id)
+            return await self._deliver_text(job, token_was_alive)
         limit = int(job.frontend.get("attachment_size_limit") or DEFAULT_UPLOAD_LIMIT)
         files = [(r.path, r.filename) for j in ready for r in j.results]
         took = max(j.mps_final_at or time.time() for j in ready) - job.created_at
@@ -296,13 +304,12 @@ class Delivery:
             with_tools(view, job.id, images, locale)
         return view
 
-    async def _deliver_text(self, job: Job) -> None:
+    async def _deliver_text(self, job: Job, token_was_alive: bool) -> None:
         """A description: its text on the job's message, with "Imagine this"."""
         locale = job_locale(job)
         took = (job.mps_final_at or time.time()) - job.created_at
         embed = describe_embed(job, locale, took)
         view = tool_result_view(job, 0, locale, self.tools)
-        token_was_alive = self.messenger.token_alive(job.id)
         try:
             message = await self.patiently(
                 job, partial(self.messenger.edit, job, embed=embed, view=view)

@@ -4,14 +4,23 @@
 interaction tokens it holds in memory) and the moderation log (its posts): `start()`
 resumes tracking after a restart, `close()` stops them before discord.py closes its HTTP
 session.
+
+With several processes on one database only the engine's holder follows jobs, edits and
+posts their messages, posts outage notices and catches up on unposted moderation log posts
+(through REST with the bot token, which any process may use for any channel): one process
+spends each channel's edit budget, as when the bot is one process. A standby answers its
+servers' interactions, writes their jobs, posts the incidents it records itself (a blocked
+word), and starts the rest the moment it takes the engine over.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine
+from ..engine.tasks import OwnedTasks
 from ..media.transcode_pool import TranscodePool
 from ..moderation.service import Moderation
 from ..services.budgets import BudgetService
@@ -19,7 +28,7 @@ from ..services.jobs import JobService
 from ..services.listings import JobListings
 from ..services.moderation import ModerationService
 from ..services.tools import ToolService
-from ..storage.jobs import JobStore
+from ..storage.jobs import Job, JobStore
 from ..storage.messages import JobMessages
 from .budget_notices import BudgetNotices
 from .delivery import Delivery
@@ -32,6 +41,8 @@ from .modlog import ModerationLog
 from .outage_notices import OutageNotices
 from .tool_actions import ToolActions
 from .tracker import JobTracker
+
+log = logging.getLogger(__name__)
 
 
 class FrontEnd:
@@ -55,6 +66,8 @@ class FrontEnd:
         ready: Callable[[], Awaitable[None]],
         tools: ToolService,
     ) -> None:
+        self.engine = engine
+        self.tunables = tunables
         self.messenger = JobMessenger(channels, messages, tunables.discord)
         # Video transcodes, in processes of their own (see transcode_pool).
         self.transcodes = TranscodePool(
@@ -112,7 +125,6 @@ class FrontEnd:
             channels=channels,
             guild_locale=guild_locale,
         )
-
         self.budget_notices = BudgetNotices(
             budgets=budgets,
             currency=tunables.currency,
@@ -122,15 +134,40 @@ class FrontEnd:
             guild_locale=guild_locale,
             ready=ready,
         )
+        self._waiting = OwnedTasks("frontend")
+        if engine.cluster is not None:
+            # Jobs another process wrote, once this process's engine took them up.
+            engine.cluster.adopted.append(self._adopted)
 
     async def start(self) -> None:
-        """Jobs left unfinished by the last run get their messages updated again."""
-        self.modlog.start()
+        """Jobs left unfinished by the last run get their messages updated again (on a
+        standby: once it holds the engine)."""
+        self.modlog.listen()
+        if self.engine.running:
+            await self._lead()
+        else:
+            self._waiting.spawn(self._lead_when_started(), "frontend-lead")
+
+    async def _lead_when_started(self) -> None:
+        await self.engine.started.wait()
+        log.info("this process now edits job messages and posts to log channels")
+        if self.engine.cluster is not None and self.engine.cluster.took_over:
+            discord = self.tunables.discord
+            self.tracker.hold_edits(discord.channel_edit_window + discord.edit_margin)
+        await self._lead()
+
+    async def _lead(self) -> None:
+        self.modlog.catch_up()
         self.outage_notices.start()
         self.budget_notices.start()
         await self.tracker.resume()
 
+    def _adopted(self, job: Job) -> None:
+        if job.frontend.get("channel_id"):
+            self.tracker.track(job.batch_key, elsewhere=True)
+
     async def close(self) -> None:
+        await self._waiting.cancel()
         # Results on their way out get a moment to be posted and recorded (within the
         # launcher's 2 s for Discord's close).
         await self.delivery.drain(grace=0.5)

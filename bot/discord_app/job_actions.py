@@ -76,16 +76,23 @@ class JobActions:
     async def launch(self, interaction: discord.Interaction, member: Member, ticket: Ticket) -> Job:
         """Answer within Discord's 3 seconds (the public "thinking…"), then launch the
         admitted job and follow it on that message."""
+        frontend = {"channel_id": member.channel_id, "attachment_size_limit": member.upload_limit}
         try:
-            await interaction.response.defer(thinking=True)
+            answer = await interaction.response.defer(thinking=True)
+            # Written with the job: whichever process delivers it (after a restart, or the
+            # engine's holder in a cluster) edits this message with the bot token.
+            message_id = getattr(answer, "message_id", None)
+            if message_id is None:
+                message_id = (await interaction.original_response()).id
+            frontend["message_id"] = message_id
         except BaseException:
             ticket.release()
             raise
-        job = await self.jobs.launch(
-            ticket,
-            {"channel_id": member.channel_id, "attachment_size_limit": member.upload_limit},
-        )
-        self.messenger.remember(job.id, interaction)
+        job = await self.jobs.launch(ticket, frontend)
+        if self.tracker.engine.running:
+            # Its edits go through the token while it lives. (On a standby the engine's
+            # holder edits it through the channel; nothing here would ever forget it.)
+            self.messenger.remember(job.id, interaction)
         self.tracker.track(job.id)
         # Optional: a follow-up that fails never stands between the job and its delivery.
         try:

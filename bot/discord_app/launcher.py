@@ -65,7 +65,12 @@ async def _serve(environment: Environment) -> int:
         loop.add_signal_handler(sig, stop.set)
     status = 0
     async with open_runtime(environment) as runtime:
-        bot = ImagineBot(environment.tunables, runtime)
+        bot = ImagineBot(
+            environment.tunables,
+            runtime,
+            shard_count=environment.shard_count,
+            shard_ids=environment.shard_ids,
+        )
         async with bot:
             runner = asyncio.create_task(bot.start(token), name="discord")
             stopper = asyncio.create_task(stop.wait(), name="stop-signal")

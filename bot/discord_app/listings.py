@@ -80,8 +80,13 @@ class ListingViews:
         found = await self.listings.queue(member)
         lines, view = [], ui.View(timeout=None)
         for job, progress in found.mine:
-            if progress.position is not None:
-                status = t(locale, "status.queued", position=progress.position)
+            if progress.state == "queued":
+                # No position from a process that does not run the engine (a standby).
+                status = (
+                    t(locale, "status.waiting")
+                    if progress.position is None
+                    else t(locale, "status.queued", position=progress.position)
+                )
                 if len(view.children) < 25:
                     label = t(locale, "button.cancel_n", job=job.id)
                     view.add_item(CancelButton(job.id, label=label))

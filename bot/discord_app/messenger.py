@@ -73,6 +73,11 @@ class JobMessenger:
         self._tokens.pop(job_id, None)
         return False
 
+    def token_would_live(self, job: Job) -> bool:
+        """A job answered by another process: whether its token would still be in use."""
+        settings = self.tunables
+        return time.time() - job.created_at < settings.token_lifetime - settings.token_margin
+
     async def edit(
         self,
         job: Job,

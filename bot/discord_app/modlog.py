@@ -98,10 +98,14 @@ class ModerationLog:
         # Attempts each incident's post shows, for the posts made by this process.
         self._shown: dict[int, int] = {}
 
-    def start(self) -> None:
+    def listen(self) -> None:
+        """Post the incidents this process records from now on (with several processes,
+        each posts its own: an incident is recorded by one of them)."""
         self.moderation.add_listener(self._on_incident)
-        # Incidents from now on come through the listener; older unposted ones are caught up
-        # once, so none is posted twice.
+
+    def catch_up(self) -> None:
+        """Post what was left unposted (by the last run, or a process that stopped): once,
+        by one process (the engine's holder), after `listen`, so none is posted twice."""
         now = self.moderation.clock()
         self._tasks.spawn(self._catch_up(now - CATCH_UP_SECONDS, now), "post-unposted")
 

@@ -57,19 +57,29 @@ class JobTracker:
         self._again: set[int] = set()
         self._tasks = OwnedTasks("track")
         self._closed = False
+        self._quiet_until = 0.0  # monotonic: no edit before (see `hold_edits`)
 
-    def track(self, job_id: int, *, delay: float = 0.0, resumed: bool = False) -> None:
+    def hold_edits(self, seconds: float) -> None:
+        """Edit nothing for `seconds`: a process taking the engine over does not know what
+        the last holder spent of each channel's rate limit in its last window."""
+        self._quiet_until = time.monotonic() + seconds
+
+    def track(
+        self, job_id: int, *, delay: float = 0.0, resumed: bool = False, elsewhere: bool = False
+    ) -> None:
         """Follow a job's batch (`job_id` is its first job's id) on its one message; asked
         while it is followed, it is followed once more afterwards, from its latest state.
-        `resumed`: it was left unfinished by an earlier run."""
+        `resumed`: it was left unfinished by an earlier run (or a takeover); `elsewhere`:
+        another process answered it."""
         # Closed: Discord's session is going away; the job is tracked again at next start.
-        if self._closed:
+        # Not running the engine: its holder tracks it (it heard of the job).
+        if self._closed or not self.engine.running:
             return
         if job_id in self._tracking:
             self._again.add(job_id)
             return
         self._tracking.add(job_id)
-        self._tasks.spawn(self._run(job_id, delay, resumed), f"track-{job_id}")
+        self._tasks.spawn(self._run(job_id, delay, resumed, elsewhere), f"track-{job_id}")
 
     async def resume(self) -> None:
         """After a restart: follow every unfinished job that came from Discord (by its
@@ -91,14 +101,15 @@ class JobTracker:
         self._closed = True
         await self._tasks.cancel()
 
-    async def _run(self, job_id: int, delay: float = 0.0, resumed: bool = False) -> None:
+    async def _run(self, job_id: int, delay: float, resumed: bool, elsewhere: bool) -> None:
         try:
+            delay = max(delay, self._quiet_until - time.monotonic())
             if delay > 0:
                 await asyncio.sleep(delay)
             while True:
                 self._again.discard(job_id)
                 with await self.engine.follow_batch(job_id) as follower:
-                    await self._follow(follower, resumed)
+                    await self._follow(follower, resumed, elsewhere)
                 # No await between this check and the discard below: a `track` call is
                 # either seen here or starts a follower of its own.
                 if job_id not in self._again:
@@ -106,7 +117,9 @@ class JobTracker:
         finally:
             self._tracking.discard(job_id)
 
-    async def _follow(self, follower: BatchFollower, resumed: bool = False) -> None:
+    async def _follow(
+        self, follower: BatchFollower, resumed: bool = False, elsewhere: bool = False
+    ) -> None:
         interval = self.tunables.discord.progress_interval
         last_shown: dict | None = None
         last_edit = float("-inf")
@@ -123,7 +136,9 @@ class JobTracker:
                     if jobs[0].options.get("probation"):
                         await self.held.settle(jobs)
                     else:
-                        await self.delivery.deliver(jobs, resumed=resumed)
+                        await self.delivery.deliver(
+                            jobs, resumed=resumed, answered_elsewhere=elsewhere
+                        )
                 else:
                     await self.delivery.show_failure(jobs)
                 return

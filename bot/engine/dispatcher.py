@@ -139,14 +139,23 @@ class Dispatcher:
             self.registry.enqueue(live, front=True)
         await self.outcomes.emit(EventType.QUEUED, live.job_id)
 
+    async def _not_sent(self, live: LiveJob) -> None:
+        """Not sent after all (stopping, or its row moved on). A job another process
+        cancelled in the database (its signal not heard) leaves the engine here."""
+        live.sending = False
+        self.registry.free_slot(live)
+        job = None if self.stopping else await self.store.get(live.job_id)
+        if job is not None and job.state is JobState.CANCELLED:
+            self.registry.drop(live)
+            await self.outcomes.emit(EventType.CANCELLED, job)
+
     async def _submit(self, live: LiveJob) -> None:
         # Every way out of here leaves the job answered: sent, requeued, or failed.
         stage = "before"
         try:
             job = None if self.stopping else await self.store.get(live.job_id)
             if job is None or job.state is not JobState.QUEUED:
-                live.sending = False
-                self.registry.free_slot(live)
+                await self._not_sent(live)
                 return
             # The Create's quota slot first: the row says SUBMITTING only while the Create
             # is really on its way, so a job stopped while it waits for quota stays QUEUED.
@@ -155,8 +164,7 @@ class Dispatcher:
                 if self.stopping or not await self.store.transition(
                     live.job_id, [JobState.QUEUED], JobState.SUBMITTING
                 ):
-                    live.sending = False
-                    self.registry.free_slot(live)
+                    await self._not_sent(live)
                     return
                 stage = "sending"
                 created = await self.client.create_task(job.kind, job.request, permit=permit)

@@ -15,9 +15,7 @@ import asyncio
 import logging
 import shutil
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -27,14 +25,16 @@ from ..mps.client import MpsClient
 from ..mps.models import TaskKind
 from ..rules.rulebook import Ask, Pending, QueueLimitError, Rulebook
 from ..storage.jobs import Job, JobState, JobStore
+from ..storage.lease import EngineLease, Signals
 from ..storage.outages import OutageStore
 from .admission import Admission, Reservations, unaccepted
 from .bus import BatchFollower, EventBus, JobFollower, Listener
 from .dispatcher import Dispatcher
 from .downloader import Downloader
 from .durations import DurationBook
-from .events import ErrorCategory, EventType, JobRequest, Progress
+from .events import ErrorCategory, EventType, JobRequest, Progress, QueueCounts
 from .fair_queue import FairQueue
+from .leadership import Leadership
 from .limiter import QuotaGate
 from .outage import AccountOutage
 from .outcomes import Outcomes
@@ -42,16 +42,11 @@ from .poller import Poller
 from .polling import DurationModel
 from .progress import progress_of
 from .registry import Registry
+from .resume import resume
 from .sweep import ResultSweep
 from .tasks import OwnedTasks, TaskDeath
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class QueueCounts:
-    queued: int
-    running: int
 
 
 class JobEngine:
@@ -128,6 +123,9 @@ class JobEngine:
         )
         # The dispatcher, the pollers and the sweep: vital, so a death stops the process.
         self._loops = OwnedTasks("engine")
+        # Set once this process runs the engine (alone, or holding a cluster's lease).
+        self.started = asyncio.Event()
+        self.cluster: Leadership | None = None
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -139,43 +137,44 @@ class JobEngine:
             if job.state is JobState.QUEUED:
                 queued.append(job)
             else:
-                await self._resume(job)
+                await resume(job, self._registry, self._outcomes, self._clock, self._wall)
         # Queued after the running ones: a batch partly running keeps its slot.
         for job in queued:
             live = self._registry.track(job)
             self._registry.enqueue(live, holds_slot=self._registry.has_slot(live.batch))
+        self.started.set()
         self._loops.spawn(self._dispatcher.run(), "engine-dispatch", vital=True)
         self._loops.spawn(self._sweep.run(), "engine-sweep", vital=True)
         self._loops.spawn(self.outage.run(), "engine-outage-probe", vital=True)
         for kind in TaskKind:
             self._loops.spawn(self._poller.run(kind), f"engine-poll-{kind.value}", vital=True)
 
+    @property
+    def running(self) -> bool:
+        """This process runs the engine (alone, or as the lease holder of a cluster)."""
+        return self.started.is_set()
+
+    def lead(self, lease: EngineLease, signals: Signals) -> None:
+        """In a cluster: run the engine while holding the lease (see `leadership.py`)."""
+        polls, downloads = self._poller.polls, self._downloader.downloads
+        self.cluster = Leadership(
+            lease,
+            signals,
+            store=self.store,
+            registry=self._registry,
+            outcomes=self._outcomes,
+            started=self.started,
+            start=self.start,
+            halts=(self.stop_submitting, polls.cancel, downloads.cancel),
+            wall=self._wall,
+            sweep=self.tunables.cluster.adopt_sweep,
+        )
+        self._loops.spawn(self.cluster.run(), "engine-lease", vital=True)
+
     async def first_death(self) -> TaskDeath:
         """Wait until one of the engine's loops dies (it is logged); which one, and why.
         Jobs stop moving then: the process should stop, and resume them at its next start."""
         return await self._loops.first_death()
-
-    async def _resume(self, job: Job) -> None:
-        if job.state is JobState.READY:
-            return  # results on disk: the front end delivers them, the engine has no part
-        live = self._registry.track(job)
-        if job.state is JobState.SUBMITTING and job.task_id is None:
-            # The process stopped while a Create was in flight. It may have created a
-            # billed task whose id we never saw; submitting again could bill twice.
-            await self._outcomes.fail(
-                live,
-                ErrorCategory.UNKNOWN_OUTCOME,
-                "SubmitInterrupted",
-                "the bot stopped while submitting; not resubmitted to avoid double billing",
-            )
-        elif job.state in (JobState.SUBMITTING, JobState.RUNNING, JobState.DOWNLOADING):
-            live.task_id = job.task_id
-            live.mps_status = job.mps_status
-            live.learn = False
-            since = self._wall() - (job.submitted_at or job.created_at)
-            live.submitted = self._clock() - max(0.0, since)
-            self._registry.hold_slot(live)
-            self._registry.schedule_poll(live, self._clock())  # ask about it right away
 
     def stop_submitting(self) -> None:
         """Send no more Creates; jobs that were not sent stay queued for the next start."""
@@ -223,15 +222,12 @@ class JobEngine:
         before the jobs are read, as `follow` is."""
         # Its jobs are known from memory while it runs (a batch's jobs are written at once).
         ids = [m.job_id for m in self._registry.members(key)]
-        if not ids or len(ids) != self._batch_size(key):
+        lead = self._registry.get(key)
+        if not ids or len(ids) != (lead.batch_size if lead is not None else 0):
             ids = [job.id for job in await self.store.batch(key)]
         follower = self._bus.batch_follower(ids)
         follower._seed(await self.store.batch(key))
         return follower
-
-    def _batch_size(self, key: int) -> int:
-        lead = self._registry.get(key)
-        return lead.batch_size if lead is not None else 0
 
     # -- asking for jobs -------------------------------------------------------------------
 
@@ -251,7 +247,7 @@ class JobEngine:
         reservations = self._reservations
         admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units, ask.cost)
         admission.ask = ask
-        pending = self._unaccepted(ask.guild_id, ask.kind)
+        pending = unaccepted(self._reservations, self._registry, self.rules, ask.guild_id, ask.kind)
         snapshot = Pending(
             user=pending[ask.user_id],
             guild=sum(pending.values()),
@@ -268,12 +264,8 @@ class JobEngine:
     def pending(self, guild_id: int, user_id: int, kind: TaskKind) -> Pending:
         """Outputs of `kind` asked in a server but not accepted by MPS yet (what the quotas
         count as used with the accepted ones), for a member and for the whole server."""
-        counts = self._unaccepted(guild_id, kind)
+        counts = unaccepted(self._reservations, self._registry, self.rules, guild_id, kind)
         return Pending(user=counts[user_id], guild=sum(counts.values()), user_reserved=0)
-
-    def _unaccepted(self, guild_id: int, kind: TaskKind) -> Counter[int]:
-        kinds = self.rules.counted_kinds(guild_id, kind)
-        return unaccepted(self._reservations, self._registry, guild_id, kinds)
 
     async def submit(self, request: JobRequest, admission: Admission | None = None) -> Job:
         """Write the ask's jobs (`request.tasks` of them, one batch), queue them, and return
@@ -292,11 +284,20 @@ class JobEngine:
         try:
             jobs = await self.store.create_batch(
                 [request.row(index, None) for index in range(request.tasks)],
-                confirm=admission.confirming(self.rules.confirm, ask),
+                confirm=admission.confirming(
+                    self.rules.confirm
+                    if self.cluster is None or self.running
+                    else self.cluster.confirm_waiting(self.rules),
+                    ask,
+                ),
             )
         except BaseException:
             admission.release()
             raise
+        if self.cluster is not None and not self.running:
+            admission.release()
+            await self.cluster.hand_over(jobs[0])
+            return jobs[0]
         lives = [self._registry.track(job) for job in jobs]
         self._registry.enqueue(lives[0])
         # The queued jobs now count themselves.
@@ -308,6 +309,8 @@ class JobEngine:
     async def cancel(self, job_id: int) -> bool:
         """Cancel a job (its whole batch) while it waits; a submitted task cannot be
         recalled, so a batch of which a task was sent is not cancelled."""
+        if self.cluster is not None and not self.running:
+            return await self.cluster.cancel(job_id)
         live = self._registry.get(job_id)
         key = live.batch if live is not None else job_id
         members = self._registry.members(key)
@@ -368,18 +371,11 @@ class JobEngine:
     def user_jobs(self, guild_id: int, user_id: int) -> list[Progress]:
         """A member's unfinished jobs in a server (oldest first, one per batch), from
         memory alone."""
-        out = []
-        seen: set[int] = set()
-        for job_id in self._registry.ids():
-            live = self._registry.get(job_id)
-            if live is None or live.batch in seen:
-                continue
-            if (live.guild_id, live.user_id) == (guild_id, user_id):
-                seen.add(live.batch)
-                progress = self.progress(job_id)
-                if progress is not None:
-                    out.append(progress)
-        return out
+        return [
+            p
+            for job_id in self._registry.batch_leads(guild_id, user_id)
+            if (p := self.progress(job_id)) is not None
+        ]
 
     def queued_total(self) -> int:
         """Jobs waiting in every server's queue."""

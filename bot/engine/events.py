@@ -91,6 +91,14 @@ class JobRequest:
 
 
 @dataclass(frozen=True)
+class QueueCounts:
+    """How many jobs of a server wait and run."""
+
+    queued: int
+    running: int
+
+
+@dataclass(frozen=True)
 class Progress:
     """A job's live position, for progress messages. Times are in seconds."""
 

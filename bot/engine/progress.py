@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..storage.jobs import Job
 from .durations import DurationBook
 from .events import Progress
 from .registry import LiveJob, Registry
@@ -40,6 +41,23 @@ def progress_of(
         fraction=fraction,
         eta=eta,
         account_refused=account_refused,
+    )
+
+
+def stored_progress(job: Job, guild_queued: int, now: float) -> Progress:
+    """Where a job stands as its row says (no queue position, no estimate): what a process
+    that does not run the engine can tell."""
+    started = job.submitted_at
+    return Progress(
+        job_id=job.id,
+        state=job.state.value,
+        position=None,
+        guild_queued=guild_queued,
+        mps_status=job.mps_status,
+        waited=now - job.created_at,
+        running_for=None if started is None else now - started,
+        fraction=None,
+        eta=None,
     )
 
 

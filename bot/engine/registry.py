@@ -73,6 +73,17 @@ class Registry:
     def ids(self) -> list[int]:
         return sorted(self._live)
 
+    def batch_leads(self, guild_id: int, user_id: int) -> list[int]:
+        """The first live job of each of a member's batches, oldest first."""
+        out: list[int] = []
+        seen: set[int] = set()
+        for job_id in self.ids():
+            live = self._live[job_id]
+            if live.batch not in seen and (live.guild_id, live.user_id) == (guild_id, user_id):
+                seen.add(live.batch)
+                out.append(job_id)
+        return out
+
     def unsubmitted(self, guild_id: int, kind: TaskKind) -> Counter[int]:
         """Outputs of a server's live jobs of `kind` that MPS has not accepted yet, per member.
 

@@ -56,7 +56,9 @@ class OwnedTasks:
         error = task.exception()
         if error is not None and vital:
             death = TaskDeath(task.get_name(), error)
-            log.critical("%s: the vital task %s", self.name, death, exc_info=error)
+            # A stop the code foresaw says all in its message; anything else, its traceback.
+            trace = None if getattr(error, "foreseen", False) else error
+            log.critical("%s: the vital task %s", self.name, death, exc_info=trace)
             self._deaths.append(death)
             self._died.set()
         elif error is not None:

@@ -200,6 +200,15 @@ class QuotaBook:
         )
         await self.check(ask, pending, usage)
 
+    async def waiting(self, guild_id: int, user_id: int) -> Callable[[TaskKind], Pending]:
+        """What waits to be accepted, per kind, counted from the database alone (for a
+        process that does not run the engine, whose memory holds none of it)."""
+        found: dict[TaskKind, Pending] = {}
+        for kind in TaskKind:
+            counts = await self.usage.unaccepted(guild_id, kind)
+            found[kind] = Pending(user=counts[user_id], guild=sum(counts.values()), user_reserved=0)
+        return found.__getitem__
+
     async def report(
         self,
         guild_id: int,

@@ -10,9 +10,10 @@ checked before they get here (`server_settings.check_setting`, by the admin serv
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -32,6 +33,9 @@ class ServerSettingsStore:
         self.tunables = tunables
         self._clock = clock
         self._servers: dict[int, ServerSettings] = {}
+        # Told of each server whose settings changed here (other processes reload it).
+        self.announce: Callable[[int], Awaitable[None]] | None = None
+        self._reloading = asyncio.Lock()
 
     def get(self, guild_id: int) -> ServerSettings:
         found = self._servers.get(guild_id)
@@ -104,6 +108,14 @@ class ServerSettingsStore:
         One statement per change, so a change is whole without a transaction."""
         await self.db.write(sql, args)
         self._servers[guild_id] = after
+        if self.announce is not None:
+            await self.announce(guild_id)
+
+    async def reload(self, guild_id: int) -> None:
+        """Read one server's settings again (another process changed them). One read at a
+        time, so two changes heard in a row land in their order."""
+        async with self._reloading:
+            self._servers[guild_id] = await self._read(guild_id)
 
     # -- changes ---------------------------------------------------------------------------
 

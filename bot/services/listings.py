@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from ..config.tunables import Tunables
 from ..engine.engine import JobEngine, QueueCounts
 from ..engine.events import ErrorCategory, Progress
+from ..engine.progress import stored_progress
 from ..mps.models import TaskKind
 from ..refusal import Refusal
 from ..storage.jobs import Job, JobState, JobStore
+from ..storage.queue_reads import members_unfinished, server_counts
 from .members import Member
 
 
@@ -140,13 +142,23 @@ class JobListings:
         """The member's queued and running jobs here, and how busy the server is.
 
         From the engine's memory and one indexed read per own job: fast however many jobs
-        other servers have."""
+        other servers have. A process that does not run the engine (a standby) reads them
+        from the database instead, without queue positions."""
+        if not self.engine.running:
+            return await self._queue_from_database(member)
         mine = []
         for progress in self.engine.user_jobs(member.guild_id, member.user_id):
             job = await self.store.get(progress.job_id)
             if job is not None:
                 mine.append((job, progress))
         return QueueView(mine, self.engine.counts(member.guild_id))
+
+    async def _queue_from_database(self, member: Member) -> QueueView:
+        db, now = self.store.db, time.time()
+        queued, running = await server_counts(db, member.guild_id)
+        jobs = await members_unfinished(db, member.guild_id, member.user_id)
+        mine = [(job, stored_progress(job, queued, now)) for job in jobs]
+        return QueueView(mine, QueueCounts(queued, running))
 
     def progress(self, job_id: int) -> Progress | None:
         return self.engine.progress(job_id)

@@ -30,19 +30,24 @@ class UsageService:
         clock: Callable[[], float],
         pending: PendingReader | None = None,
         budgets: BudgetBook | None = None,
+        engine_here: Callable[[], bool] | None = None,
     ) -> None:
         self.quotas = quotas
         self.budgets = budgets
         self.tunables = tunables
         self.clock = clock
         self._pending = pending
+        # Whether the engine runs in this process (not when it is a cluster's standby).
+        self._engine_here = engine_here
 
     async def quota(self, member: Member) -> QuotaReport:
         """The member's quotas of images and videos, and their cooldown: what MPS accepted
         and what waits for it, counted as the limits count them."""
         reader = self._pending
         pending = None
-        if reader is not None:
+        if self._engine_here is not None and not self._engine_here():
+            pending = await self.quotas.waiting(member.guild_id, member.user_id)
+        elif reader is not None:
             pending = partial(reader, member.guild_id, member.user_id)
         return await self.quotas.report(member.guild_id, member.user_id, member.roles, pending)
 

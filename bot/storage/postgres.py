@@ -114,9 +114,12 @@ class PostgresDatabase(Database):
                 yield tx
 
     @contextlib.asynccontextmanager
-    async def dedicated(self) -> AsyncIterator[PostgresConnection]:
-        """A connection of its own, outside the pool (a lease, LISTEN); closed on exit."""
-        raw = await _connect(self.url)
+    async def dedicated(
+        self, settings: dict[str, str] | None = None
+    ) -> AsyncIterator[PostgresConnection]:
+        """A connection of its own, outside the pool (a lease, LISTEN); closed on exit.
+        `settings`: server settings of this connection only (keepalives, its name)."""
+        raw = await _connect(self.url, settings)
         try:
             yield PostgresConnection(raw, self.identity_tables)
         finally:
@@ -154,8 +157,10 @@ def _explain(exc: BaseException, url: DatabaseUrl) -> DatabaseError:
     return DatabaseError(f"cannot use {where}: {exc}")
 
 
-async def _connect(url: DatabaseUrl) -> asyncpg.Connection:
-    return await asyncpg.connect(url.dsn, timeout=10, server_settings=_SETTINGS)
+async def _connect(url: DatabaseUrl, settings: dict[str, str] | None = None) -> asyncpg.Connection:
+    return await asyncpg.connect(
+        url.dsn, timeout=10, server_settings={**_SETTINGS, **(settings or {})}
+    )
 
 
 _SETTINGS = {"application_name": "mps-imagine"}
