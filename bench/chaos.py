@@ -8,7 +8,9 @@ Examples::
 
 Crash: the real bot (`python -m bot`, against the fake Discord and the MPS emulator) is
 killed with SIGKILL at random moments while jobs are queued, submitting, running,
-downloading and delivering, then started again. At the end every accepted job (a row in
+downloading and delivering, then started again. Members also press the image tools
+(Upscale ×2, Zoom out, Remove background) on results already posted, so ProcessImage jobs
+are among those killed. At the end every accepted job (a row in
 the database) must be delivered exactly once (one message with attachments) or clearly
 failed, and the emulator must never have created a second task for a job that has a TaskId.
 It reports billed-but-undelivered tasks per 1,000 accepted jobs: tasks MPS created (each
@@ -29,6 +31,7 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import signal
 import statistics
 import sys
@@ -46,10 +49,19 @@ import aiohttp
 from bot.mps.client import MpsClient
 from bot.mps.models import ImageTaskRequest, TaskKind
 from mps_emulator import EmulatorConfig
+from mps_emulator.tool_config import ToolConfig
 from tests.bot_stack import Stack, bot_stack
 
 CREATE = "CreateAigcImageTask"
 DESCRIBE = "DescribeAigcImageTask"
+PROCESS = "ProcessImage"
+TOOL_DESCRIBE = "DescribeImageTaskDetail"
+# The tools pressed on results (Upscale ×4 is left out: it refuses large pictures for free).
+TOOL_BUTTONS = ("tool:upscale2:", "tool:zoomout:", "tool:cutout:")
+# The image tools write to this (emulated) bucket.
+TOOLS_ON = {"MPS_OUTPUT_COS_BUCKET": "chaos-1250000000", "MPS_OUTPUT_COS_REGION": "ap-guangzhou"}
+# A job's id, as every job's message shows it in its footer ("Job #12 · …").
+_FOOTER_JOB = re.compile(r"#(\d+)")
 USERS = ("alice", "bob", "carol")
 CHANNELS = ("general", "images")  # the fake server's text channels
 FINAL = ("delivered", "failed", "cancelled")
@@ -91,7 +103,7 @@ class Verdict:
         return out
 
 
-_COLUMNS = ("id", "state", "prompt", "task_id", "error_category", "error_code")
+_COLUMNS = ("id", "kind", "state", "prompt", "task_id", "error_category", "error_code")
 
 
 async def _rows(stack: Stack) -> list[dict[str, Any]]:
@@ -133,48 +145,95 @@ async def _ask(stack: Stack, prompt: str, rng: random.Random, channels: int = 1)
     )
 
 
+async def _use_tool(stack: Stack, rng: random.Random) -> bool:
+    """A member presses an image tool on a result already posted (if there is one)."""
+    fake = stack.fake
+    offered = [
+        (message.id, custom)
+        for message in list(fake.messages.values())
+        if message.attachments and not message.deleted
+        for custom in message.custom_ids()
+        if custom.startswith(TOOL_BUTTONS)
+    ]
+    if not offered:
+        return False
+    message_id, custom = rng.choice(offered)
+    await fake.press_button(message_id, custom, rng.choice(USERS))
+    return True
+
+
+async def _press_tools(stack: Stack, rng: random.Random, times: int) -> int:
+    """Press an image tool `times` times on posted results, once the first is posted (a
+    run whose every result failed presses none)."""
+    try:
+        await stack.fake.wait_for_message(
+            lambda m: any(c.startswith(TOOL_BUTTONS) for c in m.custom_ids()), timeout=60
+        )
+    except TimeoutError:
+        return 0
+    pressed = 0
+    for _ in range(times):
+        pressed += await _use_tool(stack, rng)
+        await asyncio.sleep(rng.uniform(0.0, 0.3))
+    return pressed
+
+
+def _posted_job(message: Any) -> int | None:
+    footer = (message.embeds[0].get("footer") or {}).get("text") or ""
+    found = _FOOTER_JOB.search(footer)
+    return int(found.group(1)) if found else None
+
+
 async def judge(stack: Stack, verdict: Verdict) -> Verdict:
     """Every job final; delivered ones posted exactly once; no second Create for a job."""
     rows = await _rows(stack)
     verdict.jobs = len(rows)
     posted = Counter()
-    shown_failed: set[str] = set()
+    shown_failed: set[int | None] = set()
     for message in list(stack.fake.messages.values()):
         if message.attachments and message.embeds:
-            posted[message.embeds[0].get("title")] += 1
+            posted[_posted_job(message)] += 1
         elif message.embeds and message.embeds[0].get("color") == FAILED_COLOUR:
-            shown_failed.add(message.embeds[0].get("title"))
+            shown_failed.add(_posted_job(message))
     unknown = 0
     for row in rows:
-        state, prompt = row["state"], row["prompt"]
+        state, job_id = row["state"], row["id"]
         if state == "delivered":
             verdict.delivered += 1
-            if posted[prompt] != 1:
-                verdict.problems.append(f"job {row['id']} posted {posted[prompt]} times")
+            if posted[job_id] != 1:
+                verdict.problems.append(f"job {job_id} posted {posted[job_id]} times")
         elif state == "failed":
             verdict.failed[f"{row['error_category']}/{row['error_code']}"] += 1
             unknown += row["error_category"] == "unknown_outcome" and not row["task_id"]
             if not row["error_category"] or not row["error_code"]:
                 verdict.problems.append(f"job {row['id']} failed without a reason")
-            if posted[prompt]:
+            if posted[job_id]:
                 verdict.problems.append(f"job {row['id']} failed but was posted")
-            elif prompt not in shown_failed:
+            elif job_id not in shown_failed:
                 verdict.problems.append(f"job {row['id']} failed and its member was never told")
             else:
                 verdict.extra["failures_shown"] = verdict.extra.get("failures_shown", 0) + 1
         elif state != "cancelled":
             verdict.problems.append(f"job {row['id']} never ended ({state})")
     stats = stack.emulator.stats()
-    verdict.creates_accepted = stats["actions"].get(CREATE, {}).get("accepted", 0)
+    verdict.creates_accepted = sum(
+        stats["actions"].get(action, {}).get("accepted", 0) for action in (CREATE, PROCESS)
+    )
     stored = {r["task_id"] for r in rows if r["task_id"]}
     verdict.task_ids = len(stored)
-    created = set(stats["tasks"])
+    created = set(stats["tasks"]) | set(stack.emulator.service.tools.tasks)
+    verdict.extra["tool_jobs"] = sum(1 for r in rows if r["kind"] == "tool")
     if not stored <= created:
         verdict.problems.append("a stored TaskId the emulator never created")
     orphans = len(created - stored)
     verdict.extra["tasks_without_a_job"] = orphans
     delivered_tasks = {r["task_id"] for r in rows if r["state"] == "delivered" and r["task_id"]}
-    billed_undelivered(verdict, stats["tasks"], stored, delivered_tasks)
+    # The tool tasks too (when each was created; their answers' times are not noted).
+    tool_tasks = {
+        task_id: {"created_at": task.created_at}
+        for task_id, task in stack.emulator.service.tools.tasks.items()
+    }
+    billed_undelivered(verdict, {**stats["tasks"], **tool_tasks}, stored, delivered_tasks)
     # A task nobody stored can only come from a Create whose outcome is unknown (the
     # process died, or the connection dropped, while it was on the wire): at most one each.
     if orphans > unknown:
@@ -233,23 +292,32 @@ async def crash_run(
 ) -> Verdict:
     await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
     rng = random.Random(seed)
-    emulator = EmulatorConfig(image_wait=(0.2, 1.0), image_run=(0.3, 2.0), seed=seed)
+    tools = ToolConfig(wait=(0.2, 1.0), run=(0.3, 2.0))
+    emulator = EmulatorConfig(image_wait=(0.2, 1.0), image_run=(0.3, 2.0), seed=seed, tools=tools)
     verdict = Verdict("crash")
     seen_at_kill: Counter = Counter()
     interrupted: set[int] = set()
-    prompts = 0
+    tools_interrupted: set[int] = set()
+    prompts = tools_pressed = 0
     async with (
         _reporting(verdict),
-        bot_stack(home, config=CHAOS_CONFIG, emulator_config=emulator) as stack,
+        bot_stack(home, config=CHAOS_CONFIG, emulator_config=emulator, environ=TOOLS_ON) as stack,
     ):
+        # One result posted before the first kill, so the tools have a picture from the start.
+        prompts += 1
+        await _ask(stack, f"chaos {prompts}", rng)
+        await stack.fake.wait_for_message(
+            lambda m: any(c.startswith(TOOL_BUTTONS) for c in m.custom_ids()), timeout=30
+        )
         for _ in range(kills):
             # Stretch one step or another now and then, so kills also land while a Create
             # is on the wire, while results download and while they are posted.
-            stretch = rng.choice(("none", "create", "download", "deliver"))
-            if stretch == "create" and not stretch_creates:
+            stretch = rng.choice(("none", "create", "process", "download", "deliver"))
+            if stretch in ("create", "process") and not stretch_creates:
                 stretch = "none"
-            if stretch == "create":
-                stack.emulator.inject_fault("slow", CREATE, delay=1.0)
+            if stretch in ("create", "process"):
+                action = CREATE if stretch == "create" else PROCESS
+                stack.emulator.inject_fault("slow", action, delay=1.0)
             elif stretch == "download":
                 stack.emulator.inject_fault("slow", "Download", delay=1.0)
             elif stretch == "deliver":
@@ -257,6 +325,8 @@ async def crash_run(
             for _ in range(rng.randint(1, jobs_per_kill)):
                 prompts += 1
                 await _ask(stack, f"chaos {prompts}", rng, channels)
+            # Tools on what was posted before, so tool jobs are killed too.
+            tools_pressed += await _use_tool(stack, rng)
             await asyncio.sleep(rng.uniform(0.1, 2.5))
             verdict.kills_at.append(stack.emulator.now())
             await stack.bots[-1].stop(signal.SIGKILL)
@@ -264,6 +334,8 @@ async def crash_run(
                 if row["state"] not in FINAL:
                     seen_at_kill[_STEP.get(row["state"], row["state"])] += 1
                     interrupted.add(row["id"])
+                    if row["kind"] == "tool":
+                        tools_interrupted.add(row["id"])
             await stack.start_bot()
         finished = await _all_final(stack, within=120) and await _all_told(stack, within=30)
         await judge(stack, verdict)
@@ -277,6 +349,9 @@ async def crash_run(
             jobs_interrupted=len(interrupted),
             interrupted_then_delivered=len(interrupted & delivered),
             asked=prompts,
+            tools_pressed=tools_pressed,
+            tool_jobs_interrupted=len(tools_interrupted),
+            tool_jobs_interrupted_then_delivered=len(tools_interrupted & delivered),
         )
         # Close the bot cleanly: bot_stack checks its logs for tracebacks.
         await stack.bots[-1].stop(signal.SIGTERM)
@@ -320,7 +395,7 @@ async def _feed_mps_faults(stack: Stack, share: float, rng: random.Random, tally
     emu = stack.emulator
     while True:
         actions = emu.stats()["actions"]
-        for action in (CREATE, DESCRIBE):
+        for action in (CREATE, DESCRIBE, PROCESS, TOOL_DESCRIBE):
             asked = actions.get(action, {}).get("requests", 0)
             if tally[action] < share * (asked + 1) and not emu.stats()["pending_faults"]:
                 kind = rng.choice(API_FAULTS)
@@ -357,14 +432,16 @@ async def _feed_discord_faults(stack: Stack, rng: random.Random, tally: Counter)
 async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1) -> Verdict:
     await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
     rng = random.Random(seed)
-    emulator = EmulatorConfig(image_wait=(0.2, 0.6), image_run=(0.3, 1.5), seed=seed)
-    config = {**CHAOS_CONFIG, "polling": {"timeout_seconds": 90, "target_interval": 0.2}}
+    tools = ToolConfig(wait=(0.2, 0.6), run=(0.3, 1.5))
+    emulator = EmulatorConfig(image_wait=(0.2, 0.6), image_run=(0.3, 1.5), seed=seed, tools=tools)
+    polling = {"timeout_seconds": 90, "target_interval": 0.2, "tool_expected": [0.5, 2.0]}
+    config = {**CHAOS_CONFIG, "polling": polling}
     verdict = Verdict("faults")
     tally: Counter = Counter()
     started = time.monotonic()
     async with (
         _reporting(verdict),
-        bot_stack(home, config=config, emulator_config=emulator) as stack,
+        bot_stack(home, config=config, emulator_config=emulator, environ=TOOLS_ON) as stack,
     ):
         feeders = [
             asyncio.create_task(_feed_mps_faults(stack, share, rng, tally)),
@@ -374,6 +451,8 @@ async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1)
             for i in range(jobs):
                 await _ask(stack, f"fault {i + 1}", rng)
                 await asyncio.sleep(rng.uniform(0.0, 0.3))
+            # Image tools on what was posted: ProcessImage and its Describe fail too.
+            tools_pressed = await _press_tools(stack, rng, max(1, jobs // 4))
             finished = await _all_final(stack, within=180)
         finally:
             for feeder in feeders:
@@ -387,8 +466,11 @@ async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1)
         calls = {a: s.get("requests", 0) for a, s in stats["actions"].items()}
         describes = [t["describe_calls"] for t in stats["tasks"].values()]
         # Nothing spins: Creates at most 4 tries per job, Describes bounded per task.
-        if calls.get(CREATE, 0) > 4 * verdict.jobs:
-            verdict.problems.append(f"{calls.get(CREATE)} Create calls for {verdict.jobs} jobs")
+        creates = calls.get(CREATE, 0) + calls.get(PROCESS, 0)
+        if creates > 4 * verdict.jobs:
+            verdict.problems.append(
+                f"{creates} Create and ProcessImage calls for {verdict.jobs} jobs"
+            )
         if describes and max(describes) > 600:
             verdict.problems.append(f"a task was described {max(describes)} times")
         verdict.extra.update(
@@ -397,6 +479,7 @@ async def fault_run(home: Path, *, jobs: int, share: float = 0.3, seed: int = 1)
             max_describes_per_task=max(describes, default=0),
             seconds=round(time.monotonic() - started, 1),
             discord_faulted=sum(1 for c in stack.fake.calls if c.injected),
+            tools_pressed=tools_pressed,
         )
         await stack.bots[-1].stop(signal.SIGTERM)
     return verdict

@@ -8,7 +8,7 @@ import json
 import statistics
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -145,14 +145,22 @@ class _JobCounts(UsageReader):
     """The quotas' count before the `units` column: accepted jobs, one each."""
 
     async def count_accepted(
-        self, guild_id: int, kind: TaskKind, since: float, until: float, user_id: int | None = None
+        self,
+        guild_id: int,
+        kind: TaskKind | Sequence[TaskKind],
+        since: float,
+        until: float,
+        user_id: int | None = None,
     ) -> int:
         member = " AND user_id = ?" if user_id is not None else ""
+        # The kinds the quotas count together (a tool use counts as an image by default).
+        kinds = [kind.value] if isinstance(kind, TaskKind) else [k.value for k in kind]
         return int(
             await self.db.fetchval(
-                f"SELECT COUNT(*) FROM jobs WHERE guild_id = ?{member} AND kind = ?"
+                f"SELECT COUNT(*) FROM jobs WHERE guild_id = ?{member}"
+                f" AND kind IN ({','.join('?' * len(kinds))})"
                 " AND submitted_at IS NOT NULL AND submitted_at >= ? AND submitted_at < ?",
-                (guild_id, *([user_id] if user_id is not None else []), kind.value, since, until),
+                (guild_id, *([user_id] if user_id is not None else []), *kinds, since, until),
             )
         )
 

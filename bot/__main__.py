@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from .asks.images import ImageOptions
-from .cli import cli_locale, doctor, imagine, load_or_explain
+from .asks.tools import Tool
+from .cli import cli_locale, doctor, imagine, load_or_explain, use_tool
 from .config.environment import Environment
 from .log_redaction import install_redaction
 from .storage.database import DatabaseError
@@ -35,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--resolution", help="1K, 2K or 4K, for the models that take one")
     gen.add_argument("--format", dest="output_format", choices=("jpeg", "png"))
     gen.add_argument("--style", help="a built-in style: cinematic, anime, watercolor, ink…")
+
+    tool = sub.add_parser(
+        "tool", help="run an image tool (needs MPS_OUTPUT_COS_BUCKET and _REGION) on an image URL"
+    )
+    tool.add_argument("tool", choices=[t.value for t in Tool])
+    tool.add_argument("url", help="the image's http(s) URL, which MPS fetches")
+    tool.add_argument("--out", type=Path, default=Path("out"), help="folder for the result")
 
     sub.add_parser("doctor", help="check configuration and credentials")
 
@@ -83,6 +91,8 @@ def _run(command: str, args: argparse.Namespace, environment: Environment, local
             style=args.style,
         )
         return asyncio.run(imagine(environment, options, args.out, locale))
+    if command == "tool":
+        return asyncio.run(use_tool(environment, Tool(args.tool), args.url, args.out, locale))
     if command == "doctor":
         return asyncio.run(doctor(environment, locale))
     from .discord_app.launcher import run_bot, sync_commands

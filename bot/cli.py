@@ -1,4 +1,5 @@
-"""Command-line front end: `imagine` (create, poll, download) and `doctor` (check setup).
+"""Command-line front end: `imagine` (create, poll, download), `tool` (an image tool on an
+image URL) and `doctor` (check setup).
 
 It asks through the same job service as the Discord front end, as a member of its own
 server (0), kept apart from every Discord server."""
@@ -6,6 +7,7 @@ server (0), kept apart from every Discord server."""
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import shutil
 import sys
@@ -13,18 +15,23 @@ import time
 from pathlib import Path
 
 import aiohttp
+from PIL import Image
 
 from .asks.images import ImageOptions
+from .asks.tools import Tool
 from .config.environment import ConfigError, Environment, load_environment
 from .engine.bus import BatchFollower
+from .engine.downloader import result_text
 from .engine.events import Progress
 from .engine.limiter import QuotaGate
+from .media.imaging import PILLOW_ERRORS
 from .mps import errors
 from .mps.client import MpsClient
 from .mps.signer import mask
 from .refusal import Refusal
 from .runtime import Runtime, cluster_of, open_runtime
 from .services.members import Member
+from .services.tools import SeenImage
 from .storage.base import Database
 from .storage.database import DatabaseError, DatabaseUrl, open_read_only, schema_version
 from .storage.jobs import Job, JobState
@@ -97,6 +104,46 @@ async def _imagine(rt: Runtime, options: ImageOptions, out: Path, locale: str) -
         return await _follow(rt, follower, out, locale)
 
 
+async def use_tool(environment: Environment, tool: Tool, url: str, out: Path, locale: str) -> int:
+    """One image tool on the image at `url`: the result saved in `out` (a description is
+    printed), as a member of the command line's own server."""
+    async with open_runtime(environment, start_engine=False) as rt:
+        member = Member(CLI_GUILD, CLI_USER, locale=locale)
+        try:
+            size = await _image_size(rt.session, url, environment.tunables.downloads.max_bytes)
+            ticket = await rt.services.tools.ask(member, tool, SeenImage(url, *size))
+        except Refusal as exc:
+            print(t(locale, exc.key, **exc.params), file=sys.stderr)
+            return 2
+        try:
+            await rt.engine.start()
+            job = await rt.services.jobs.launch(ticket)
+        except BaseException:
+            ticket.release()
+            raise
+        with await rt.engine.follow_batch(job.id) as follower:
+            return await _follow(rt, follower, out, locale)
+
+
+async def _image_size(
+    session: aiohttp.ClientSession, url: str, max_bytes: int
+) -> tuple[int | None, int | None]:
+    """The picture's size, which the tools check before any call (Zoom out needs it);
+    (None, None) when it cannot be read here (MPS then judges the picture itself)."""
+    try:
+        data = bytearray()
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=30)) as resp:
+            # Read to the end: StreamReader.read(n) returns what has arrived, not n bytes.
+            async for chunk in resp.content.iter_chunked(65536):
+                data += chunk
+                if resp.status != 200 or len(data) > max_bytes:
+                    return None, None
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (aiohttp.ClientError, TimeoutError, ValueError, *PILLOW_ERRORS):
+        return None, None
+
+
 ENDED = (JobState.READY, JobState.DELIVERED, JobState.FAILED, JobState.CANCELLED)
 
 
@@ -124,7 +171,11 @@ async def _follow(rt: Runtime, follower: BatchFollower, out: Path, locale: str) 
         if jobs and all(job.state in ENDED for job in jobs):
             saved = 0
             for job in jobs:
-                if job.state is JobState.READY:
+                if job.state is JobState.READY and result_text(job) is not None:
+                    print(result_text(job))  # a description: the text is the result
+                    await rt.engine.mark_delivered(job.id)
+                    saved += 1
+                elif job.state is JobState.READY:
                     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
                     for result in job.results:
                         target = out / result.filename
@@ -170,6 +221,13 @@ async def doctor(environment: Environment, locale: str) -> int:
     )
     token_state = "doctor.set" if environment.discord_token else "doctor.missing"
     print(t(locale, "doctor.discord_token", state=t(locale, token_state)))
+    storage = environment.tool_storage
+    if storage is None:
+        print(t(locale, "doctor.tools_off"))
+    else:
+        where = f"/{storage.path}/" if storage.path else "/"
+        bucket, region = storage.bucket, storage.region
+        print(t(locale, "doctor.tools_on", bucket=bucket, region=region, path=where))
     healthy = await _check_database(environment, locale)
     async with aiohttp.ClientSession(trust_env=True) as session:
         client = MpsClient(

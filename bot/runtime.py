@@ -23,7 +23,9 @@ from typing import Any
 import aiohttp
 
 from .asks.references import read_head as read_first_bytes
+from .asks.tools import Tool
 from .config.environment import Environment
+from .config.tool_storage import ToolStorage
 from .config.tunables import Tunables
 from .engine.engine import JobEngine
 from .engine.limiter import QuotaGate
@@ -44,6 +46,7 @@ from .services.moderation import ModerationService
 from .services.preferences import PreferenceService
 from .services.spending import Spending
 from .services.styles import StyleService
+from .services.tools import ToolService
 from .services.usage import UsageService
 from .storage.base import Database
 from .storage.budget_alerts import BudgetAlertStore
@@ -67,6 +70,7 @@ class Services:
     styles: StyleService
     preferences: PreferenceService
     budgets: BudgetService
+    tools: ToolService
 
 
 @dataclass
@@ -147,9 +151,11 @@ def build_services(
     settings: ServerSettingsStore,
     session: aiohttp.ClientSession,
     read_head: HeadReader | None = None,
+    tool_storage: ToolStorage | None = None,
 ) -> Services:
     """The services over a built engine; `read_head` reads an upload's first bytes (by
-    default over `session`)."""
+    default over `session`); `tool_storage` is where the image tools' results go (None:
+    the tools are off)."""
     tunables = engine.tunables
     db = engine.store.db
     quotas = engine.rules.quotas or QuotaBook(settings, UsageReader(db))
@@ -159,20 +165,21 @@ def build_services(
     )
     spending = Spending(budgets=engine.rules.budgets, settings=settings, tunables=tunables)
     admin = ServerAdmin(settings=settings, audit=moderation.store, tunables=tunables)
+    jobs = JobService(
+        engine=engine,
+        store=engine.store,
+        settings=settings,
+        tunables=tunables,
+        read_head=read_head or partial(read_first_bytes, session),
+        styles=styles,
+        preferences=preferences,
+        spending=spending,
+        # A moderator's warning that could not be sent by DM waits for the member.
+        warnings=moderation.pending_warnings,
+        warnings_shown=moderation.warnings_shown,
+    )
     return Services(
-        jobs=JobService(
-            engine=engine,
-            store=engine.store,
-            settings=settings,
-            tunables=tunables,
-            read_head=read_head or partial(read_first_bytes, session),
-            styles=styles,
-            preferences=preferences,
-            spending=spending,
-            # A moderator's warning that could not be sent by DM waits for the member.
-            warnings=moderation.pending_warnings,
-            warnings_shown=moderation.warnings_shown,
-        ),
+        jobs=jobs,
         listings=JobListings(engine=engine, store=engine.store, tunables=tunables),
         admin=admin,
         moderation=ModerationService(moderation=moderation, settings=settings),
@@ -189,6 +196,7 @@ def build_services(
         budgets=BudgetService(
             admin=admin, spending=spending, alerts=BudgetAlertStore(db), settings=settings
         ),
+        tools=ToolService(engine=engine, jobs=jobs, storage=tool_storage),
     )
 
 
@@ -250,7 +258,7 @@ async def open_runtime(
         moderation.attach(engine)
         if cluster is None or not start_engine:
             await moderation.catch_up(engine.store)
-        await engine.learn_from_history()
+        await engine.learn_from_history(tools=tuple(tool.value for tool in Tool))
         if start_engine and cluster is not None:
             free = await cluster.lease.try_once()
             engine.lead(cluster.lease, cluster.signals)
@@ -264,7 +272,11 @@ async def open_runtime(
         elif start_engine:
             await engine.start()
         services = build_services(
-            engine=engine, moderation=moderation, settings=settings, session=session
+            engine=engine,
+            moderation=moderation,
+            settings=settings,
+            session=session,
+            tool_storage=environment.tool_storage,
         )
         try:
             yield Runtime(

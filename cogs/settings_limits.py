@@ -22,6 +22,7 @@ from bot.discord_app.interactions import member_of, say
     daily_video_per_user="Videos a member may generate per day",
     daily_video_server="Videos the whole server may generate per day",
     monthly_video_server="Videos the whole server may generate per month",
+    tools_daily_per_user="Image tool uses a member may make per day (0: each counts as an image)",
 )
 async def limits(
     interaction: discord.Interaction,
@@ -34,6 +35,7 @@ async def limits(
     daily_video_per_user: int | None = None,
     daily_video_server: int | None = None,
     monthly_video_server: int | None = None,
+    tools_daily_per_user: int | None = None,
 ) -> None:
     """Set limits; 0 means no limit."""
     member = member_of(interaction)
@@ -49,6 +51,7 @@ async def limits(
             "daily_video_per_user": daily_video_per_user,
             "daily_video_server": daily_video_server,
             "monthly_video_server": monthly_video_server,
+            "tools_daily_per_user": tools_daily_per_user,
         },
     )
     if server is None:

@@ -159,7 +159,13 @@ class MpsService:
                 if response.status != 200:
                     why = f"HTTP {response.status}"
                 else:
-                    data = await response.content.read(limit + 1)
+                    # Read to the end (read(n) returns what has arrived, not n bytes).
+                    received = bytearray()
+                    async for chunk in response.content.iter_chunked(65536):
+                        received += chunk
+                        if len(received) > limit:
+                            break
+                    data = bytes(received)
                     if len(data) > limit:
                         bad = f"larger than {limit} bytes"
                     elif image_format(data) not in reference.formats:

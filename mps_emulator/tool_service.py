@@ -110,9 +110,15 @@ class ImageTools:
                 if response.status != 200:
                     why = f"HTTP {response.status}"
                 else:
-                    data = await response.content.read(limit + 1)
-                    if len(data) > limit:
-                        why = f"larger than {limit} bytes"
+                    # StreamReader.read(n) returns what has arrived, not n bytes: read to
+                    # the end (or past the limit), or a large picture is cut short.
+                    received = bytearray()
+                    async for chunk in response.content.iter_chunked(65536):
+                        received += chunk
+                        if len(received) > limit:
+                            why = f"larger than {limit} bytes"
+                            break
+                    data = bytes(received)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             why = f"{type(exc).__name__}: {exc}"
         if why:

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FAST_CONFIG: dict[str, Any] = {
     "polling": {
         "image_expected": [0.2, 0.8],
+        "tool_expected": [0.1, 0.5],
         "target_interval": 0.1,
         "max_interval": 1.0,
         "timeout_seconds": 60,
@@ -62,6 +63,8 @@ class Stack:
     bots: list[BotProcess] = field(default_factory=list)
     # A PostgreSQL URL every process of this stack uses, whatever the run's database.
     database_url: str | None = None
+    # Environment variables of the bot beside the stack's own (the tools' bucket, say).
+    environ: dict[str, str] = field(default_factory=dict)
 
     @property
     def db_path(self) -> Path:
@@ -94,6 +97,9 @@ class Stack:
         env.pop("DATABASE_URL", None)
         if isinstance(self.database, str):
             env["DATABASE_URL"] = self.database
+        for name in [n for n in env if n.startswith("MPS_OUTPUT_COS_")]:
+            del env[name]  # the tools are off unless a test turns them on
+        env.update(self.environ)
         return env
 
     async def run_cli(self, *args: str) -> tuple[int, str]:
@@ -151,6 +157,7 @@ async def bot_stack(
     config: dict[str, Any] | None = None,
     start: bool = True,
     database_url: str | None = None,
+    environ: dict[str, str] | None = None,
     **fake_options: Any,
 ) -> AsyncIterator[Stack]:
     emulator = MpsEmulator(
@@ -159,7 +166,7 @@ async def bot_stack(
     await emulator.start()
     fake = FakeDiscord(**({"guilds": guilds} if guilds else {}), **fake_options)
     await fake.start()
-    stack = Stack(fake, emulator, home, _merge(FAST_CONFIG, config or {}))
+    stack = Stack(fake, emulator, home, _merge(FAST_CONFIG, config or {}), environ=environ or {})
     stack.database_url = database_url
     try:
         await stack.sync()

@@ -62,7 +62,11 @@ async def running_emulator(config: EmulatorConfig | None = None) -> AsyncIterato
 
 def fast_tunables(**changes) -> Tunables:
     polling = Polling(
-        timeout_seconds=30, image_expected=(0.1, 0.25), target_interval=0.05, max_interval=0.5
+        timeout_seconds=30,
+        image_expected=(0.1, 0.25),
+        tool_expected=(0.05, 0.2),
+        target_interval=0.05,
+        max_interval=0.5,
     )
     base = Tunables(
         polling=polling,

@@ -17,9 +17,18 @@ from mps_emulator import EmulatorConfig
 
 from .conftest import running_emulator, test_database
 from .databases import on_postgresql, postgresql_url
+from .tool_helpers import BUCKET, REGION, decode, picture_server, subject_picture, tool_config
+
+TOOLS_ON = {"MPS_OUTPUT_COS_BUCKET": BUCKET, "MPS_OUTPUT_COS_REGION": REGION}
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST = {"polling": {"image_expected": [0.1, 0.5], "target_interval": 0.05}}
+FAST = {
+    "polling": {
+        "image_expected": [0.1, 0.5],
+        "tool_expected": [0.05, 0.2],
+        "target_interval": 0.05,
+    }
+}
 
 
 async def run(
@@ -30,6 +39,7 @@ async def run(
     endpoint: str | None = None,
     lang: str = "en_US.UTF-8",
     database_url: str | None = None,
+    environ: dict[str, str] | None = None,
 ) -> tuple[int, str, str]:
     config = tmp_path / "config.json"
     config.write_text(json.dumps(FAST))
@@ -50,6 +60,9 @@ async def run(
         LANG=lang,
         LC_ALL="",
     )
+    for name in [n for n in env if n.startswith("MPS_OUTPUT_COS_")]:
+        del env[name]
+    env.update(environ or {})
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -129,6 +142,11 @@ async def test_doctor_tells_a_working_key_from_a_rejected_one(tmp_path) -> None:
     async with running_emulator(quick()) as emu:
         code, out, _ = await run(tmp_path, emu, "doctor")
         assert code == 0 and "Credentials: accepted" in out
+        # Without the output bucket, the doctor says the tools are off and what to set.
+        assert "Image tools: off" in out and "MPS_OUTPUT_COS_BUCKET" in out
+        assert "MPS_OUTPUT_COS_REGION" in out
+        code, out, _ = await run(tmp_path, emu, "doctor", environ=TOOLS_ON)
+        assert code == 0 and "Image tools: on" in out and BUCKET in out
         code, out, _ = await run(tmp_path, emu, "doctor", secret_key="x" * 32)
         assert code == 1 and "Credentials: rejected (AuthFailure.SignatureFailure)" in out
         assert "x" * 32 not in out
@@ -205,3 +223,27 @@ async def test_doctor_names_an_account_the_service_refuses_even_while_the_bot_ru
         assert in_use in out
         assert "Creating tasks is stopped since" in out and "FailedOperation.UserArrears" in out
         assert "Account problem (FailedOperation.UserArrears)" in out
+
+
+async def test_tool_runs_each_image_tool_on_an_image_url(tmp_path) -> None:
+    photo = subject_picture((120, 80))
+    async with running_emulator(tool_config()) as emu, picture_server({"p.png": photo}) as base:
+        url = f"{base}/p.png"
+        code, out, err = await run(
+            tmp_path, emu, "tool", "upscale_2x", url, "--out", "up", environ=TOOLS_ON
+        )
+        assert code == 0, err
+        (saved,) = (tmp_path / "up").iterdir()
+        assert decode(saved.read_bytes()).size == (240, 160)
+        code, out, err = await run(tmp_path, emu, "tool", "describe", url, environ=TOOLS_ON)
+        assert code == 0 and out.strip(), err
+        # Refused before any call: Zoom out has no wider canvas for a panorama.
+        wide = subject_picture((640, 200))
+        async with picture_server({"w.png": wide}) as other:
+            code, _, err = await run(
+                tmp_path, emu, "tool", "zoom_out", f"{other}/w.png", environ=TOOLS_ON
+            )
+        assert code == 2 and "already" in err
+        code, _, err = await run(tmp_path, emu, "tool", "remove_background", url)
+        assert code == 2 and "image tools are off" in err
+        assert emu.stats()["actions"]["ProcessImage"]["accepted"] == 2

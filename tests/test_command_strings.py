@@ -29,7 +29,9 @@ def strings_of(
 async def every_string() -> tuple[set[str], set[str]]:
     """(top-level command names, every string to translate) of the commands the bot
     registers, with every cog loaded as `python -m bot sync` loads them."""
-    bot = ImagineBot(Tunables())  # no runtime: only the command tree, as for `sync`
+    # No runtime: only the command tree, as for `sync` (the image tools on, so the Describe
+    # menu is registered too).
+    bot = ImagineBot(Tunables(), tools=True)
     await bot.load_extensions()
     strings: set[str] = set()
     commands = bot.tree.get_commands()
@@ -42,5 +44,6 @@ async def test_every_command_string_is_translated() -> None:
     table = command_strings(TRANSLATED[discord.Locale.chinese])
     names, strings = await every_string()
     expected = {"imagine", "animate", "history", "queue", "quota", "usage", "settings"}
-    assert expected | {"moderation", "preferences", "Use as reference", "Animate"} <= names
+    menus = {"Use as reference", "Animate", "Describe"}
+    assert expected | {"moderation", "preferences"} | menus <= names
     assert sorted(s for s in strings if s not in table) == []

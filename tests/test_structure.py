@@ -249,8 +249,9 @@ def test_no_dispatch_by_name_and_every_button_names_its_method() -> None:
     assert dispatch == []
     from bot.discord_app.buttons import ALL_BUTTONS
     from bot.discord_app.mod_buttons import MODERATION_BUTTONS
+    from bot.discord_app.tool_buttons import TOOL_BUTTONS
 
-    for button in (*ALL_BUTTONS, *MODERATION_BUTTONS):
+    for button in (*ALL_BUTTONS, *TOOL_BUTTONS, *MODERATION_BUTTONS):
         assert "callback" in vars(button), button.__name__
 
 

@@ -104,6 +104,8 @@ class Polling:
     # Priors for a task's duration until finished jobs teach the engine better ones.
     image_expected: tuple[float, float] = (60, 180)
     video_expected: tuple[float, float] = (180, 300)
+    # The image tools (ProcessImage): Tencent documents no duration; seconds, not minutes.
+    tool_expected: tuple[float, float] = (5, 30)
     # How many finished tasks the priors are worth; each task they cannot explain halves it.
     prior_weight: float = 10.0
     # Once a task may be done, how long between polls (seconds), when the budget allows.

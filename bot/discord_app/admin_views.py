@@ -25,6 +25,7 @@ SETTING_NAMES = {
     "daily_video_per_user": "admin.name.daily_video_per_user",
     "daily_video_server": "admin.name.daily_video_server",
     "monthly_video_server": "admin.name.monthly_video_server",
+    "tools_daily_per_user": "admin.name.tools_daily_per_user",
     "timezone": "admin.name.timezone",
     "buttons": "admin.name.buttons",
     "models": "admin.name.models",
@@ -42,6 +43,7 @@ LIMITS = (
     "running_per_user",
     "queued_per_user",
     "cooldown_seconds",
+    "tools_daily_per_user",
 )
 VIDEO_LIMITS = ("daily_video_per_user", "daily_video_server", "monthly_video_server")
 OTHERS = (
@@ -62,7 +64,7 @@ SOURCES = {
     "user": "admin.source.user",
 }
 BUTTON_RULES = {"anyone": "admin.value.anyone", "owner": "admin.value.owner"}
-IMAGE_QUOTAS = ("daily_per_user", "daily_server", "monthly_server")
+IMAGE_QUOTAS = ("daily_per_user", "daily_server", "monthly_server", "tools_daily_per_user")
 
 
 def channel_list(locale: str, channels: frozenset[int]) -> str:
@@ -194,6 +196,9 @@ def usage_embed(
             moderation=report.moderation,
         ),
     )
+    if report.tools:
+        tools = t(locale, "admin.usage.tools", tools=report.tools)
+        embed.description = f"{embed.description}\n{tools}"
     none = t(locale, "admin.usage.none")
     models = "\n".join(f"{discord.utils.escape_markdown(m)}: {n}" for m, n in report.by_model)
     embed.add_field(name=t(locale, "admin.usage.models"), value=models or none, inline=True)

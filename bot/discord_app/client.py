@@ -22,6 +22,8 @@ from .frontend import FrontEnd
 from .job_actions import JobActions
 from .mod_actions import ModerationActions
 from .mod_buttons import MODERATION_BUTTONS
+from .tool_actions import ToolActions
+from .tool_buttons import TOOL_BUTTONS
 from .translator import CommandTranslator
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 # Every cog, by extension name: adding a cog is adding its module and its name here.
 EXTENSIONS = (
     "cogs.animate",
+    "cogs.describe_menu",
     "cogs.history",
     "cogs.imagine",
     "cogs.moderation",
@@ -70,6 +73,7 @@ class ImagineBot(commands.AutoShardedBot):
         *,
         shard_count: int | None = None,
         shard_ids: tuple[int, ...] | None = None,
+        tools: bool | None = None,
     ) -> None:
         # Slash commands and buttons need no privileged intents; guilds keeps channel info.
         intents = discord.Intents.none()
@@ -89,6 +93,11 @@ class ImagineBot(commands.AutoShardedBot):
         )
         self.tunables = tunables
         self._runtime = runtime
+        # The image tools are on when the operator set their output bucket: only then are
+        # the Describe menu registered and the tool buttons offered.
+        if tools is None:
+            tools = runtime is not None and runtime.services.tools.enabled
+        self.tools_enabled = tools
         self._frontend: FrontEnd | None = None
         if runtime is not None:
             self._frontend = FrontEnd(
@@ -109,6 +118,7 @@ class ImagineBot(commands.AutoShardedBot):
                 budgets=runtime.services.budgets,
                 guild_owner=self.guild_owner,
                 ready=self.wait_until_ready,
+                tools=runtime.services.tools,
             )
 
     @property
@@ -129,6 +139,11 @@ class ImagineBot(commands.AutoShardedBot):
         return self.frontend.jobs
 
     @property
+    def tool_buttons(self) -> ToolActions:
+        """What the image tools' buttons call (see `tool_buttons.tool_actions`)."""
+        return self.frontend.tools
+
+    @property
     def moderation_buttons(self) -> ModerationActions:
         """What the moderation buttons call (see `mod_buttons.moderation_actions`)."""
         return self.frontend.moderation
@@ -145,7 +160,7 @@ class ImagineBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CommandTranslator())
-        self.add_dynamic_items(*ALL_BUTTONS, *MODERATION_BUTTONS)
+        self.add_dynamic_items(*ALL_BUTTONS, *TOOL_BUTTONS, *MODERATION_BUTTONS)
         await self.load_extensions()
         if self._frontend is not None:
             await self._frontend.start()

@@ -23,14 +23,18 @@ import aiohttp
 import discord
 
 from ..config.tunables import Tunables
+from ..engine.downloader import result_text
 from ..engine.engine import JobEngine
 from ..media.transcode_pool import TranscodePool
+from ..mps.models import TaskKind
 from ..services.listings import is_video
 from ..storage.jobs import Job, JobState, JobStore
 from ..text.i18n import t
 from . import render
-from .buttons import RerollButton, result_view
+from .buttons import DeleteButton, RerollButton, result_view
 from .messenger import JobMessenger, nonce
+from .tool_buttons import tool_result_view, with_tools
+from .tool_render import describe_embed
 from .uploads import UploadError, as_spoilers, prepare_uploads
 
 log = logging.getLogger(__name__)
@@ -94,6 +98,7 @@ class Delivery:
         messenger: JobMessenger,
         tunables: Tunables,
         transcodes: TranscodePool,
+        tools: bool = False,
     ) -> None:
         self.engine = engine
         self.store = store  # read only: the engine writes jobs
@@ -101,6 +106,7 @@ class Delivery:
         self.tunables = tunables
         self.transcodes = transcodes
         self._recording: set[asyncio.Future] = set()
+        self.tools = tools  # the image tools are on: image results offer them
         self._delivering: set[asyncio.Task] = set()  # tasks inside `deliver`
 
     async def drain(self, grace: float) -> None:
@@ -220,9 +226,13 @@ class Delivery:
         except DISCORD_TROUBLE as exc:
             log.warning("job %d: could not look at its message: %r", job.id, exc)
             return False
-        if message is None or not message.attachments:
+        if message is None or not (message.attachments or result_text(job) is not None):
             return False
-        marker = f"{RerollButton.prefix}:{job.id}"
+        # A tool's result carries no Re-roll: its Delete (with its picture, or the text).
+        button = DeleteButton if job.kind is TaskKind.TOOL else RerollButton
+        if button is RerollButton and not message.attachments:
+            return False
+        marker = f"{button.prefix}:{job.id}"
         return any(
             getattr(child, "custom_id", None) == marker
             for row in message.components
@@ -241,6 +251,8 @@ class Delivery:
         job = jobs[0]  # the message is its batch's first job's
         locale = job_locale(job)
         ready = [j for j in jobs if j.state is JobState.READY]
+        if result_text(job) is not None and not job.results:
+            return await self._deliver_text(job)
         # Whether its token is alive (or would be, had this process answered it): after
         # that long the owner may have left, and is told the result is ready.
         token_was_alive = self.messenger.token_alive(job.id) or (
@@ -264,7 +276,7 @@ class Delivery:
             pictured = None if spoiler else uploads[0].filename
             timeout = self.tunables.polling.timeout_seconds
             embed = render.result_embed(job, locale, pictured, took, jobs, timeout)
-            view = result_view(job, len(uploads), locale)
+            view = self._view(job, len(uploads), locale)
             try:
                 send = partial(self.messenger.edit, job, embed=embed, view=view, uploads=uploads)
                 message = await self.patiently(job, send)
@@ -282,10 +294,42 @@ class Delivery:
                 )
         if message is None:
             return await self.fail(ready, "TooLarge", t(locale, "discord.upload_refused"))
+        await self._posted(ready, message, token_was_alive)
+
+    def _view(self, job: Job, images: int, locale: str) -> discord.ui.View:
+        if job.kind is TaskKind.TOOL:
+            return tool_result_view(job, images, locale, self.tools)
+        view = result_view(job, images, locale)
+        if self.tools and job.kind is TaskKind.IMAGE:
+            with_tools(view, job.id, images, locale)
+        return view
+
+    async def _deliver_text(self, job: Job) -> None:
+        """A description: its text on the job's message, with "Imagine this"."""
+        locale = job_locale(job)
+        took = (job.mps_final_at or time.time()) - job.created_at
+        embed = describe_embed(job, locale, took)
+        view = tool_result_view(job, 0, locale, self.tools)
+        token_was_alive = self.messenger.token_alive(job.id)
+        try:
+            message = await self.patiently(
+                job, partial(self.messenger.edit, job, embed=embed, view=view)
+            )
+        except DISCORD_TROUBLE as exc:
+            log.warning("job %d: delivery failed: %r", job.id, exc)
+            return await self.fail([job], *failure_of(exc))
+        await self._posted([job], message, token_was_alive)
+
+    async def _posted(
+        self, ready: list[Job], message: discord.Message, token_was_alive: bool
+    ) -> None:
+        """The batch's results are on its message: record them, and ping the owner when
+        the wait outlived the interaction (edits do not notify anyone)."""
+        job = ready[0]
+        locale = job_locale(job)
         await self._uncancelled(self._record_delivered(ready, job))
         self.messenger.forget(job.id)
         if not token_was_alive:
-            # Edits do not notify anyone: after a long wait, tell the owner it is ready.
             link = render.message_link(job.guild_id, message.channel.id, message.id)
             key = "video.ready_ping" if is_video(job) else "discord.ready_ping"
             try:

@@ -27,6 +27,7 @@ from ..services.budgets import BudgetService
 from ..services.jobs import JobService
 from ..services.listings import JobListings
 from ..services.moderation import ModerationService
+from ..services.tools import ToolService
 from ..storage.jobs import Job, JobStore
 from ..storage.messages import JobMessages
 from .budget_notices import BudgetNotices
@@ -38,6 +39,7 @@ from .messenger import ChannelOpener, JobMessenger
 from .mod_actions import DmOpener, ModerationActions
 from .modlog import ModerationLog
 from .outage_notices import OutageNotices
+from .tool_actions import ToolActions
 from .tracker import JobTracker
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ class FrontEnd:
         budgets: BudgetService,
         guild_owner: Callable[[int], int | None],
         ready: Callable[[], Awaitable[None]],
+        tools: ToolService,
     ) -> None:
         self.engine = engine
         self.tunables = tunables
@@ -76,6 +79,7 @@ class FrontEnd:
             messenger=self.messenger,
             tunables=tunables,
             transcodes=self.transcodes,
+            tools=tools.enabled,
         )
         self.held = HeldResults(
             holds=moderation.holds.records,
@@ -104,6 +108,7 @@ class FrontEnd:
             tunables=tunables,
             transcodes=self.transcodes,
         )
+        self.tools = ToolActions(tools=tools, jobs=self.jobs)
         self.modlog = ModerationLog(
             moderation=moderation, channels=channels, guild_locale=guild_locale
         )

@@ -114,7 +114,7 @@ async def sync_commands(environment: Environment, guild_id: int | None) -> int:
     _point_at(environment)
     token = _token(environment)
     # Only the command tree is needed: no database, no engine, no Tencent keys.
-    bot = ImagineBot(environment.tunables)
+    bot = ImagineBot(environment.tunables, tools=environment.tool_storage is not None)
     async with bot:
         await bot.login(token)
         guild = discord.Object(guild_id) if guild_id else None

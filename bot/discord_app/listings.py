@@ -7,6 +7,8 @@ import discord
 from discord import ui
 
 from ..config.tunables import Tunables
+from ..engine.downloader import result_text
+from ..mps.models import TaskKind
 from ..services.listings import JobListings, download_offered, is_video
 from ..services.members import Member
 from ..storage.jobs import Job, JobState
@@ -109,10 +111,12 @@ def job_details(
     embed = discord.Embed(
         title=t(locale, "history.job_title", job=job.id), colour=render.COLOUR_NEUTRAL
     )
-    embed.description = plain(job.prompt, 4000) or None
+    embed.description = plain(job.prompt or result_text(job), 4000) or None
     options = job.options
+    tool = job.kind is TaskKind.TOOL
+    model = render.tool_name(job, locale) if tool else job.model
     asked = [
-        ("discord.field_model", f"{job.model} {options.get('version') or ''}".strip()),
+        ("discord.field_model", f"{model} {options.get('version') or ''}".strip()),
         ("discord.field_negative", plain(options.get("negative_prompt"), 1024)),
         ("discord.field_size", options.get("shown_size")),
         ("discord.field_count", options.get("count")),
@@ -142,7 +146,8 @@ def job_details(
     if link and job.state is JobState.DELIVERED:
         embed.add_field(name=t(locale, "discord.jump"), value=link, inline=False)
     view = ui.View(timeout=None)
-    view.add_item(RerunButton(job.id, label=t(locale, "button.rerun"), emoji="🔁"))
+    if not tool:  # a tool is used again from its picture
+        view.add_item(RerunButton(job.id, label=t(locale, "button.rerun"), emoji="🔁"))
     if download_offered(job, keep_hours):
         view.add_item(DownloadButton(job.id, label=t(locale, "video.button.download"), emoji="📥"))
     return embed, view

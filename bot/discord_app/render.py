@@ -6,7 +6,9 @@ from __future__ import annotations
 import discord
 
 from ..asks.styles import BUILTIN_LABELS
+from ..engine.downloader import result_text
 from ..engine.events import ErrorCategory, Progress
+from ..mps.models import TaskKind
 from ..services.listings import is_video
 from ..storage.jobs import Job, JobState
 from ..storage.messages import JobMessage
@@ -22,11 +24,26 @@ COLOUR_FAILED = discord.Colour.red()
 COLOUR_NEUTRAL = discord.Colour.light_grey()
 
 
+# An image tool's name, by the tool (a tool job's `model`).
+TOOL_NAMES = {
+    "upscale_2x": "tools.name.upscale_2x",
+    "upscale_4x": "tools.name.upscale_4x",
+    "zoom_out": "tools.name.zoom_out",
+    "remove_background": "tools.name.remove_background",
+    "describe": "tools.name.describe",
+}
+
+
 def _base(job: Job, locale: str, colour: discord.Colour, *, show_prompt: bool = True):
     title = plain(job.prompt, PROMPT_PREVIEW) if show_prompt and job.prompt else None
     untitled = "video.title_untitled" if is_video(job) else "discord.title_untitled"
-    embed = discord.Embed(title=title or t(locale, untitled), colour=colour)
-    embed.set_footer(text=t(locale, "discord.footer", job=job.id, model=_model_label(job)))
+    if job.kind is TaskKind.TOOL:
+        # "Upscale ×2 · the prompt of the image it was used on", when it has one.
+        untitled = "tools.title"
+        title = f"{tool_name(job, locale)} · {title}"[:256] if title else None
+    embed = discord.Embed(title=title or t(locale, untitled, tool=tool_name(job, locale)))
+    embed.colour = colour
+    embed.set_footer(text=t(locale, "discord.footer", job=job.id, model=_model_label(job, locale)))
     return embed
 
 
@@ -39,7 +56,13 @@ def notice_embed(
     return embed
 
 
-def _model_label(job: Job) -> str:
+def tool_name(job: Job, locale: str) -> str:
+    return t(locale, TOOL_NAMES.get(job.model, "tools.name.unknown"))
+
+
+def _model_label(job: Job, locale: str = "en-US") -> str:
+    if job.kind is TaskKind.TOOL:
+        return tool_name(job, locale)
     version = job.request.get("ModelVersion")
     return f"{job.model} {version}" if version else job.model
 
@@ -97,7 +120,7 @@ def result_embed(
     """The results of `job`'s batch (`batch`: its jobs, `job` first), and a line for
     those of its jobs that failed."""
     embed = _base(job, locale, COLOUR_DONE)
-    embed.add_field(name=t(locale, "discord.field_model"), value=_model_label(job))
+    embed.add_field(name=t(locale, "discord.field_model"), value=_model_label(job, locale))
     size = job.options.get("shown_size")
     if size:
         embed.add_field(name=t(locale, "discord.field_size"), value=str(size))
@@ -204,10 +227,13 @@ def history_line(
     state = state_name(job, locale, current)
     if is_video(job):
         state = f"🎬 {state}"
+    elif job.kind is TaskKind.TOOL:
+        state = f"🛠️ {tool_name(job, locale)} · {state}"
     elif job.batch_size > 1:
         state = f"{state} · ×{job.batch_size}"
     when = f"<t:{int(job.created_at)}:R>"
-    line = f"**#{job.id}** {STATE_ICONS[current]} {state} · {when} · {plain(job.prompt, 80)}"
+    words = plain(job.prompt or result_text(job), 80)  # a description has no prompt
+    line = f"**#{job.id}** {STATE_ICONS[current]} {state} · {when} · {words}"
     parent = job.options.get("parent_id")
     if isinstance(parent, int):
         line += f" · {t(locale, 'remix.history_parent', job=parent)}"

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from ..mps.models import TaskKind
 from ..rules.asks import Ask
 from ..storage.base import Database
+from .registry import Registry
 
 
 class Admission:
@@ -107,3 +108,15 @@ class Reservations:
             self._cost[guild_id] = left
         else:
             self._cost.pop(guild_id, None)
+
+
+def unaccepted(
+    reservations: Reservations, registry: Registry, guild_id: int, kinds: tuple[TaskKind, ...]
+) -> Counter[int]:
+    """Per member, the outputs of `kinds` reserved or live and not accepted by MPS yet: the
+    quotas count them as used (a tool use counts as an image unless the server says)."""
+    counts: Counter[int] = Counter()
+    for kind in kinds:
+        counts += reservations.by_user(guild_id, kind)
+        counts += registry.unsubmitted(guild_id, kind)
+    return counts

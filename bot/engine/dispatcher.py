@@ -181,6 +181,10 @@ class Dispatcher:
                 return
             except errors.OperatorError as exc:
                 stage = "answered"
+                if exc.code in errors.BUCKET_CODES:
+                    # The tools' bucket, not the account: this job fails, the rest goes on.
+                    await self.outcomes.fail(live, ErrorCategory.OPERATOR, exc.code, exc.message)
+                    return
                 # Nothing was created, and no member can fix this: Creates stop at once,
                 # and the job keeps its place.
                 await self.outage.begin(exc)

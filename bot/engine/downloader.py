@@ -8,12 +8,22 @@ from pathlib import Path
 import aiohttp
 
 from ..config.tunables import Downloads
-from ..storage.jobs import JobState, JobStore, ResultFile
+from ..storage.jobs import Job, JobState, JobStore, ResultFile
 from .downloads import DownloadError, download_all
 from .events import ErrorCategory, EventType
 from .outcomes import Outcomes
 from .registry import LiveJob
 from .tasks import OwnedTasks
+
+# A text result (an image described) is kept in its job's options under this key.
+RESULT_TEXT = "result_text"
+
+
+def result_text(job: Job) -> str | None:
+    """A job's text result (what Describe answered), None when its results are files."""
+    text = job.options.get(RESULT_TEXT)
+    return text if isinstance(text, str) else None
+
 
 _DOWNLOAD_FAILURES = {
     "expired": ErrorCategory.RESULT_EXPIRED,
@@ -41,6 +51,16 @@ class Downloader:
         self.results_dir = results_dir
         self._slots = asyncio.Semaphore(concurrency)
         self.downloads = OwnedTasks("download")
+
+    async def keep_text(self, live: LiveJob, text: str) -> None:
+        """A task whose result is a text (an image described): kept with the job, which is
+        then ready to be delivered like any other."""
+        job = await self.store.get(live.job_id)
+        options = {**(job.options if job is not None else {}), RESULT_TEXT: text}
+        await self.store.update(
+            live.job_id, task_id=live.task_id, options=options, state=JobState.READY
+        )
+        await self.outcomes.emit(EventType.READY, live.job_id)
 
     def start(self, live: LiveJob, urls: tuple[str, ...]) -> None:
         self.downloads.spawn(self._download(live, urls), f"download-{live.job_id}")

@@ -17,11 +17,12 @@ class DurationBook:
         key = (kind, name)
         found = self._models.get(key)
         if found is None:
-            low, high = (
-                self._polling.image_expected
-                if kind is TaskKind.IMAGE
-                else self._polling.video_expected
-            )
+            priors = {
+                TaskKind.IMAGE: self._polling.image_expected,
+                TaskKind.VIDEO: self._polling.video_expected,
+                TaskKind.TOOL: self._polling.tool_expected,
+            }
+            low, high = priors[kind]
             prior = DurationPrior(low, high, self._polling.prior_weight)
             found = self._models[key] = DurationModel(prior)
         return found

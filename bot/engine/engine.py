@@ -27,7 +27,7 @@ from ..rules.rulebook import Ask, Pending, QueueLimitError, Rulebook
 from ..storage.jobs import Job, JobState, JobStore
 from ..storage.lease import EngineLease, Signals
 from ..storage.outages import OutageStore
-from .admission import Admission, Reservations
+from .admission import Admission, Reservations, unaccepted
 from .bus import BatchFollower, EventBus, JobFollower, Listener
 from .dispatcher import Dispatcher
 from .downloader import Downloader
@@ -247,9 +247,7 @@ class JobEngine:
         reservations = self._reservations
         admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units, ask.cost)
         admission.ask = ask
-        pending = reservations.by_user(ask.guild_id, ask.kind) + self._registry.unsubmitted(
-            ask.guild_id, ask.kind
-        )
+        pending = self._unaccepted(ask.guild_id, ask.kind)
         snapshot = Pending(
             user=pending[ask.user_id],
             guild=sum(pending.values()),
@@ -266,10 +264,12 @@ class JobEngine:
     def pending(self, guild_id: int, user_id: int, kind: TaskKind) -> Pending:
         """Outputs of `kind` asked in a server but not accepted by MPS yet (what the quotas
         count as used with the accepted ones), for a member and for the whole server."""
-        counts = self._reservations.by_user(guild_id, kind) + self._registry.unsubmitted(
-            guild_id, kind
-        )
+        counts = self._unaccepted(guild_id, kind)
         return Pending(user=counts[user_id], guild=sum(counts.values()), user_reserved=0)
+
+    def _unaccepted(self, guild_id: int, kind: TaskKind) -> dict[int, int]:  # a Counter
+        kinds = self.rules.counted_kinds(guild_id, kind)
+        return unaccepted(self._reservations, self._registry, guild_id, kinds)
 
     async def submit(self, request: JobRequest, admission: Admission | None = None) -> Job:
         """Write the ask's jobs (`request.tasks` of them, one batch), queue them, and return
@@ -392,8 +392,9 @@ class JobEngine:
         """What the engine has learnt of each model's task durations so far."""
         return self.durations.snapshot()
 
-    async def learn_from_history(self) -> None:
-        """Seed the duration models from finished jobs in the database."""
+    async def learn_from_history(self, tools: tuple[str, ...] = ()) -> None:
+        """Seed the duration models from finished jobs (`tools`: the image tools' names)."""
         models = [(spec.kind, spec.name) for spec in self.tunables.models.values()]
         models += [(TaskKind.VIDEO, spec.name) for spec in self.tunables.video_models.values()]
+        models += [(TaskKind.TOOL, name) for name in tools]
         await self.durations.learn_from_history(self.store, models)

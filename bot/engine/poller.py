@@ -151,6 +151,8 @@ class Poller:
 
     async def _unfinished(self, live: LiveJob, state: TaskState, due: float, sent: float) -> None:
         live.seen_unfinished = self._clock() - (live.submitted or 0.0)
+        if state.progress is not None:
+            live.reported = state.progress / 100
         if live.learn:
             self.durations.model(live.kind, live.model).observe(
                 live.seen_unfinished, None, task=live.job_id
@@ -176,13 +178,17 @@ class Poller:
             self._learn(live)
         await self.store.update(live.job_id, mps_status=live.mps_status, mps_final_at=self._wall())
         if state.status is TaskStatus.FAIL:
-            blocked = errors.is_output_blocked(state.message)
+            blocked = state.blocked or errors.is_output_blocked(state.message)
             await self.outcomes.fail(
                 live,
                 ErrorCategory.CONTENT_VIOLATION if blocked else ErrorCategory.GENERATION_FAILED,
-                "OutputBlocked" if blocked else "TaskFailed",
+                "OutputBlocked" if blocked else (state.code or "TaskFailed"),
                 state.message or "generation failed",
             )
+            return
+        if state.text and not state.urls:
+            # A text result (Describe) has nothing to download: it is the result itself.
+            await self.downloader.keep_text(live, state.text)
             return
         if not state.urls:
             await self.outcomes.fail(

@@ -28,6 +28,8 @@ def progress_of(
         typical = durations.model(live.kind, live.model).typical()
         fraction = min(0.95, running_for / typical) if typical > 0 else None
         eta = max(0.0, typical - running_for)
+        if live.reported is not None:
+            fraction = min(0.99, live.reported)  # what MPS says beats an estimate
     return Progress(
         job_id=job_id,
         state=_state_of(live, position),

@@ -42,6 +42,7 @@ class LiveJob:
     batch_size: int = 1
     units: int = 1  # outputs its task bills
     sending: bool = False  # a Create for it is being sent (or about to be)
+    reported: float | None = None  # how far MPS says the task is (0..1), when it says
 
 
 class Registry:

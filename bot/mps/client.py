@@ -227,6 +227,8 @@ class MpsClient:
             permit=permit,
         )
         try:
+            if kind is TaskKind.TOOL:
+                return ImageTaskState.from_api(task_id, response).as_task_state()
             return TaskState.from_api(task_id, kind, response)
         except (TypeError, ValueError, AttributeError, KeyError):
             # A Describe answer of the wrong shape: a protocol fault like any other, so

@@ -86,7 +86,7 @@ _BY_CODE: dict[str, type[MpsError]] = {
     "FailedOperation.TaskNotFound": NotFoundError,
     "InvalidParameterValue.TaskId": NotFoundError,
     "FailedOperation.CreateAIGCTaskFailed": CreateFailedError,
-    # The output bucket of the image tools is the operator's to fix.
+    # The output bucket of the image tools is the operator's to fix (see BUCKET_CODES).
     "ResourceNotFound.CosBucketNotExist": OperatorError,
     "ResourceNotFound.CosBucketNameInvalid": OperatorError,
     "FailedOperation.CosStatusInavlid": OperatorError,  # sic, as Tencent spells it
@@ -102,6 +102,16 @@ _BY_CODE: dict[str, type[MpsError]] = {
     "InvalidAction": OperatorError,
     "NoSuchVersion": OperatorError,
 }
+
+# Refusals of the image tools' output bucket: the operator's to fix, but about the tools
+# alone, so they fail the tool job rather than stop every Create of the account.
+BUCKET_CODES = frozenset(
+    (
+        "ResourceNotFound.CosBucketNotExist",
+        "ResourceNotFound.CosBucketNameInvalid",
+        "FailedOperation.CosStatusInavlid",
+    )
+)
 
 _BY_PREFIX: tuple[tuple[str, type[MpsError]], ...] = (
     ("AuthFailure", CredentialsError),

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from .errors import is_output_blocked
+from .models import TaskState, TaskStatus
 
 
 class ImageTaskStatus(StrEnum):
@@ -143,6 +144,38 @@ class ImageTaskState:
         if self.status is not ImageTaskStatus.PROCESSING or not known:
             return 0
         return max(0, min(99, round(sum(known) / len(known))))
+
+    def as_task_state(self) -> TaskState:
+        """The answer in the engine's terms, as honestly as it maps: WAITING is WAIT;
+        PROCESSING, an unknown status and a FINISH whose results still run are RUN (not
+        final); FINISH is DONE only when it succeeded, FAIL with its error otherwise."""
+        if self.status is ImageTaskStatus.WAITING:
+            status: TaskStatus | None = TaskStatus.WAIT
+        elif self.status is None:
+            status = None
+        elif not self.final:
+            status = TaskStatus.RUN
+        else:
+            failure = self.failure
+            if failure is not None:
+                return TaskState(
+                    self.task_id,
+                    TaskStatus.FAIL,
+                    message=failure.message or failure.code,
+                    request_id=self.request_id,
+                    code=failure.code,
+                    blocked=failure.blocked,
+                )
+            status = TaskStatus.DONE
+        reported = any(r.progress is not None for r in self.results)
+        return TaskState(
+            self.task_id,
+            status,
+            urls=self.urls if status is TaskStatus.DONE else (),
+            text=self.text if status is TaskStatus.DONE else "",
+            request_id=self.request_id,
+            progress=self.progress if status is TaskStatus.RUN and reported else None,
+        )
 
     @classmethod
     def from_api(cls, task_id: str, body: dict[str, Any]) -> ImageTaskState:

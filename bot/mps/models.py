@@ -11,14 +11,23 @@ from typing import Any
 class TaskKind(StrEnum):
     IMAGE = "image"
     VIDEO = "video"
+    # The image tools (Upscale, Zoom out, Remove background, Describe): ProcessImage.
+    TOOL = "tool"
 
     @property
     def create_action(self) -> str:
-        return "CreateAigcImageTask" if self is TaskKind.IMAGE else "CreateAigcVideoTask"
+        return _ACTIONS[self][0]
 
     @property
     def describe_action(self) -> str:
-        return "DescribeAigcImageTask" if self is TaskKind.IMAGE else "DescribeAigcVideoTask"
+        return _ACTIONS[self][1]
+
+
+_ACTIONS = {
+    TaskKind.IMAGE: ("CreateAigcImageTask", "DescribeAigcImageTask"),
+    TaskKind.VIDEO: ("CreateAigcVideoTask", "DescribeAigcVideoTask"),
+    TaskKind.TOOL: ("ProcessImage", "DescribeImageTaskDetail"),
+}
 
 
 class TaskStatus(StrEnum):
@@ -166,6 +175,13 @@ class TaskState:
     message: str = ""
     resolution: str | None = None
     request_id: str | None = None
+    # What an image tool answered besides files: a text (Describe), the error code of a
+    # failed task, and whether content moderation stopped it.
+    text: str = ""
+    code: str = ""
+    blocked: bool = False
+    # How far the task says it is (0-100), when it says (the image tools' Progress).
+    progress: int | None = None
 
     @property
     def final(self) -> bool:

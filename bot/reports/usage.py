@@ -23,10 +23,12 @@ class UsageReport:
     top_users: list[tuple[int, int]]  # (user id, images and videos), most first
     images: int
     videos: int
-    failures: int
+    failures: int  # failed jobs of every kind, tool uses included
     moderation: int  # refused or blocked for their content
     cost: float | None  # None when a model used has no price
     unpriced: tuple[str, ...]
+    # Image tool uses MPS accepted (Upscale, Zoom out…): counted apart, without a price.
+    tools: int = 0
 
 
 async def build_usage(
@@ -49,6 +51,7 @@ async def build_usage(
     spent = await reader.spent_per_day(guild_id, bounds)
     totals = await reader.totals(guild_id, start, today.end)
     failed = await reader.failures(guild_id, start, today.end)
+    tools = await reader.count_accepted(guild_id, TaskKind.TOOL, start, today.end)
     per_model: Counter[str] = Counter()
     per_kind: Counter[TaskKind] = Counter()
     for (kind, model), units in totals.by_model.items():
@@ -71,4 +74,5 @@ async def build_usage(
         moderation=failed.get(ErrorCategory.CONTENT_VIOLATION.value, 0),
         cost=None if unpriced else cost,
         unpriced=tuple(sorted(unpriced)),
+        tools=tools,
     )

@@ -68,6 +68,27 @@ _LIMITS: dict[TaskKind, tuple[Quota, ...]] = {
         Quota("monthly_video_server", False, True),
     ),
 }
+# A server that sets a limit for the image tools counts their uses apart, against it alone;
+# otherwise each use counts as one image, against the image limits.
+TOOL_LIMIT = "tools_daily_per_user"
+_TOOL_LIMITS = (Quota(TOOL_LIMIT, True, False),)
+
+
+def counted_kinds(kind: TaskKind, tool_limit: int) -> tuple[TaskKind, ...]:
+    """The kinds of job whose outputs count together against the limits `kind` obeys."""
+    if kind is TaskKind.VIDEO:
+        return (TaskKind.VIDEO,)
+    if tool_limit:
+        return (kind,)
+    return (TaskKind.IMAGE, TaskKind.TOOL)
+
+
+def _limits_of(kind: TaskKind, tool_limit: int) -> tuple[Quota, ...]:
+    if kind is TaskKind.TOOL:
+        return _TOOL_LIMITS if tool_limit else _LIMITS[TaskKind.IMAGE]
+    return _LIMITS[kind]
+
+
 # What a member is told when an ask would go past a limit.
 REFUSALS = {
     "daily_per_user": "admin.refused.daily_per_user",
@@ -76,6 +97,7 @@ REFUSALS = {
     "daily_video_per_user": "admin.refused.daily_video_per_user",
     "daily_video_server": "admin.refused.daily_video_server",
     "monthly_video_server": "admin.refused.monthly_video_server",
+    TOOL_LIMIT: "admin.refused.tools_daily_per_user",
 }
 
 
@@ -89,6 +111,10 @@ class QuotaBook:
         self.settings = settings
         self.usage = usage
         self._clock = clock
+
+    def kinds(self, guild_id: int, kind: TaskKind) -> tuple[TaskKind, ...]:
+        """The kinds counted together with `kind` in this server (see `counted_kinds`)."""
+        return counted_kinds(kind, self.settings.get(guild_id).tools_daily_per_user)
 
     def _limit(self, server: ServerSettings, name: str, ask: Ask) -> tuple[int, str]:
         if name == "daily_per_user":
@@ -108,14 +134,15 @@ class QuotaBook:
         server = self.settings.get(ask.guild_id)
         now = self._clock()
         out = []
-        for quota in _LIMITS[ask.kind]:
+        kinds = counted_kinds(ask.kind, server.tools_daily_per_user)
+        for quota in _limits_of(ask.kind, server.tools_daily_per_user):
             limit, source = self._limit(server, quota.name, ask)
             if only_limited and limit == 0:
                 continue
             window: Window = (month_window if quota.monthly else day_window)(now, server.timezone)
             used = await usage.count_accepted(
                 ask.guild_id,
-                ask.kind,
+                kinds,
                 window.start,
                 window.end,
                 user_id=ask.user_id if quota.per_user else None,
@@ -165,7 +192,7 @@ class QuotaBook:
         counted; what it has not written yet will be counted when it writes, under the
         same lock."""
         usage = UsageReader(db)
-        waiting = await usage.unaccepted(ask.guild_id, ask.kind)
+        waiting = await usage.unaccepted(ask.guild_id, self.kinds(ask.guild_id, ask.kind))
         pending = Pending(
             user=waiting[ask.user_id] + ask.units,
             guild=sum(waiting.values()) + ask.units,
@@ -192,7 +219,10 @@ class QuotaBook:
         """What a member has used and left, of images and videos, and their cooldown.
         `pending` gives what waits to be accepted, counted as used (as a refusal does)."""
         lines: list[QuotaLine] = []
-        for kind in (TaskKind.IMAGE, TaskKind.VIDEO):
+        kinds = [TaskKind.IMAGE, TaskKind.VIDEO]
+        if self.settings.get(guild_id).tools_daily_per_user:
+            kinds.append(TaskKind.TOOL)  # counted apart only when the server says so
+        for kind in kinds:
             waiting = pending(kind) if pending is not None else None
             lines += await self.lines(Ask(guild_id, user_id, kind, roles=roles), waiting)
         ask = Ask(guild_id, user_id, roles=roles)

@@ -16,7 +16,7 @@ from ..refusal import Refusal
 from ..storage.base import Database
 from .asks import Ask, Pending, QueueLimitError
 from .budgets import BudgetBook
-from .quotas import QuotaBook
+from .quotas import QuotaBook, counted_kinds
 from .server_settings import UNLIMITED
 from .server_settings_store import ServerSettingsStore
 
@@ -71,6 +71,12 @@ class Rulebook:
             per_user = self.settings.get(guild_id).running_per_user or UNLIMITED
         return RunningLimits(self.limits.running_per_guild, per_user)
 
+    def counted_kinds(self, guild_id: int, kind: TaskKind) -> tuple[TaskKind, ...]:
+        """The kinds of job whose outputs count together against `kind`'s quotas."""
+        if self.settings is None:
+            return counted_kinds(kind, 0)
+        return counted_kinds(kind, self.settings.get(guild_id).tools_daily_per_user)
+
     def queued_limit(self, ask: Ask) -> int:
         if self.settings is None:
             return self.limits.queued_per_user
@@ -91,7 +97,8 @@ class Rulebook:
                     channels=", ".join(f"<#{c}>" for c in sorted(server.channels)),
                 )
             video = ask.kind is TaskKind.VIDEO
-            if not server.allows_model(ask.model, video):
+            # A tool's "model" is the tool: the server's model list is about generation.
+            if ask.kind is not TaskKind.TOOL and not server.allows_model(ask.model, video):
                 allowed = server.video_models if video else server.models
                 raise Refusal(
                     "admin.refused.model", model=ask.model, allowed=", ".join(sorted(allowed))

@@ -204,6 +204,8 @@ class ServerSettings:
     daily_video_per_user: int = setting(0, check_limit)
     daily_video_server: int = setting(0, check_limit)
     monthly_video_server: int = setting(0, check_limit)
+    # Image tool uses a member may make per day. 0: each use counts as one image instead.
+    tools_daily_per_user: int = setting(0, check_limit)
     # Days and months reset at midnight here.
     timezone: str = setting(DEFAULT_TIMEZONE, check_timezone)
     # Who may press Re-roll, Vary and Animate on someone else's result.

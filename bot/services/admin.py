@@ -38,6 +38,7 @@ LIMITS = (
     "daily_video_per_user",
     "daily_video_server",
     "monthly_video_server",
+    "tools_daily_per_user",
 )
 MODERATION_SETTINGS = (
     "log_channel_id",

@@ -148,7 +148,7 @@ class JobService:
         )
         # Kept as asked (server defaults apply again on a re-roll), unless switched.
         valid, record = priced.valid, priced.options if priced.note else asked
-        return await self._admit(
+        return await self.admit(
             member,
             TaskKind.IMAGE,
             model=valid.spec.name,
@@ -176,7 +176,7 @@ class JobService:
             options = dataclasses.replace(options, model=server.video_default_model)
         valid = validate_video(options, self.tunables, mark=server.ai_mark, style=style)
         cost = await self.spending.video(member.guild_id, valid)
-        return await self._admit(
+        return await self.admit(
             member,
             TaskKind.VIDEO,
             model=valid.spec.name,
@@ -198,7 +198,7 @@ class JobService:
         spoiler = options.spoiler or server.spoils(member.channel_id)
         return server, style, dataclasses.replace(options, spoiler=spoiler)
 
-    async def _admit(
+    async def admit(
         self,
         member: Member,
         kind: TaskKind,
@@ -278,7 +278,7 @@ class JobService:
     async def ask_reroll(self, member: Member, job_id: int, refresh: UrlRefresher) -> Ticket:
         """Same prompt and options again; the new job belongs to whoever pressed."""
         job = await self.job_here(member, job_id)
-        self._may_press(member, job)
+        self.may_press(member, job)
         return await self._ask_like(member, job, refresh)
 
     async def ask_rerun(self, member: Member, job_id: int, refresh: UrlRefresher) -> Ticket:
@@ -291,7 +291,7 @@ class JobService:
         """The job a member may remix (checked before the form is shown): its record
         holds the prompt and negative prompt to start from."""
         job = await self.job_here(member, job_id)
-        self._may_press(member, job)
+        self.may_press(member, job)
         return job
 
     async def ask_remix(
@@ -314,7 +314,7 @@ class JobService:
         """The result at `index` of `images` (the URLs on the result's message, freshly
         signed; None: the message is gone) becomes the reference image of a new job."""
         job = await self.job_here(member, job_id)
-        self._may_press(member, job)
+        self.may_press(member, job)
         if images is None or index >= len(images):
             raise Refusal("error.result_gone")
         options = ImageOptions.from_record(job.options)
@@ -328,7 +328,7 @@ class JobService:
         """The image result becomes the first frame of a video, with the image's prompt
         (a fresh video: the member's preferences apply)."""
         job = await self.job_here(member, job_id)
-        self._may_press(member, job)
+        self.may_press(member, job)
         if job.kind is not TaskKind.IMAGE or images is None or index >= len(images):
             raise Refusal("error.result_gone")
         spoiler = bool(job.options.get("spoiler"))
@@ -345,6 +345,8 @@ class JobService:
         parent: int | None = None,
     ) -> Ticket:
         """A new job asked exactly as `job` was (but for `changes`), image or video."""
+        if job.kind is TaskKind.TOOL:
+            raise Refusal("tools.refused.again")  # a tool is used again from its picture
         options = await options_like(job, refresh, changes)
         if isinstance(options, VideoOptions):
             return await self._ask_video(member, options, parent=parent)
@@ -363,7 +365,7 @@ class JobService:
         if job.user_id != member.user_id:
             raise Refusal("error.not_your_job")
 
-    def _may_press(self, member: Member, job: Job) -> None:
+    def may_press(self, member: Member, job: Job) -> None:
         """Re-roll, Vary and Animate spend the presser's quota; a server may keep them to
         the owner of the result."""
         if job.user_id != member.user_id and self.settings.get(job.guild_id).buttons == "owner":

@@ -36,30 +36,34 @@ class UsageReader:
     async def count_accepted(
         self,
         guild_id: int,
-        kind: TaskKind,
+        kind: TaskKind | Sequence[TaskKind],
         since: float,
         until: float,
         user_id: int | None = None,
     ) -> int:
-        """Outputs (images or videos) of `kind` whose Create MPS accepted in [since, until)."""
+        """Outputs (images, videos, tool uses) of `kind` (or of several kinds counted
+        together) whose Create MPS accepted in [since, until)."""
+        kinds = _values(kind)
         sql = (
             "SELECT CAST(COALESCE(SUM(units), 0) AS BIGINT) FROM jobs"
-            " WHERE guild_id = ? AND kind = ? AND submitted_at IS NOT NULL"
-            " AND submitted_at >= ? AND submitted_at < ?"
+            f" WHERE guild_id = ? AND kind IN ({','.join('?' * len(kinds))})"
+            " AND submitted_at IS NOT NULL AND submitted_at >= ? AND submitted_at < ?"
         )
-        args: list[object] = [guild_id, kind.value, since, until]
+        args: list[object] = [guild_id, *kinds, since, until]
         if user_id is not None:
             sql = sql.replace("guild_id = ?", "guild_id = ? AND user_id = ?")
             args.insert(1, user_id)
         return int(await self.db.fetchval(sql, args))
 
-    async def unaccepted(self, guild_id: int, kind: TaskKind) -> Counter[int]:
-        """Outputs of `kind` written but not accepted by MPS yet (queued, being submitted),
-        per member: they will count once accepted."""
+    async def unaccepted(self, guild_id: int, kind: TaskKind | Sequence[TaskKind]) -> Counter[int]:
+        """Outputs of `kind` (or kinds) written but not accepted by MPS yet (queued, being
+        submitted), per member: they will count once accepted."""
+        kinds = _values(kind)
         rows = await self.db.fetchall(
-            "SELECT user_id, CAST(SUM(units) AS BIGINT) FROM jobs WHERE guild_id = ? AND kind = ?"
+            "SELECT user_id, CAST(SUM(units) AS BIGINT) FROM jobs WHERE guild_id = ?"
+            f" AND kind IN ({','.join('?' * len(kinds))})"
             " AND submitted_at IS NULL AND state IN ('queued', 'submitting') GROUP BY user_id",
-            (guild_id, kind.value),
+            (guild_id, *kinds),
         )
         return Counter({int(r[0]): int(r[1]) for r in rows})
 
@@ -170,3 +174,7 @@ class UsageReader:
             (guild_id,),
         )
         return [float(r[1]) for r in rows]
+
+
+def _values(kind: TaskKind | Sequence[TaskKind]) -> list[str]:
+    return [kind.value] if isinstance(kind, TaskKind) else [k.value for k in kind]

@@ -7,6 +7,8 @@ adds only what its medium needs (a bar on its own line, a stopwatch in a line).
 from __future__ import annotations
 
 from ..engine.events import ErrorCategory, Progress
+from ..mps.errors import BUCKET_CODES
+from ..mps.models import TaskKind
 from ..storage.jobs import Job, JobState
 from .formatting import shorten
 from .i18n import t
@@ -60,6 +62,10 @@ def failure_text(
         return t(locale, "failure.cancelled")
     category = ErrorCategory(job.error_category or ErrorCategory.SERVICE_ERROR)
     code = job.error_code or ""
+    if category is ErrorCategory.OPERATOR and code in BUCKET_CODES:
+        return t(locale, "failure.tool_bucket", code=code)
+    if category is ErrorCategory.REFERENCE_DOWNLOAD and job.kind is TaskKind.TOOL:
+        return t(locale, "failure.tool_input")  # the picture a tool was used on
     if operator and category is ErrorCategory.OPERATOR and code.startswith("AuthFailure"):
         key = (
             "cli.clock_skew"
