@@ -61,10 +61,10 @@ class Stack:
     home: Path
     config: dict[str, Any]
     bots: list[BotProcess] = field(default_factory=list)
-    # Environment variables of the bot beside the stack's own (the tools' bucket, say).
-    environ: dict[str, str] = field(default_factory=dict)
     # A PostgreSQL URL every process of this stack uses, whatever the run's database.
     database_url: str | None = None
+    # Environment variables of the bot beside the stack's own (the tools' bucket, say).
+    environ: dict[str, str] = field(default_factory=dict)
 
     @property
     def db_path(self) -> Path:
@@ -156,8 +156,8 @@ async def bot_stack(
     guilds: list[FakeGuild] | None = None,
     config: dict[str, Any] | None = None,
     start: bool = True,
-    environ: dict[str, str] | None = None,
     database_url: str | None = None,
+    environ: dict[str, str] | None = None,
     **fake_options: Any,
 ) -> AsyncIterator[Stack]:
     emulator = MpsEmulator(

@@ -251,13 +251,13 @@ class Delivery:
         job = jobs[0]  # the message is its batch's first job's
         locale = job_locale(job)
         ready = [j for j in jobs if j.state is JobState.READY]
+        if result_text(job) is not None and not job.results:
+            return await self._deliver_text(job)
         # Whether its token is alive (or would be, had this process answered it): after
         # that long the owner may have left, and is told the result is ready.
         token_was_alive = self.messenger.token_alive(job.id) or (
             answered_elsewhere and self.messenger.token_would_live(job)
         )
-        if result_text(job) is not None and not job.results:
-            return await self._deliver_text(job, token_was_alive)
         limit = int(job.frontend.get("attachment_size_limit") or DEFAULT_UPLOAD_LIMIT)
         files = [(r.path, r.filename) for j in ready for r in j.results]
         took = max(j.mps_final_at or time.time() for j in ready) - job.created_at
@@ -304,12 +304,13 @@ class Delivery:
             with_tools(view, job.id, images, locale)
         return view
 
-    async def _deliver_text(self, job: Job, token_was_alive: bool) -> None:
+    async def _deliver_text(self, job: Job) -> None:
         """A description: its text on the job's message, with "Imagine this"."""
         locale = job_locale(job)
         took = (job.mps_final_at or time.time()) - job.created_at
         embed = describe_embed(job, locale, took)
         view = tool_result_view(job, 0, locale, self.tools)
+        token_was_alive = self.messenger.token_alive(job.id)
         try:
             message = await self.patiently(
                 job, partial(self.messenger.edit, job, embed=embed, view=view)

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 
 from ..mps.models import TaskKind
 from ..rules.asks import Ask
-from ..rules.rulebook import Rulebook
 from ..storage.base import Database
 from .registry import Registry
 
@@ -112,12 +111,12 @@ class Reservations:
 
 
 def unaccepted(
-    reservations: Reservations, registry: Registry, rules: Rulebook, guild_id: int, kind: TaskKind
+    reservations: Reservations, registry: Registry, guild_id: int, kinds: tuple[TaskKind, ...]
 ) -> Counter[int]:
-    """Per member, the outputs reserved or live and not accepted by MPS yet, of every kind
-    the quotas count with `kind` (a tool use counts as an image unless the server says)."""
+    """Per member, the outputs of `kinds` reserved or live and not accepted by MPS yet: the
+    quotas count them as used (a tool use counts as an image unless the server says)."""
     counts: Counter[int] = Counter()
-    for counted in rules.counted_kinds(guild_id, kind):
-        counts += reservations.by_user(guild_id, counted)
-        counts += registry.unsubmitted(guild_id, counted)
+    for kind in kinds:
+        counts += reservations.by_user(guild_id, kind)
+        counts += registry.unsubmitted(guild_id, kind)
     return counts

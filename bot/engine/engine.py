@@ -247,7 +247,7 @@ class JobEngine:
         reservations = self._reservations
         admission = reservations.reserve(ask.guild_id, ask.user_id, ask.kind, ask.units, ask.cost)
         admission.ask = ask
-        pending = unaccepted(self._reservations, self._registry, self.rules, ask.guild_id, ask.kind)
+        pending = self._unaccepted(ask.guild_id, ask.kind)
         snapshot = Pending(
             user=pending[ask.user_id],
             guild=sum(pending.values()),
@@ -264,8 +264,12 @@ class JobEngine:
     def pending(self, guild_id: int, user_id: int, kind: TaskKind) -> Pending:
         """Outputs of `kind` asked in a server but not accepted by MPS yet (what the quotas
         count as used with the accepted ones), for a member and for the whole server."""
-        counts = unaccepted(self._reservations, self._registry, self.rules, guild_id, kind)
+        counts = self._unaccepted(guild_id, kind)
         return Pending(user=counts[user_id], guild=sum(counts.values()), user_reserved=0)
+
+    def _unaccepted(self, guild_id: int, kind: TaskKind) -> dict[int, int]:  # a Counter
+        kinds = self.rules.counted_kinds(guild_id, kind)
+        return unaccepted(self._reservations, self._registry, guild_id, kinds)
 
     async def submit(self, request: JobRequest, admission: Admission | None = None) -> Job:
         """Write the ask's jobs (`request.tasks` of them, one batch), queue them, and return
