@@ -121,6 +121,8 @@ async def test_failures_and_descriptions_end_their_jobs(tmp_path) -> None:
     ):
         emu.service.tools.fail_next(ToolFailure("InvalidInput.NoSubject", "No subject."))
         cut = await h.engine.submit(tool_request(Tool.REMOVE_BACKGROUND, f"{base}/p.png"))
+        # The failure is the next task's: this one's, before the others are asked.
+        await h.wait_until(lambda: h.terminal(cut.id))
         said = await h.engine.submit(tool_request(Tool.DESCRIBE, f"{base}/p.png", user=2))
         gone = await h.engine.submit(tool_request(Tool.ZOOM_OUT, f"{base}/gone.png", user=3))
         await h.wait_until(
