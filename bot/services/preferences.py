@@ -12,8 +12,9 @@ preferences are defaults, applied where they fit.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..asks.images import ImageOptions
@@ -62,6 +63,24 @@ PREFERENCES = tuple(f.name for f in dataclasses.fields(Preferences))
 def _split(value: str) -> tuple[str, str | None]:
     name, _, version = value.partition(":")
     return name.strip(), version.strip() or None
+
+
+def _prefer_model(
+    asked: str | None,
+    preferred: str | None,
+    problem: Callable[[str], Refusal | None],
+    notes: list[Refusal],
+    changes: dict[str, Any],
+) -> None:
+    """The preferred model (`name:version`) where none was asked for, or a note when the
+    server no longer allows it."""
+    if asked is not None or not preferred:
+        return
+    refused = problem(preferred)
+    if refused is not None:
+        notes.append(refused)
+    else:
+        changes["model"], changes["version"] = _split(preferred)
 
 
 def _image_spec(tunables: Tunables, name: str) -> ModelSpec | None:
@@ -143,12 +162,8 @@ class PreferenceService:
         server = self.settings.get(member.guild_id)
         notes: list[Refusal] = []
         changes: dict[str, Any] = {}
-        if options.model is None and prefs.model:
-            problem = self.image_model_problem(server, prefs.model)
-            if problem is not None:
-                notes.append(problem)
-            else:
-                changes["model"], changes["version"] = _split(prefs.model)
+        problem = partial(self.image_model_problem, server)
+        _prefer_model(options.model, prefs.model, problem, notes, changes)
         spec = _image_spec(self.tunables, changes.get("model") or options.model or "")
         spec = spec or _image_spec(self.tunables, server.default_model)
         version = options.version or changes.get("version")
@@ -172,12 +187,8 @@ class PreferenceService:
         server = self.settings.get(member.guild_id)
         notes: list[Refusal] = []
         changes: dict[str, Any] = {}
-        if options.model is None and prefs.video_model:
-            problem = self.video_model_problem(server, prefs.video_model)
-            if problem is not None:
-                notes.append(problem)
-            else:
-                changes["model"], changes["version"] = _split(prefs.video_model)
+        problem = partial(self.video_model_problem, server)
+        _prefer_model(options.model, prefs.video_model, problem, notes, changes)
         spec = _video_spec(self.tunables, changes.get("model") or options.model or "")
         spec = spec or _video_spec(self.tunables, server.video_default_model)
         version = options.version or changes.get("version")
